@@ -1,0 +1,132 @@
+package msgstore.engine.spi;
+
+import java.io.InputStream;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Consumer;
+import msgstore.api.ContentRef;
+import msgstore.api.StoreEvent;
+
+/**
+ * The storage SPI: everything the engine needs from a backend, and nothing that shows JDBC.
+ *
+ * <p>Reads run on the caller's thread and see committed state only. Writes are {@link WriteBatch}es
+ * whose operations carry preconditions; {@link #commit} checks them and applies the batch in one
+ * transaction, atomically: either every operation of the batch commits, or none does and a {@link
+ * PreconditionFailedException} (or another {@code StoreException}) says why. Change numbers are
+ * allocated inside that transaction, per store, with no gaps visible to clients (R61, R99).
+ * Journal entries are written in the same transaction as the change they describe (X4), and the
+ * {@link #onCommitted} listener sees them, in journal order, only after the transaction is durable
+ * (R79).
+ *
+ * <p>Backends translate their driver errors once: NOT_ENOUGH_DISK, CORRUPT_DATA, BUSY (locked by
+ * another process), VERSION (schema newer than the code), CALL_FAILED otherwise.
+ *
+ * <p>Implementations are thread-safe.
+ */
+public interface Storage extends AutoCloseable {
+
+  // ---- stores, folders, rights
+
+  Optional<StoredStore> findStore(UUID storeGuid);
+
+  /** Stores owned by {@code user} or with at least one rights row naming {@code user}. */
+  List<StoredStore> storesVisibleTo(String user);
+
+  /** A folder, deleted ones included (see {@link StoredFolder#deleted()}). */
+  Optional<StoredFolder> findFolder(long folderId);
+
+  /** Live (not deleted) children of a folder, ordered by name. */
+  List<StoredFolder> childFolders(long parentId);
+
+  /** The rights row of {@code user} on exactly this folder, if any ({@code FolderRights} name). */
+  Optional<String> rightsRow(long folderId, String user);
+
+  // ---- messages
+
+  /** The message with its current version, soft-deleted ones included; empty when hard-deleted or never existed. */
+  Optional<StoredMessage> findMessage(long messageId);
+
+  /** Live messages of a folder in the order of an indexed column; ties broken by id ascending. */
+  List<StoredMessage> pageFolder(long folderId, IndexedColumn sort, boolean descending, int offset, int limit);
+
+  /** Every live message of a folder (for restrictions and sorts the index cannot serve). */
+  void scanFolder(long folderId, Consumer<StoredMessage> sink);
+
+  /** Ids of soft-deleted messages of a folder. */
+  List<Long> softDeletedInFolder(long folderId);
+
+  // ---- history (X1)
+
+  /** Retained versions of a message, newest first, without content. */
+  List<VersionRecord> versions(long messageId);
+
+  /** One retained version with content. */
+  Optional<VersionRecord> version(long messageId, long cn);
+
+  // ---- journal (X4)
+
+  /** Journal entries of one store after {@code afterPosition}, oldest first. */
+  List<StoreEvent> readJournal(UUID storeGuid, long afterPosition, int limit);
+
+  /** Journal entries of all stores after {@code afterPosition}, oldest first. */
+  List<StoreEvent> readJournal(long afterPosition, int limit);
+
+  /** The newest journal position of a store (0 when none). */
+  long journalHead(UUID storeGuid);
+
+  /** The newest journal position overall (0 when none). */
+  long journalHead();
+
+  // ---- named properties
+
+  /** The property id a named property has in a store, if mapped. */
+  Optional<Integer> findNamedProp(UUID storeGuid, UUID guid, String name, Integer lid);
+
+  /** The named property behind an id of a store. */
+  Optional<NamedPropRow> namedPropById(UUID storeGuid, int propId);
+
+  // ---- blobs
+
+  /**
+   * Streams content into the blob store, content-addressed by SHA-256, outside any commit. Never
+   * holds the content in memory. A blob that no version refers to is collected by {@link
+   * #collectGarbage} once older than its grace period.
+   *
+   * @throws msgstore.api.StoreException TOO_BIG (nothing kept) when over {@code maxBytes}
+   */
+  ContentRef putBlob(InputStream content, long maxBytes);
+
+  /** Streams a blob. @throws msgstore.api.StoreException NOT_FOUND when missing */
+  InputStream openBlob(String sha256);
+
+  // ---- writes
+
+  /**
+   * Applies a batch atomically after checking every precondition in the same transaction.
+   * Concurrent callers may be grouped into one transaction (group commit); each batch still
+   * commits or fails alone. Returns once the batch is durable.
+   *
+   * @throws PreconditionFailedException when a precondition does not hold; nothing is written
+   */
+  CommitResult commit(WriteBatch batch);
+
+  /** Sets the listener called, in journal order, with the entries of each durable transaction. */
+  void onCommitted(Consumer<List<StoreEvent>> listener);
+
+  // ---- maintenance
+
+  /** Deletes versions committed before {@code olderThan}, keeping the newest {@code keepLast} of each message; purges soft-deleted messages deleted before {@code olderThan}. Returns versions removed. */
+  int pruneHistory(Instant olderThan, int keepLast);
+
+  /** Deletes blobs no version refers to and that were stored before {@code storedBefore}. Returns blobs removed. */
+  int collectGarbage(Instant storedBefore);
+
+  /** Checks the database and the storage invariants; returns the problems found (empty when sound). */
+  List<String> checkIntegrity();
+
+  @Override
+  void close();
+}

@@ -1,0 +1,19 @@
+package msgstore.engine.spi;
+
+/**
+ * Builds a version inside the commit, after the change number is allocated. Called on the
+ * backend's writer thread, at most once per attempt; it must be quick and must not call the
+ * storage.
+ */
+@FunctionalInterface
+public interface VersionFactory {
+  NewVersion build(VersionContext context);
+
+  /**
+   * @param messageId the id the version is stored under (new for creations, moves and copies)
+   * @param cn the allocated change number
+   * @param commitTime the transaction's time
+   * @param current the current stored message, or null when creating
+   */
+  record VersionContext(long messageId, long cn, java.time.Instant commitTime, StoredMessage current) {}
+}
