@@ -1,0 +1,159 @@
+package msgstore.engine;
+
+import static msgstore.api.PropTags.*;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import msgstore.api.AccessLevel;
+import msgstore.api.ChangeKey;
+import msgstore.api.ChangeNumber;
+import msgstore.api.MapiError;
+import msgstore.api.PredecessorChangeList;
+import msgstore.api.PropTag;
+import msgstore.api.PropValue;
+import msgstore.api.Recipient;
+import msgstore.api.StoreId;
+
+/**
+ * Which properties the store computes, and how (R23, R32, R61-R67, R98).
+ *
+ * <ul>
+ *   <li>Row properties are never stored in a version: they come from the message row and the
+ *       handle (ids, access, read state, status, local commit time).
+ *   <li>Commit properties are written into every new version by the commit itself, once its
+ *       change number is known (change key, PCL, times, size, display lists, flags).
+ * </ul>
+ */
+final class Computed {
+  /** Derived from the message row or the handle; never part of a version. */
+  static final Set<PropTag> ROW = Set.of(ENTRYID, PARENT_ENTRYID, STORE_ENTRYID, MID, FOLDER_ID, ACCESS, ACCESS_LEVEL,
+      OBJECT_TYPE, RECORD_KEY, LOCAL_COMMIT_TIME, MESSAGE_STATUS, READ);
+
+  /** Written by every commit. */
+  static final Set<PropTag> COMMIT = Set.of(CHANGE_KEY, PREDECESSOR_CHANGE_LIST, CHANGE_NUMBER, LAST_MODIFICATION_TIME,
+      CREATION_TIME, LAST_MODIFIER_NAME, MESSAGE_SIZE, HAS_ATTACHMENTS, DISPLAY_TO, DISPLAY_CC, DISPLAY_BCC,
+      MESSAGE_FLAGS);
+
+  /** Tags left out of the prepared bytes of a save (they are rewritten by the commit or never stored). */
+  static final Set<PropTag> NOT_PREPARED;
+
+  static {
+    var s = new java.util.HashSet<PropTag>(ROW);
+    s.addAll(COMMIT);
+    NOT_PREPARED = Set.copyOf(s);
+  }
+
+  /** Clients may never set these (R32): SetProps reports MAPI_E_COMPUTED. */
+  private static final Set<PropTag> ALWAYS_READ_ONLY = Set.of(CHANGE_KEY, PREDECESSOR_CHANGE_LIST, CHANGE_NUMBER,
+      MESSAGE_SIZE, HAS_ATTACHMENTS, DISPLAY_TO, DISPLAY_CC, DISPLAY_BCC, LAST_MODIFIER_NAME, LAST_MODIFIER_ENTRYID,
+      CREATION_TIME, ENTRYID, PARENT_ENTRYID, STORE_ENTRYID, MID, FOLDER_ID, ACCESS, ACCESS_LEVEL, OBJECT_TYPE,
+      RECORD_KEY, LOCAL_COMMIT_TIME, MESSAGE_STATUS, READ, ATTACH_NUM, ATTACH_SIZE, ROWID, MESSAGE_RECIPIENTS,
+      MESSAGE_ATTACHMENTS);
+
+  /** Settable until the first save only (R32, R65, R98): afterwards SetProps reports MAPI_E_NO_ACCESS. */
+  private static final Set<PropTag> READ_ONLY_AFTER_FIRST_SAVE = Set.of(LAST_MODIFICATION_TIME, MESSAGE_FLAGS);
+
+  private Computed() {}
+
+  /** The problem SetProps or DeleteProps reports for {@code tag}, if it may not be set. */
+  static Optional<MapiError> problem(PropTag tag, boolean saved) {
+    PropTag t = tag;
+    for (PropTag ro : ALWAYS_READ_ONLY) {
+      if (ro.id() == t.id()) {
+        return Optional.of(MapiError.COMPUTED);
+      }
+    }
+    if (saved) {
+      for (PropTag ro : READ_ONLY_AFTER_FIRST_SAVE) {
+        if (ro.id() == t.id()) {
+          return Optional.of(MapiError.NO_ACCESS);
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The commit properties of a new version.
+   *
+   * @param view the content being committed (its own flags, client times before the first save)
+   * @param preparedSize the encoded size of everything else
+   * @param creationTime the message's creation time (null when this commit creates it)
+   * @param basePcl the PCL the new version descends from (R63, R64)
+   */
+  static List<PropValue> commitProps(StoreId store, ChangeNumber cn, Instant now, String actor, Content view,
+      int preparedSize, Instant creationTime, PredecessorChangeList basePcl) {
+    ChangeKey key = ChangeKey.of(store, cn);
+    List<PropValue> out = new ArrayList<>(12);
+    out.add(PropValue.of(CHANGE_KEY, key.toBytes()));
+    out.add(PropValue.of(PREDECESSOR_CHANGE_LIST, basePcl.merge(List.of(key)).toBytes()));
+    out.add(PropValue.of(CHANGE_NUMBER, cn.value()));
+    Instant created = creationTime;
+    Instant modified = now;
+    if (created == null) {
+      // R65/R67: before the first save a client may set the modification time; creation equals it.
+      modified = view.get(LAST_MODIFICATION_TIME).map(PropValue::asInstant).orElse(now);
+      created = view.get(CREATION_TIME).map(PropValue::asInstant).orElse(modified);
+    }
+    out.add(PropValue.of(CREATION_TIME, created));
+    out.add(PropValue.of(LAST_MODIFICATION_TIME, modified));
+    out.add(PropValue.of(LAST_MODIFIER_NAME, actor));
+    boolean hasAttach = !view.attachments().isEmpty();
+    long size = preparedSize + view.attachmentBytes() + 200L;
+    out.add(PropValue.of(MESSAGE_SIZE, (int) Math.min(Integer.MAX_VALUE, size)));
+    out.add(PropValue.of(HAS_ATTACHMENTS, hasAttach));
+    int flags = view.get(MESSAGE_FLAGS).map(PropValue::asInt).orElse(0);
+    flags &= ~(MSGFLAG_UNMODIFIED | MSGFLAG_HASATTACH | MSGFLAG_READ);
+    if (hasAttach) {
+      flags |= MSGFLAG_HASATTACH;
+    }
+    out.add(PropValue.of(MESSAGE_FLAGS, flags));
+    out.add(PropValue.of(DISPLAY_TO, displayList(view.recipients(), MAPI_TO)));
+    out.add(PropValue.of(DISPLAY_CC, displayList(view.recipients(), MAPI_CC)));
+    out.add(PropValue.of(DISPLAY_BCC, displayList(view.recipients(), MAPI_BCC)));
+    return out;
+  }
+
+  /** The "; "-joined display names of the recipients of one type (PR_DISPLAY_TO/CC/BCC). */
+  static String displayList(List<Recipient> recipients, int type) {
+    StringBuilder sb = new StringBuilder();
+    for (Recipient r : recipients) {
+      int t = r.get(RECIPIENT_TYPE).map(PropValue::asInt).orElse(MAPI_TO) & 0xF;
+      if (t == type) {
+        String name = r.get(DISPLAY_NAME).map(PropValue::asString)
+            .or(() -> r.get(EMAIL_ADDRESS).map(PropValue::asString)).orElse("");
+        if (sb.length() > 0) {
+          sb.append("; ");
+        }
+        sb.append(name);
+      }
+    }
+    return sb.toString();
+  }
+
+  /** The row properties of a message view. */
+  static List<PropValue> rowProps(UUID store, long mid, long folderId, AccessLevel level, int accessBits,
+      Instant localCommitTime, int status, int readFlags) {
+    byte[] eid = EntryIds.of(store, EntryIds.MAPI_MESSAGE, mid);
+    List<PropValue> out = new ArrayList<>(12);
+    out.add(PropValue.of(ENTRYID, eid));
+    out.add(PropValue.of(RECORD_KEY, eid));
+    out.add(PropValue.of(PARENT_ENTRYID, EntryIds.of(store, EntryIds.MAPI_FOLDER, folderId)));
+    out.add(PropValue.of(STORE_ENTRYID, EntryIds.of(store, EntryIds.MAPI_STORE, 0)));
+    out.add(PropValue.of(MID, mid));
+    out.add(PropValue.of(FOLDER_ID, folderId));
+    out.add(PropValue.of(ACCESS_LEVEL, level.value()));
+    out.add(PropValue.of(ACCESS, accessBits));
+    out.add(PropValue.of(OBJECT_TYPE, EntryIds.MAPI_MESSAGE));
+    if (localCommitTime != null) {
+      out.add(PropValue.of(LOCAL_COMMIT_TIME, localCommitTime));
+    }
+    out.add(PropValue.of(MESSAGE_STATUS, status));
+    out.add(PropValue.of(READ, (readFlags & MSGFLAG_READ) != 0));
+    return out;
+  }
+}

@@ -1,0 +1,128 @@
+package msgstore.engine;
+
+import java.lang.System.Logger.Level;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import msgstore.api.MapiError;
+import msgstore.api.MessageStore;
+import msgstore.api.Session;
+import msgstore.api.StoreException;
+import msgstore.api.StoreLimits;
+import msgstore.engine.spi.Storage;
+import msgstore.engine.spi.StoredStore;
+
+/**
+ * The embedded message store: the engine over a {@link Storage} backend, in this process.
+ * Thread-safe. Closing it closes the storage.
+ */
+public final class EmbeddedMessageStore implements MessageStore {
+  private static final System.Logger LOG = System.getLogger(EmbeddedMessageStore.class.getName());
+  final Storage storage;
+  final EngineOptions options;
+  final EventHub events;
+  private final ConcurrentHashMap<UUID, StoredStore> stores = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService maintenance;
+  private volatile boolean closed;
+
+  private EmbeddedMessageStore(Storage storage, EngineOptions options) {
+    this.storage = storage;
+    this.options = options;
+    this.events = new EventHub(storage);
+    storage.onCommitted(events::publish);
+    if (options.maintenanceInterval().isZero()) {
+      maintenance = null;
+    } else {
+      maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "msgstore-maintenance");
+        t.setDaemon(true);
+        return t;
+      });
+      long every = options.maintenanceInterval().toMillis();
+      maintenance.scheduleWithFixedDelay(this::maintenanceQuietly, every, every, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** Opens the engine over a storage backend; the store takes ownership of it. */
+  public static EmbeddedMessageStore open(Storage storage, EngineOptions options) {
+    return new EmbeddedMessageStore(storage, options);
+  }
+
+  @Override
+  public Session openSession(String user) {
+    checkOpen();
+    if (user == null || user.isBlank() || user.length() > options.limits().maxNameLength()) {
+      throw new StoreException(MapiError.INVALID_PARAMETER, "user name must be 1 to "
+          + options.limits().maxNameLength() + " characters, got '" + user + "'");
+    }
+    return new EmbeddedSession(this, user);
+  }
+
+  @Override
+  public StoreLimits limits() {
+    return options.limits();
+  }
+
+  /** The storage's integrity check plus its invariants; empty when sound. */
+  public List<String> checkIntegrity() {
+    return storage.checkIntegrity();
+  }
+
+  /** Result of one maintenance pass. */
+  public record MaintenanceReport(int versionsPruned, int blobsCollected) {}
+
+  /** Prunes history past retention (X1) and collects unreferenced blobs, now. */
+  public MaintenanceReport runMaintenance() {
+    Instant now = options.clock().instant();
+    int pruned = storage.pruneHistory(now.minus(options.historyMaxAge()), options.historyKeepLast());
+    int blobs = storage.collectGarbage(now.minus(options.blobGrace()));
+    return new MaintenanceReport(pruned, blobs);
+  }
+
+  private void maintenanceQuietly() {
+    try {
+      runMaintenance();
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "maintenance pass failed", e);
+    }
+  }
+
+  /** The number of live event subscriptions. */
+  public int subscriberCount() {
+    return events.subscriberCount();
+  }
+
+  Optional<StoredStore> store(UUID guid) {
+    StoredStore s = stores.get(guid);
+    if (s == null) {
+      Optional<StoredStore> found = storage.findStore(guid);
+      found.ifPresent(f -> stores.put(guid, f));
+      return found;
+    }
+    return Optional.of(s);
+  }
+
+  void checkOpen() {
+    if (closed) {
+      throw new StoreException(MapiError.INVALID_OBJECT, "the message store is closed");
+    }
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (maintenance != null) {
+      maintenance.shutdownNow();
+    }
+    events.close();
+    storage.close();
+  }
+}

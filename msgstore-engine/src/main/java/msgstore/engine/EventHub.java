@@ -1,0 +1,147 @@
+package msgstore.engine;
+
+import java.lang.System.Logger.Level;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Consumer;
+import msgstore.api.EventScope;
+import msgstore.api.EventType;
+import msgstore.api.StoreEvent;
+import msgstore.api.StoreId;
+import msgstore.api.Subscription;
+import msgstore.engine.spi.Storage;
+
+/**
+ * Delivers journal entries to subscribers (R75-R80, X4).
+ *
+ * <p>The storage hands over the entries of each durable transaction, in journal order, on its
+ * writer thread ({@link #publish}); the hub only appends them to each subscriber's queue, so a slow
+ * sink never delays a commit. Each subscriber has its own virtual thread that first replays the
+ * journal after its start position, then drains its queue, skipping what the replay already
+ * delivered. Because a subscriber is registered before its replay begins, every entry is either
+ * in the journal when the replay reads it or in the queue: nothing is missed, nothing is
+ * delivered twice, and delivery follows journal order.
+ */
+final class EventHub implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(EventHub.class.getName());
+  private final Storage storage;
+  private final List<Sub> subs = new CopyOnWriteArrayList<>();
+
+  EventHub(Storage storage) {
+    this.storage = storage;
+  }
+
+  void publish(List<StoreEvent> entries) {
+    for (Sub s : subs) {
+      for (StoreEvent e : entries) {
+        if (e.storeId().equals(s.store)) {
+          s.queue.add(e);
+        }
+      }
+    }
+  }
+
+  Subscription subscribe(StoreId store, EventScope scope, Set<EventType> mask, long after, Consumer<StoreEvent> sink) {
+    Sub s = new Sub(store, scope, Set.copyOf(mask), after, sink);
+    subs.add(s);
+    s.thread = Thread.ofVirtual().name("msgstore-events-" + store).start(s::run);
+    return s;
+  }
+
+  int subscriberCount() {
+    return subs.size();
+  }
+
+  @Override
+  public void close() {
+    for (Sub s : subs) {
+      s.close();
+    }
+  }
+
+  private final class Sub implements Subscription {
+    final StoreId store;
+    final EventScope scope;
+    final Set<EventType> mask;
+    final Consumer<StoreEvent> sink;
+    final LinkedBlockingQueue<StoreEvent> queue = new LinkedBlockingQueue<>();
+    volatile long last;
+    volatile boolean closed;
+    Thread thread;
+
+    Sub(StoreId store, EventScope scope, Set<EventType> mask, long after, Consumer<StoreEvent> sink) {
+      this.store = store;
+      this.scope = scope;
+      this.mask = mask;
+      this.sink = sink;
+      this.last = after;
+    }
+
+    void run() {
+      try {
+        while (!closed) {
+          List<StoreEvent> batch = storage.readJournal(store.guid(), last, 1000);
+          for (StoreEvent e : batch) {
+            deliver(e);
+          }
+          if (batch.size() < 1000) {
+            break;
+          }
+        }
+        while (!closed) {
+          deliver(queue.take());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (RuntimeException e) {
+        if (!closed) {
+          LOG.log(Level.WARNING, "event subscription on " + store + " stopped", e);
+        }
+      }
+    }
+
+    private void deliver(StoreEvent e) {
+      if (closed || e.position() <= last) {
+        return;
+      }
+      last = e.position();
+      if (mask.contains(e.type()) && matches(e)) {
+        try {
+          sink.accept(e);
+        } catch (RuntimeException ex) {
+          LOG.log(Level.WARNING, "event sink failed on " + e, ex);
+        }
+      }
+    }
+
+    private boolean matches(StoreEvent e) {
+      return switch (scope) {
+        case EventScope.Store st -> true;
+        case EventScope.Folder f -> e.parentId().map(f.folder()::equals).orElse(false)
+            || e.oldParentId().map(f.folder()::equals).orElse(false)
+            || (e.objectKind() == StoreEvent.ObjectKind.FOLDER && e.id() == f.folder().value());
+        case EventScope.Message m -> e.objectKind() == StoreEvent.ObjectKind.MESSAGE
+            && (e.id() == m.message().value() || e.oldId().map(o -> o == m.message().value()).orElse(false));
+      };
+    }
+
+    @Override
+    public long lastPosition() {
+      return last;
+    }
+
+    @Override
+    public void close() {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      subs.remove(this);
+      if (thread != null) {
+        thread.interrupt();
+      }
+    }
+  }
+}
