@@ -149,6 +149,9 @@ final class EmbeddedSession implements Session {
 
   /** Checks rights on a message's folder; returns them. */
   FolderRights rightsOnMessage(StoredMessage m) {
+    if (storeOf(m.storeGuid()).owner().equals(user)) {
+      return FolderRights.OWNER; // the common case needs no folder read
+    }
     StoredFolder f = storage.findFolder(m.folderId())
         .orElseThrow(() -> new StoreException(MapiError.NOT_FOUND, "folder f-" + m.folderId() + " not found"));
     return rights(f);
@@ -230,13 +233,20 @@ final class EmbeddedSession implements Session {
   public Message openMessage(MessageId id, OpenFlag... flags) {
     checkOpen();
     Set<OpenFlag> f = flags.length == 0 ? Set.of() : Set.of(flags);
-    StoredMessage m = readableMessage(id, f.contains(OpenFlag.SHOW_SOFT_DELETES));
+    StoredMessage m = storage.findMessage(id.value())
+        .orElseThrow(() -> new StoreException(MapiError.NOT_FOUND, "message " + id + " not found"));
+    if (m.softDeleted() && !f.contains(OpenFlag.SHOW_SOFT_DELETES)) {
+      throw new StoreException(MapiError.NOT_FOUND, "message " + id + " is deleted"); // R4
+    }
     FolderRights r = rightsOnMessage(m);
+    if (!r.canRead()) {
+      throw new StoreException(MapiError.NO_ACCESS, user + " may not read message " + id); // R5
+    }
     AccessLevel level = AccessLevel.READ_ONLY;
     if (f.contains(OpenFlag.MODIFY) || f.contains(OpenFlag.BEST_ACCESS)) {
       if (r.canWrite() && !m.softDeleted()) {
         level = AccessLevel.MODIFY;
-      } else if (!f.contains(OpenFlag.BEST_ACCESS)) {
+      } else if (!f.contains(OpenFlag.BEST_ACCESS)) { // R2
         throw new StoreException(MapiError.NO_ACCESS, m.softDeleted()
             ? "message " + id + " is deleted and opens read-only"
             : user + " may not modify message " + id + " (rights: " + r + ")");

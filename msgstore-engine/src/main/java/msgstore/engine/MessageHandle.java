@@ -651,7 +651,15 @@ final class MessageHandle implements Message {
     return out;
   }
 
-  private SaveResult commitNew(FolderId folder, Content view, Optional<ConflictChoice> choice) {
+  private SaveResult commitNew(FolderId folder, Content content, Optional<ConflictChoice> choice) {
+    Content view = content;
+    if (view.get(SEARCH_KEY).isEmpty()) { // R67: a new message gets a search key
+      List<PropValue> p = new ArrayList<>(view.props());
+      byte[] key = new byte[16];
+      java.util.concurrent.ThreadLocalRandom.current().nextBytes(key);
+      p.add(PropValue.of(SEARCH_KEY, key));
+      view = view.withProps(p);
+    }
     Versions.Built built = new Versions.Built();
     CommitResult.OpResult r;
     try {
