@@ -629,7 +629,7 @@ final class MessageHandle implements Message {
   }
 
   private void adopt(Versions.Built built, long cn) {
-    rebase(built.content, cn);
+    rebase(built.content(), cn);
     localCommitTime = built.commitTime;
     savedOnce = true;
   }

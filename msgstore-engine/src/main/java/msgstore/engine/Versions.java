@@ -24,8 +24,17 @@ final class Versions {
 
   /** Receives the content a factory committed, so the saving handle can adopt it without decoding. */
   static final class Built {
-    volatile Content content;
+    private volatile List<PropValue> kept;
+    private volatile List<PropValue> computed;
+    private volatile Content view;
     volatile Instant commitTime;
+
+    /** The committed content; assembled on the caller's thread, after the commit. */
+    Content content() {
+      List<PropValue> all = new ArrayList<>(kept);
+      all.addAll(computed);
+      return new Content(Content.sorted(all), view.recipients(), view.attachments());
+    }
   }
 
   static VersionFactory factory(StoreId store, String actor, Content view, Instant creationTime,
@@ -48,14 +57,13 @@ final class Versions {
       List<PropValue> computed = Computed.commitProps(store, ChangeNumber.of(ctx.cn()), ctx.commitTime(), actor,
           view, prepared.size(), creationTime, basePcl);
       byte[] bytes = prepared.finish(computed);
-      List<PropValue> all = new ArrayList<>(kept);
-      all.addAll(computed);
-      Content committed = new Content(Content.sorted(all), view.recipients(), view.attachments());
       if (out != null) {
-        out.content = committed;
+        out.kept = kept;
+        out.computed = computed;
+        out.view = view;
         out.commitTime = ctx.commitTime();
       }
-      return new NewVersion(bytes, columns(committed), blobs, initialRead);
+      return new NewVersion(bytes, columns(view, computed), blobs, initialRead);
     };
   }
 
@@ -74,15 +82,29 @@ final class Versions {
         .orElse(PredecessorChangeList.EMPTY);
   }
 
-  static NewVersion.Columns columns(Content c) {
+  /** The indexed columns: from the commit properties where the commit sets them, else from the view. */
+  static NewVersion.Columns columns(Content view, List<PropValue> computed) {
+    Content c = view;
+    Instant modified = null;
+    long size = 0;
+    boolean hasAttach = false;
+    for (PropValue p : computed) {
+      if (p.tag().equals(LAST_MODIFICATION_TIME)) {
+        modified = p.asInstant();
+      } else if (p.tag().equals(MESSAGE_SIZE)) {
+        size = p.asInt();
+      } else if (p.tag().equals(HAS_ATTACHMENTS)) {
+        hasAttach = p.asBoolean();
+      }
+    }
     return new NewVersion.Columns(
         c.get(SUBJECT).map(PropValue::asString).orElse(null),
         c.get(SENDER_NAME).map(PropValue::asString).orElse(null),
         c.get(MESSAGE_DELIVERY_TIME).map(PropValue::asInstant).orElse(null),
-        c.get(LAST_MODIFICATION_TIME).map(PropValue::asInstant).orElse(null),
-        c.get(MESSAGE_SIZE).map(p -> (long) p.asInt()).orElse(0L),
+        modified,
+        size,
         c.get(IMPORTANCE).map(PropValue::asInt).orElse(null),
         c.get(MESSAGE_CLASS).map(PropValue::asString).orElse(null),
-        c.get(HAS_ATTACHMENTS).map(PropValue::asBoolean).orElse(false));
+        hasAttach);
   }
 }
