@@ -48,6 +48,7 @@ public final class Demo {
     new Demo(System.out).run(file);
   }
 
+  @SuppressWarnings("try") // the subscription lives for the whole demo
   void run(Path file) throws Exception {
     if (file.toAbsolutePath().getParent() != null) {
       Files.createDirectories(file.toAbsolutePath().getParent());
@@ -55,8 +56,8 @@ public final class Demo {
     step("Opening the store file " + file.toAbsolutePath() + " (SQLite, WAL, durable saves)");
     try (EmbeddedMessageStore store = SqliteMessageStore.open(file);
         Session alice = store.openSession("alice");
-        Session laptop = store.openSession("alice-laptop");
-        Session phone = store.openSession("alice-phone")) {
+        Session laptop = store.openSession("alice");
+        Session phone = store.openSession("alice")) {
       StoreInfo info = alice.stores().stream().filter(s -> s.displayName().equals("Demo")).findFirst()
           .orElseGet(() -> alice.createStore("Demo"));
       Folder inbox = alice.rootFolder(info.id()).subfolder("Inbox").orElseThrow();
@@ -111,8 +112,9 @@ public final class Demo {
         step("nothing is lost: the history of " + id);
         for (VersionInfo v : alice.versions(id)) {
           MessageSnapshot s = alice.readVersion(id, v.changeNumber());
-          say("  version %-3d %-8s by %-13s subject=\"%s\"", v.changeNumber().value(), v.kind(), v.committedBy(),
-              s.get(PropTags.SUBJECT).map(PropValue::asString).orElse(""));
+          say("  version %-3d %-9s by %-6s subject=\"%s\" body=\"%s\"", v.changeNumber().value(), v.kind(),
+              v.committedBy(), s.get(PropTags.SUBJECT).map(PropValue::asString).orElse(""),
+              s.get(PropTags.BODY).map(PropValue::asString).orElse(""));
         }
         SaveResult restored = alice.restoreVersion(id, forced.replaced().orElseThrow());
         say("restored version %d as the new version %d", forced.replaced().orElseThrow().value(),
