@@ -26,6 +26,7 @@ public final class EmbeddedMessageStore implements MessageStore {
   final Storage storage;
   final EngineOptions options;
   final EventHub events;
+  final LatestVersions latest = new LatestVersions();
   private final ConcurrentHashMap<UUID, StoredStore> stores = new ConcurrentHashMap<>();
   private final ScheduledExecutorService maintenance;
   private volatile boolean closed;
@@ -34,7 +35,10 @@ public final class EmbeddedMessageStore implements MessageStore {
     this.storage = storage;
     this.options = options;
     this.events = new EventHub(storage);
-    storage.onCommitted(events::publish);
+    storage.onCommitted(entries -> {
+      latest.observe(entries);
+      events.publish(entries);
+    });
     if (options.maintenanceInterval().isZero()) {
       maintenance = null;
     } else {

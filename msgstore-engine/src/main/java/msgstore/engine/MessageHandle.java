@@ -518,6 +518,13 @@ final class MessageHandle implements Message {
       }
       return noOp(); // R31
     }
+    if (session.store.latest.knownNewerThan(id.value(), baseCn)) {
+      // Known stale: decide between R27 and R28 with a read instead of a write that would lose.
+      StoredMessage cur = current();
+      if (cur.cn() != baseCn) {
+        return onConflict(cur.cn());
+      }
+    }
     try {
       return commit(new WriteOp.Expect.AtVersion(baseCn), view(), VersionKind.SAVED, Optional.empty());
     } catch (PreconditionFailedException e) {

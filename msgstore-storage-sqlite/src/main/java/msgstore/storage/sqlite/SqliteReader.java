@@ -1,0 +1,443 @@
+package msgstore.storage.sqlite;
+
+import java.nio.file.Path;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import msgstore.api.MapiError;
+import msgstore.api.StoreEvent;
+import msgstore.api.StoreException;
+import msgstore.engine.spi.IndexedColumn;
+import msgstore.engine.spi.NamedPropRow;
+import msgstore.engine.spi.StoredFolder;
+import msgstore.engine.spi.StoredMessage;
+import msgstore.engine.spi.StoredStore;
+import msgstore.engine.spi.VersionRecord;
+
+/**
+ * The read side: a fixed pool of query-only connections, each lent to one caller for one read.
+ * In WAL mode readers never wait for the writer and see only committed transactions. Safe from
+ * platform and virtual threads.
+ */
+final class SqliteReader implements AutoCloseable {
+  /** Messages fetched per round trip by {@link #scanFolder}; the connection is returned between chunks. */
+  static final int SCAN_CHUNK = 256;
+
+  @FunctionalInterface
+  interface Query<T> {
+    T run(SqliteConnection c) throws SQLException;
+  }
+
+  private static final System.Logger LOG = System.getLogger(SqliteReader.class.getName());
+
+  private final Path file;
+  private final int size;
+  private final BlockingQueue<SqliteConnection> idle;
+  private volatile boolean closed;
+
+  private SqliteReader(Path file, List<SqliteConnection> connections) {
+    this.file = file;
+    this.size = connections.size();
+    this.idle = new ArrayBlockingQueue<>(connections.size(), false, connections);
+  }
+
+  static SqliteReader open(Path file, int connections) throws SQLException {
+    List<SqliteConnection> opened = new ArrayList<>();
+    try {
+      for (int i = 0; i < connections; i++) {
+        opened.add(openConnection(file));
+      }
+    } catch (SQLException | RuntimeException e) {
+      opened.forEach(SqliteConnection::close);
+      throw e;
+    }
+    return new SqliteReader(file, opened);
+  }
+
+  private static SqliteConnection openConnection(Path file) throws SQLException {
+    SqliteConnection c = SqliteConnection.open(file);
+    try {
+      SqlitePragmas.apply(c.jdbc(), SqlitePragmas.reader());
+    } catch (SQLException | RuntimeException e) {
+      c.close();
+      throw e;
+    }
+    return c;
+  }
+
+  /** Runs {@code query} on a pooled connection; {@code operation} names it in errors. */
+  <T> T read(String operation, Query<T> query) {
+    SqliteConnection c = acquire(operation);
+    try {
+      return query.run(c);
+    } catch (SQLException e) {
+      c = recover(c);
+      throw SqliteErrorTranslator.translate(e, operation);
+    } finally {
+      if (c != null) {
+        release(c);
+      }
+    }
+  }
+
+  /**
+   * After an error: drops the connection's statements (the driver may have finalized them) and
+   * ends any transaction left open, so that the next reader does not see an old snapshot. A
+   * connection that cannot be reset is replaced; returns the one to put back, or null.
+   */
+  private SqliteConnection recover(SqliteConnection c) {
+    c.forgetStatements();
+    try {
+      if (!c.jdbc().getAutoCommit()) {
+        c.jdbc().setAutoCommit(true);
+      }
+      return c;
+    } catch (SQLException e) {
+      c.close();
+      try {
+        return openConnection(file);
+      } catch (SQLException again) {
+        LOG.log(System.Logger.Level.WARNING, "could not replace a reader connection of " + file, again);
+        return null;
+      }
+    }
+  }
+
+  private SqliteConnection acquire(String operation) {
+    try {
+      while (true) {
+        if (closed) {
+          throw new StoreException(MapiError.CALL_FAILED, operation + " failed: storage " + file + " is closed");
+        }
+        SqliteConnection c = idle.poll(100, TimeUnit.MILLISECONDS);
+        if (c != null) {
+          return c;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StoreException(MapiError.CALL_FAILED, operation + " interrupted while waiting for a reader connection");
+    }
+  }
+
+  private void release(SqliteConnection c) {
+    if (closed) {
+      c.close();
+    } else {
+      idle.add(c);
+      if (closed && idle.remove(c)) {
+        c.close();
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    SqliteConnection c;
+    while ((c = idle.poll()) != null) {
+      c.close();
+    }
+  }
+
+  int size() {
+    return size;
+  }
+
+  // ---- stores, folders, rights
+
+  Optional<StoredStore> findStore(UUID guid) {
+    return read("find store " + guid, c -> {
+      PreparedStatement ps = c.prepare("SELECT " + SqliteRows.STORE_COLUMNS + " FROM store WHERE guid = ?");
+      ps.setString(1, guid.toString());
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(SqliteRows.store(rs)) : Optional.empty();
+      }
+    });
+  }
+
+  List<StoredStore> storesVisibleTo(String user) {
+    return read("list stores visible to " + user, c -> {
+      PreparedStatement ps = c.prepare("SELECT " + SqliteRows.STORE_COLUMNS + " FROM store WHERE owner = ?"
+          + " OR guid IN (SELECT f.store_guid FROM folder_rights r JOIN folder f ON f.id = r.folder_id WHERE r.user = ?)"
+          + " ORDER BY created_at, guid");
+      ps.setString(1, user);
+      ps.setString(2, user);
+      List<StoredStore> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(SqliteRows.store(rs));
+        }
+      }
+      return out;
+    });
+  }
+
+  Optional<StoredFolder> findFolder(long folderId) {
+    return read("find folder " + folderId, c -> {
+      PreparedStatement ps = c.prepare("SELECT " + SqliteRows.FOLDER_COLUMNS + " FROM folder f WHERE f.id = ?");
+      ps.setLong(1, folderId);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(SqliteRows.folder(rs)) : Optional.empty();
+      }
+    });
+  }
+
+  List<StoredFolder> childFolders(long parentId) {
+    return read("list child folders of " + parentId, c -> {
+      PreparedStatement ps = c.prepare("SELECT " + SqliteRows.FOLDER_COLUMNS
+          + " FROM folder f WHERE f.parent_id = ? AND f.deleted = 0 ORDER BY f.display_name COLLATE NOCASE, f.id");
+      ps.setLong(1, parentId);
+      List<StoredFolder> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(SqliteRows.folder(rs));
+        }
+      }
+      return out;
+    });
+  }
+
+  Optional<String> rightsRow(long folderId, String user) {
+    return read("read rights of " + user + " on folder " + folderId, c -> {
+      PreparedStatement ps = c.prepare("SELECT rights FROM folder_rights WHERE folder_id = ? AND user = ?");
+      ps.setLong(1, folderId);
+      ps.setString(2, user);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+      }
+    });
+  }
+
+  // ---- messages
+
+  Optional<StoredMessage> findMessage(long messageId) {
+    return read("find message " + messageId, c -> {
+      PreparedStatement ps = c.prepare(
+          "SELECT " + SqliteRows.MESSAGE_COLUMNS + " FROM " + SqliteRows.MESSAGE_WITH_CONTENT + " WHERE m.id = ?");
+      ps.setLong(1, messageId);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(SqliteRows.message(rs)) : Optional.empty();
+      }
+    });
+  }
+
+  /** The ORDER BY term of a column: text compares case-insensitively (ASCII), rows without a value last. */
+  static String sortTerm(IndexedColumn column, boolean descending) {
+    String expression = switch (column) {
+      case DELIVERY_TIME -> "m.delivery_time";
+      case LAST_MODIFICATION_TIME -> "m.last_mod_time";
+      case SUBJECT -> "m.subject COLLATE NOCASE";
+      case SENDER_NAME -> "m.sender_name COLLATE NOCASE";
+      case MESSAGE_SIZE -> "m.size";
+      case IMPORTANCE -> "m.importance";
+      case MESSAGE_CLASS -> "m.message_class COLLATE NOCASE";
+    };
+    return expression + (descending ? " DESC" : " ASC") + " NULLS LAST";
+  }
+
+  List<StoredMessage> pageFolder(long folderId, IndexedColumn sort, boolean descending, int offset, int limit) {
+    if (sort == null || offset < 0 || limit < 0) {
+      throw new StoreException(MapiError.INVALID_PARAMETER,
+          "page of folder " + folderId + ": bad sort " + sort + ", offset " + offset + " or limit " + limit);
+    }
+    if (limit == 0) {
+      return List.of();
+    }
+    return read("page folder " + folderId, c -> {
+      PreparedStatement ps = c.prepare("SELECT " + SqliteRows.MESSAGE_COLUMNS + " FROM " + SqliteRows.MESSAGE_WITH_CONTENT
+          + " WHERE m.folder_id = ? AND m.deleted = 0 ORDER BY " + sortTerm(sort, descending) + ", m.id ASC LIMIT ? OFFSET ?");
+      ps.setLong(1, folderId);
+      ps.setInt(2, limit);
+      ps.setInt(3, offset);
+      List<StoredMessage> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(SqliteRows.message(rs));
+        }
+      }
+      return out;
+    });
+  }
+
+  /**
+   * Feeds every live message of a folder to {@code sink} in id order, in chunks of {@link
+   * #SCAN_CHUNK}: no connection is held while the sink runs, so the sink may read the storage.
+   */
+  void scanFolder(long folderId, Consumer<StoredMessage> sink) {
+    long after = 0;
+    while (true) {
+      long from = after;
+      List<StoredMessage> chunk = read("scan folder " + folderId, c -> {
+        PreparedStatement ps = c.prepare("SELECT " + SqliteRows.MESSAGE_COLUMNS + " FROM " + SqliteRows.MESSAGE_WITH_CONTENT
+            + " WHERE m.folder_id = ? AND m.deleted = 0 AND m.id > ? ORDER BY m.id LIMIT " + SCAN_CHUNK);
+        ps.setLong(1, folderId);
+        ps.setLong(2, from);
+        List<StoredMessage> out = new ArrayList<>(SCAN_CHUNK);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(SqliteRows.message(rs));
+          }
+        }
+        return out;
+      });
+      chunk.forEach(sink);
+      if (chunk.size() < SCAN_CHUNK) {
+        return;
+      }
+      after = chunk.getLast().id();
+    }
+  }
+
+  List<Long> softDeletedInFolder(long folderId) {
+    return read("list soft-deleted messages of folder " + folderId, c -> {
+      PreparedStatement ps = c.prepare("SELECT id FROM message WHERE folder_id = ? AND deleted = 1 ORDER BY id");
+      ps.setLong(1, folderId);
+      List<Long> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getLong(1));
+        }
+      }
+      return out;
+    });
+  }
+
+  // ---- history
+
+  List<VersionRecord> versions(long messageId) {
+    return read("list versions of message " + messageId, c -> {
+      PreparedStatement ps = c.prepare(
+          "SELECT " + SqliteRows.VERSION_COLUMNS + " FROM message_version WHERE message_id = ? ORDER BY cn DESC");
+      ps.setLong(1, messageId);
+      List<VersionRecord> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(SqliteRows.version(rs, false));
+        }
+      }
+      return out;
+    });
+  }
+
+  Optional<VersionRecord> version(long messageId, long cn) {
+    return read("read version " + cn + " of message " + messageId, c -> {
+      PreparedStatement ps = c.prepare(
+          "SELECT " + SqliteRows.VERSION_COLUMNS + ", content FROM message_version WHERE message_id = ? AND cn = ?");
+      ps.setLong(1, messageId);
+      ps.setLong(2, cn);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(SqliteRows.version(rs, true)) : Optional.empty();
+      }
+    });
+  }
+
+  // ---- journal
+
+  List<StoreEvent> readJournal(UUID storeGuid, long afterPosition, int limit) {
+    if (limit <= 0) {
+      return List.of();
+    }
+    return read("read the journal of store " + storeGuid, c -> {
+      PreparedStatement ps = c.prepare("SELECT " + SqliteRows.JOURNAL_COLUMNS
+          + " FROM journal WHERE store_guid = ? AND position > ? ORDER BY position LIMIT ?");
+      ps.setString(1, storeGuid.toString());
+      ps.setLong(2, afterPosition);
+      ps.setInt(3, limit);
+      return events(ps);
+    });
+  }
+
+  List<StoreEvent> readJournal(long afterPosition, int limit) {
+    if (limit <= 0) {
+      return List.of();
+    }
+    return read("read the journal", c -> {
+      PreparedStatement ps = c.prepare(
+          "SELECT " + SqliteRows.JOURNAL_COLUMNS + " FROM journal WHERE position > ? ORDER BY position LIMIT ?");
+      ps.setLong(1, afterPosition);
+      ps.setInt(2, limit);
+      return events(ps);
+    });
+  }
+
+  private static List<StoreEvent> events(PreparedStatement ps) throws SQLException {
+    List<StoreEvent> out = new ArrayList<>();
+    try (ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        out.add(SqliteRows.event(rs));
+      }
+    }
+    return out;
+  }
+
+  long journalHead(UUID storeGuid) {
+    return read("read the journal head of store " + storeGuid, c -> {
+      PreparedStatement ps = c.prepare("SELECT max(position) FROM journal WHERE store_guid = ?");
+      ps.setString(1, storeGuid.toString());
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? rs.getLong(1) : 0L;
+      }
+    });
+  }
+
+  long journalHead() {
+    return read("read the journal head", c -> {
+      try (ResultSet rs = c.prepare("SELECT max(position) FROM journal").executeQuery()) {
+        return rs.next() ? rs.getLong(1) : 0L;
+      }
+    });
+  }
+
+  // ---- named properties
+
+  Optional<Integer> findNamedProp(UUID storeGuid, UUID guid, String name, Integer lid) {
+    return read("find named property " + guid + "/" + (name != null ? name : lid) + " of store " + storeGuid, c -> {
+      PreparedStatement ps = c.prepare(
+          "SELECT prop_id FROM named_prop WHERE store_guid = ? AND guid = ? AND name IS ? AND lid IS ?");
+      ps.setString(1, storeGuid.toString());
+      ps.setString(2, guid.toString());
+      ps.setString(3, name);
+      SqliteRows.setLongOrNull(ps, 4, lid == null ? null : lid.longValue());
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(rs.getInt(1)) : Optional.empty();
+      }
+    });
+  }
+
+  Optional<NamedPropRow> namedPropById(UUID storeGuid, int propId) {
+    return read("find named property 0x" + Integer.toHexString(propId) + " of store " + storeGuid, c -> {
+      PreparedStatement ps = c.prepare("SELECT guid, name, lid FROM named_prop WHERE store_guid = ? AND prop_id = ?");
+      ps.setString(1, storeGuid.toString());
+      ps.setInt(2, propId);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        Long lid = SqliteRows.longOrNull(rs, 3);
+        return Optional.of(new NamedPropRow(
+            propId, UUID.fromString(rs.getString(1)), rs.getString(2), lid == null ? null : lid.intValue()));
+      }
+    });
+  }
+
+  // ---- blobs
+
+  boolean isBlobReferenced(String sha) {
+    return read("look up references to blob " + sha, c -> {
+      PreparedStatement ps = c.prepare("SELECT 1 FROM version_blob WHERE sha = ? LIMIT 1");
+      ps.setString(1, sha);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next();
+      }
+    });
+  }
+}

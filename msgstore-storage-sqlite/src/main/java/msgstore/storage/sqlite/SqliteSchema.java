@@ -1,0 +1,138 @@
+package msgstore.storage.sqlite;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import msgstore.api.MapiError;
+import msgstore.api.StoreException;
+
+/**
+ * Recognises a msgstore database and migrates its schema.
+ *
+ * <p>Migrations are the numbered SQL resources {@code V<n>__<name>.sql} listed in {@link
+ * #MIGRATIONS}; the schema version is PRAGMA user_version. Each pending migration runs in one
+ * transaction together with the user_version and application_id it sets, so a crash leaves the
+ * database at the previous version.
+ */
+final class SqliteSchema {
+  static final List<String> MIGRATIONS = List.of("V1__schema.sql");
+
+  private static final String RESOURCE_DIR = "/msgstore/storage/sqlite/";
+
+  private SqliteSchema() {}
+
+  /** The schema version this code writes. */
+  static int latestVersion() {
+    return MIGRATIONS.size();
+  }
+
+  /**
+   * Checks that {@code c} is a msgstore database (or an empty file) that this code can open,
+   * before anything is written to it.
+   *
+   * @throws StoreException CORRUPT_DATA when it is not SQLite or belongs to another application,
+   *     VERSION when its schema is newer than this code
+   */
+  static void checkRecognised(Connection c, Path file) {
+    long applicationId;
+    long userVersion;
+    long tables;
+    try {
+      applicationId = SqlitePragmas.queryLong(c, "PRAGMA application_id");
+      userVersion = SqlitePragmas.queryLong(c, "PRAGMA user_version");
+      tables = SqlitePragmas.queryLong(c, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'");
+    } catch (SQLException e) {
+      if (SqliteErrorTranslator.primaryCode(e) == SqliteErrorTranslator.SQLITE_NOTADB) {
+        throw new StoreException(MapiError.CORRUPT_DATA, file + " is not a msgstore database (not SQLite)", e);
+      }
+      throw SqliteErrorTranslator.translate(e, "reading the header of " + file);
+    }
+    boolean ours = applicationId == SqlitePragmas.APPLICATION_ID;
+    if (!ours && (applicationId != 0 || tables > 0)) {
+      throw new StoreException(
+          MapiError.CORRUPT_DATA,
+          String.format("%s is not a msgstore database (application_id 0x%08X)", file, applicationId));
+    }
+    if (userVersion > latestVersion()) {
+      throw new StoreException(
+          MapiError.VERSION,
+          file + " has schema version " + userVersion + " but this msgstore supports versions up to "
+              + latestVersion() + "; open it with a newer msgstore");
+    }
+  }
+
+  /** Applies every migration newer than the database's user_version, each in one transaction. */
+  static void migrate(Connection c, Path file) {
+    long current;
+    try {
+      current = SqlitePragmas.queryLong(c, "PRAGMA user_version");
+    } catch (SQLException e) {
+      throw SqliteErrorTranslator.translate(e, "reading the schema version of " + file);
+    }
+    for (int v = (int) current + 1; v <= latestVersion(); v++) {
+      String name = MIGRATIONS.get(v - 1);
+      if (!name.startsWith("V" + v + "__")) {
+        throw new IllegalStateException("migration " + v + " is named " + name);
+      }
+      List<String> statements = statements(load(name));
+      boolean autoCommit = true;
+      try {
+        autoCommit = c.getAutoCommit();
+        c.setAutoCommit(false);
+        for (String sql : statements) {
+          SqlitePragmas.execute(c, sql);
+        }
+        SqlitePragmas.execute(c, "PRAGMA application_id = " + SqlitePragmas.APPLICATION_ID);
+        SqlitePragmas.execute(c, "PRAGMA user_version = " + v);
+        c.commit();
+      } catch (SQLException e) {
+        try {
+          c.rollback();
+        } catch (SQLException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+        throw SqliteErrorTranslator.translate(e, "migration " + name + " of " + file);
+      } finally {
+        try {
+          c.setAutoCommit(autoCommit);
+        } catch (SQLException e) {
+          throw SqliteErrorTranslator.translate(e, "migration " + name + " of " + file);
+        }
+      }
+    }
+  }
+
+  private static String load(String name) {
+    try (InputStream in = SqliteSchema.class.getResourceAsStream(RESOURCE_DIR + name)) {
+      if (in == null) {
+        throw new IllegalStateException("missing migration resource " + RESOURCE_DIR + name);
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Splits a script into statements: drops {@code --} comments, splits on {@code ;}. */
+  static List<String> statements(String script) {
+    StringBuilder sb = new StringBuilder();
+    for (String line : script.split("\n", -1)) {
+      int comment = line.indexOf("--");
+      sb.append(comment < 0 ? line : line.substring(0, comment)).append('\n');
+    }
+    List<String> out = new ArrayList<>();
+    for (String part : sb.toString().split(";")) {
+      String s = part.strip();
+      if (!s.isEmpty()) {
+        out.add(s);
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,420 @@
+package msgstore.storage.sqlite;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import msgstore.api.ContentRef;
+import msgstore.api.MapiError;
+import msgstore.api.StoreEvent;
+import msgstore.api.StoreException;
+import msgstore.engine.spi.CommitResult;
+import msgstore.engine.spi.IndexedColumn;
+import msgstore.engine.spi.NamedPropRow;
+import msgstore.engine.spi.Storage;
+import msgstore.engine.spi.StoredFolder;
+import msgstore.engine.spi.StoredMessage;
+import msgstore.engine.spi.StoredStore;
+import msgstore.engine.spi.VersionRecord;
+import msgstore.engine.spi.WriteBatch;
+
+/**
+ * The embedded SQLite backend of the storage SPI: one database file in WAL mode, one writer
+ * thread doing group commit, a small pool of query-only reader connections, and content-addressed
+ * blob files in {@code <file>.blobs/}.
+ *
+ * <p>One process at a time: {@link #open} takes an exclusive lock on {@code <file>.lock} and fails
+ * with {@link MapiError#BUSY} when another process (or another open storage in this one) holds it.
+ * Thread-safe; reads may come from platform or virtual threads. {@link #close} finishes the
+ * commits already submitted, then releases everything; it is idempotent.
+ */
+public final class SqliteStorage implements Storage {
+
+  /** How much a returned commit survives. */
+  public enum Durability {
+    /** WAL + synchronous=FULL: a returned commit survives power loss. */
+    FULL,
+    /** WAL + synchronous=NORMAL: a returned commit survives a crash of the process, not a power loss. */
+    RELAXED_MAY_LOSE_RECENT_COMMITS_ON_POWER_LOSS
+  }
+
+  /**
+   * How to open a store file.
+   *
+   * @param file the database file; created with its parent directories when missing
+   * @param durability see {@link Durability}
+   * @param readerConnections the size of the read pool, 1 to 64
+   * @param clock the source of commit times and of blob stored-times
+   * @param blobGrace {@link #collectGarbage} never removes a blob stored less than this long ago
+   *     by {@code clock}, whatever cut-off it is given, so that a blob put for a commit still in
+   *     flight survives; zero or more
+   */
+  public record Options(Path file, Durability durability, int readerConnections, Clock clock, Duration blobGrace) {
+    public static final int MAX_READER_CONNECTIONS = 64;
+
+    public Options {
+      if (file == null) {
+        throw invalidOption("Options.file must not be null");
+      }
+      file = file.toAbsolutePath().normalize();
+      if (file.getFileName() == null) {
+        throw invalidOption("Options.file must name a file, got " + file);
+      }
+      if (durability == null) {
+        throw invalidOption("Options.durability must not be null");
+      }
+      if (readerConnections < 1 || readerConnections > MAX_READER_CONNECTIONS) {
+        throw invalidOption("Options.readerConnections must be between 1 and " + MAX_READER_CONNECTIONS + ", got "
+            + readerConnections);
+      }
+      if (clock == null) {
+        throw invalidOption("Options.clock must not be null");
+      }
+      if (blobGrace == null || blobGrace.isNegative()) {
+        throw invalidOption("Options.blobGrace must be zero or more, got " + blobGrace);
+      }
+    }
+
+    /** FULL durability, 4 readers, the UTC system clock, a blob grace of 1 hour. */
+    public static Options defaults(Path file) {
+      return new Options(file, Durability.FULL, 4, Clock.systemUTC(), Duration.ofHours(1));
+    }
+
+    public Options withDurability(Durability d) {
+      return new Options(file, d, readerConnections, clock, blobGrace);
+    }
+
+    public Options withReaderConnections(int n) {
+      return new Options(file, durability, n, clock, blobGrace);
+    }
+
+    public Options withClock(Clock c) {
+      return new Options(file, durability, readerConnections, c, blobGrace);
+    }
+
+    public Options withBlobGrace(Duration g) {
+      return new Options(file, durability, readerConnections, clock, g);
+    }
+
+    /** {@code <file>.lock}. */
+    public Path lockFile() {
+      return file.resolveSibling(file.getFileName() + ".lock");
+    }
+
+    /** {@code <file>.blobs}. */
+    public Path blobDirectory() {
+      return file.resolveSibling(file.getFileName() + ".blobs");
+    }
+
+    private static StoreException invalidOption(String message) {
+      return new StoreException(MapiError.INVALID_PARAMETER, message);
+    }
+  }
+
+  private final Options options;
+  private final FileChannel lockChannel;
+  private final FileLock lock;
+  private final SqliteReader reader;
+  private final SqliteWriter writer;
+  private final SqliteBlobs blobs;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private SqliteStorage(Options options, FileChannel lockChannel, FileLock lock, SqliteReader reader,
+      SqliteWriter writer, SqliteBlobs blobs) {
+    this.options = options;
+    this.lockChannel = lockChannel;
+    this.lock = lock;
+    this.reader = reader;
+    this.writer = writer;
+    this.blobs = blobs;
+  }
+
+  /**
+   * Opens (creating or migrating when needed) the store file.
+   *
+   * @throws StoreException BUSY when another process holds the file, CORRUPT_DATA when the file is
+   *     not a msgstore database, VERSION when its schema is newer than this code, NOT_ENOUGH_DISK,
+   *     DISK_ERROR or CALL_FAILED on I/O problems
+   */
+  public static SqliteStorage open(Options o) {
+    if (o == null) {
+      throw new StoreException(MapiError.INVALID_PARAMETER, "SqliteStorage.open needs options");
+    }
+    Path file = o.file();
+    FileChannel lockChannel = null;
+    FileLock lock = null;
+    SqliteConnection writeConnection = null;
+    SqliteReader reader = null;
+    try {
+      try {
+        Files.createDirectories(file.getParent());
+        lockChannel = FileChannel.open(o.lockFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        try {
+          lock = lockChannel.tryLock();
+        } catch (OverlappingFileLockException e) {
+          lock = null;
+        }
+      } catch (IOException e) {
+        throw SqliteErrorTranslator.translate(e, "locking " + o.lockFile());
+      }
+      if (lock == null) {
+        throw new StoreException(MapiError.BUSY, "store file " + file + " is in use by another process");
+      }
+      SqliteBlobs blobs = new SqliteBlobs(o.blobDirectory(), o.clock());
+      try {
+        writeConnection = SqliteConnection.open(file);
+        SqliteSchema.checkRecognised(writeConnection.jdbc(), file);
+        SqlitePragmas.apply(writeConnection.jdbc(), SqlitePragmas.writer(o.durability()));
+        SqliteSchema.migrate(writeConnection.jdbc(), file);
+        // Manual-commit mode keeps the driver out of our transactions; end the one it opens.
+        writeConnection.jdbc().setAutoCommit(false);
+        writeConnection.execute("COMMIT");
+        reader = SqliteReader.open(file, o.readerConnections());
+      } catch (SQLException e) {
+        throw SqliteErrorTranslator.translate(e, "opening " + file);
+      }
+      blobs.open();
+      SqliteWriter writer = new SqliteWriter(file, writeConnection, o.clock());
+      SqliteStorage storage = new SqliteStorage(o, lockChannel, lock, reader, writer, blobs);
+      writer.start();
+      return storage;
+    } catch (RuntimeException | Error e) {
+      if (reader != null) {
+        reader.close();
+      }
+      if (writeConnection != null) {
+        writeConnection.close();
+      }
+      release(lock, lockChannel);
+      throw e;
+    }
+  }
+
+  private static void release(FileLock lock, FileChannel channel) {
+    try {
+      if (lock != null) {
+        lock.release();
+      }
+    } catch (IOException ignored) {
+      // closing the channel releases it too
+    }
+    try {
+      if (channel != null) {
+        channel.close();
+      }
+    } catch (IOException ignored) {
+      // nothing more to release
+    }
+  }
+
+  /** The options this storage was opened with. */
+  public Options options() {
+    return options;
+  }
+
+  // ---- stores, folders, rights
+
+  @Override
+  public Optional<StoredStore> findStore(UUID storeGuid) {
+    return reader.findStore(required(storeGuid, "storeGuid"));
+  }
+
+  @Override
+  public List<StoredStore> storesVisibleTo(String user) {
+    return reader.storesVisibleTo(required(user, "user"));
+  }
+
+  @Override
+  public Optional<StoredFolder> findFolder(long folderId) {
+    return reader.findFolder(folderId);
+  }
+
+  @Override
+  public List<StoredFolder> childFolders(long parentId) {
+    return reader.childFolders(parentId);
+  }
+
+  @Override
+  public Optional<String> rightsRow(long folderId, String user) {
+    return reader.rightsRow(folderId, required(user, "user"));
+  }
+
+  // ---- messages
+
+  @Override
+  public Optional<StoredMessage> findMessage(long messageId) {
+    return reader.findMessage(messageId);
+  }
+
+  @Override
+  public List<StoredMessage> pageFolder(long folderId, IndexedColumn sort, boolean descending, int offset, int limit) {
+    return reader.pageFolder(folderId, sort, descending, offset, limit);
+  }
+
+  @Override
+  public void scanFolder(long folderId, Consumer<StoredMessage> sink) {
+    reader.scanFolder(folderId, required(sink, "sink"));
+  }
+
+  @Override
+  public List<Long> softDeletedInFolder(long folderId) {
+    return reader.softDeletedInFolder(folderId);
+  }
+
+  // ---- history
+
+  @Override
+  public List<VersionRecord> versions(long messageId) {
+    return reader.versions(messageId);
+  }
+
+  @Override
+  public Optional<VersionRecord> version(long messageId, long cn) {
+    return reader.version(messageId, cn);
+  }
+
+  // ---- journal
+
+  @Override
+  public List<StoreEvent> readJournal(UUID storeGuid, long afterPosition, int limit) {
+    return reader.readJournal(required(storeGuid, "storeGuid"), afterPosition, limit);
+  }
+
+  @Override
+  public List<StoreEvent> readJournal(long afterPosition, int limit) {
+    return reader.readJournal(afterPosition, limit);
+  }
+
+  @Override
+  public long journalHead(UUID storeGuid) {
+    return reader.journalHead(required(storeGuid, "storeGuid"));
+  }
+
+  @Override
+  public long journalHead() {
+    return reader.journalHead();
+  }
+
+  // ---- named properties
+
+  @Override
+  public Optional<Integer> findNamedProp(UUID storeGuid, UUID guid, String name, Integer lid) {
+    return reader.findNamedProp(required(storeGuid, "storeGuid"), required(guid, "guid"), name, lid);
+  }
+
+  @Override
+  public Optional<NamedPropRow> namedPropById(UUID storeGuid, int propId) {
+    return reader.namedPropById(required(storeGuid, "storeGuid"), propId);
+  }
+
+  // ---- blobs
+
+  @Override
+  public ContentRef putBlob(InputStream content, long maxBytes) {
+    checkOpen("putBlob");
+    return blobs.put(content, maxBytes);
+  }
+
+  @Override
+  public InputStream openBlob(String sha256) {
+    checkOpen("openBlob");
+    return blobs.open(sha256);
+  }
+
+  // ---- writes
+
+  @Override
+  public CommitResult commit(WriteBatch batch) {
+    return writer.commit(batch);
+  }
+
+  @Override
+  public void onCommitted(Consumer<List<StoreEvent>> listener) {
+    writer.onCommitted(listener);
+  }
+
+  // ---- maintenance
+
+  @Override
+  public int pruneHistory(Instant olderThan, int keepLast) {
+    required(olderThan, "olderThan");
+    if (keepLast < 0) {
+      throw new StoreException(MapiError.INVALID_PARAMETER, "pruneHistory needs keepLast >= 0, got " + keepLast);
+    }
+    return writer.runTask("prune history before " + olderThan + " keeping " + keepLast,
+        (c, now) -> SqliteMaintenance.pruneHistory(c, olderThan, keepLast));
+  }
+
+  @Override
+  public int collectGarbage(Instant storedBefore) {
+    required(storedBefore, "storedBefore");
+    checkOpen("collectGarbage");
+    Instant graceLimit = options.clock().instant().minus(options.blobGrace());
+    Instant cutoff = storedBefore.isBefore(graceLimit) ? storedBefore : graceLimit;
+    return blobs.collect(cutoff, reader::isBlobReferenced);
+  }
+
+  @Override
+  public List<String> checkIntegrity() {
+    return reader.read("check the integrity of " + options.file(), c -> SqliteMaintenance.checkIntegrity(c, blobs));
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      writer.close();
+    } finally {
+      reader.close();
+      release(lock, lockChannel);
+    }
+  }
+
+  /** Jobs waiting for the writer thread (for tests and diagnostics). */
+  int queuedWrites() {
+    return writer.queued();
+  }
+
+  /** Write transactions so far and the batches they carried (diagnostics, tests). */
+  long[] groupCommitStats() {
+    return new long[] {writer.groupsCommitted(), writer.batchesCommitted()};
+  }
+
+  /** Runs {@code task} on the writer thread in its own transaction (maintenance, tests). */
+  <T> T onWriter(String operation, SqliteWriter.Task<T> task) {
+    return writer.runTask(operation, task);
+  }
+
+  private void checkOpen(String operation) {
+    if (closed.get()) {
+      throw new StoreException(MapiError.CALL_FAILED, operation + " failed: storage " + options.file() + " is closed");
+    }
+  }
+
+  private static <T> T required(T value, String name) {
+    if (value == null) {
+      throw new StoreException(MapiError.INVALID_PARAMETER, name + " must not be null");
+    }
+    return value;
+  }
+
+  @Override
+  public String toString() {
+    return "SqliteStorage[" + options.file() + ", " + options.durability() + "]";
+  }
+}
