@@ -79,6 +79,17 @@ final class SqliteMaintenance {
       rows(jdbc, "SELECT m.id, m.folder_id FROM message m LEFT JOIN folder f ON f.id = m.folder_id"
           + " WHERE f.id IS NULL ORDER BY m.id", rs -> problems.add(
               "message " + rs.getLong(1) + ": its folder " + rs.getLong(2) + " does not exist"));
+      rows(jdbc, "SELECT f.id, f.content_count, f.unread_count, f.child_count,"
+          + " (SELECT count(*) FROM message m WHERE m.folder_id = f.id AND m.deleted = 0),"
+          + " (SELECT count(*) FROM message m WHERE m.folder_id = f.id AND m.deleted = 0 AND m.read_flags & 1 = 0),"
+          + " (SELECT count(*) FROM folder k WHERE k.parent_id = f.id AND k.deleted = 0)"
+          + " FROM folder f WHERE f.deleted = 0", rs -> {
+            if (rs.getLong(2) != rs.getLong(5) || rs.getLong(3) != rs.getLong(6) || rs.getLong(4) != rs.getLong(7)) {
+              problems.add("folder " + rs.getLong(1) + ": kept counts (content " + rs.getLong(2) + ", unread "
+                  + rs.getLong(3) + ", children " + rs.getLong(4) + ") differ from the rows (" + rs.getLong(5) + ", "
+                  + rs.getLong(6) + ", " + rs.getLong(7) + ")");
+            }
+          });
       rows(jdbc, "SELECT sha, min(message_id), min(cn) FROM version_blob GROUP BY sha", rs -> {
         String sha = rs.getString(1);
         if (!blobs.exists(sha)) {

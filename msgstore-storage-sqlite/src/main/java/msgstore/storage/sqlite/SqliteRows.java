@@ -34,11 +34,8 @@ final class SqliteRows {
   static final String MESSAGE_WITH_CONTENT = "message m JOIN message_version v ON v.message_id = m.id AND v.cn = m.cn";
 
   static final String FOLDER_COLUMNS =
-      "f.id, f.store_guid, f.parent_id, f.display_name, f.deleted, f.props,"
-          + " (SELECT count(*) FROM message c WHERE c.folder_id = f.id AND c.deleted = 0),"
-          + " (SELECT count(*) FROM message u INDEXED BY message_unread"
-          + " WHERE u.folder_id = f.id AND u.deleted = 0 AND u.read_flags & 1 = 0),"
-          + " (SELECT count(*) FROM folder k WHERE k.parent_id = f.id AND k.deleted = 0)";
+      "f.id, f.store_guid, f.parent_id, f.display_name, f.deleted, f.props, f.content_count, f.unread_count,"
+          + " f.child_count";
 
   static final String STORE_COLUMNS = "guid, display_name, owner, root_folder_id, created_at";
 

@@ -21,7 +21,7 @@ import msgstore.api.StoreException;
  * database at the previous version.
  */
 final class SqliteSchema {
-  static final List<String> MIGRATIONS = List.of("V1__schema.sql");
+  static final List<String> MIGRATIONS = List.of("V1__schema.sql", "V2__folder_counts_and_save_io.sql");
 
   private static final String RESOURCE_DIR = "/msgstore/storage/sqlite/";
 
@@ -119,19 +119,34 @@ final class SqliteSchema {
     }
   }
 
-  /** Splits a script into statements: drops {@code --} comments, splits on {@code ;}. */
+  /**
+   * Splits a script into statements: drops {@code --} comments; a statement ends with a line ending
+   * in {@code ;}, except inside {@code CREATE TRIGGER}, whose body ends with a line {@code END;}.
+   */
   static List<String> statements(String script) {
-    StringBuilder sb = new StringBuilder();
-    for (String line : script.split("\n", -1)) {
-      int comment = line.indexOf("--");
-      sb.append(comment < 0 ? line : line.substring(0, comment)).append('\n');
-    }
     List<String> out = new ArrayList<>();
-    for (String part : sb.toString().split(";")) {
-      String s = part.strip();
-      if (!s.isEmpty()) {
-        out.add(s);
+    StringBuilder current = new StringBuilder();
+    boolean inTrigger = false;
+    for (String raw : script.split("\n", -1)) {
+      int comment = raw.indexOf("--");
+      String line = (comment < 0 ? raw : raw.substring(0, comment)).strip();
+      if (line.isEmpty()) {
+        continue;
       }
+      if (current.isEmpty() && line.toUpperCase(java.util.Locale.ROOT).startsWith("CREATE TRIGGER")) {
+        inTrigger = true;
+      }
+      current.append(line).append('\n');
+      boolean ends = inTrigger ? line.equalsIgnoreCase("END;") : line.endsWith(";");
+      if (ends) {
+        String sql = current.toString().strip();
+        out.add(inTrigger ? sql : sql.substring(0, sql.length() - 1).strip());
+        current.setLength(0);
+        inTrigger = false;
+      }
+    }
+    if (!current.toString().isBlank()) {
+      out.add(current.toString().strip());
     }
     return out;
   }

@@ -38,20 +38,26 @@ final class SqliteWriteOps {
   private static final int NAMED_PROP_LAST = 0xFFFE;
 
   private static final String MESSAGE_ROW =
-      "SELECT m.store_guid, m.folder_id, m.cn, m.deleted, m.read_flags, m.status, m.local_commit_time, f.deleted"
-          + " FROM message m LEFT JOIN folder f ON f.id = m.folder_id WHERE m.id = ?";
+      "SELECT m.store_guid, m.folder_id, m.cn, m.deleted, m.read_flags, m.status, m.local_commit_time, f.deleted,"
+          + " m.delivery_time FROM message m LEFT JOIN folder f ON f.id = m.folder_id WHERE m.id = ?";
   private static final String MESSAGE_ROW_WITH_CONTENT =
       "SELECT m.store_guid, m.folder_id, m.cn, m.deleted, m.read_flags, m.status, m.local_commit_time, f.deleted,"
-          + " v.content FROM message m LEFT JOIN folder f ON f.id = m.folder_id"
+          + " m.delivery_time, v.content FROM message m LEFT JOIN folder f ON f.id = m.folder_id"
           + " LEFT JOIN message_version v ON v.message_id = m.id AND v.cn = m.cn WHERE m.id = ?";
   private static final String FOLDER_ROW = "SELECT store_guid, parent_id, display_name, deleted FROM folder WHERE id = ?";
   private static final String INSERT_MESSAGE =
       "INSERT INTO message (id, store_guid, folder_id, cn, deleted, read_flags, status, local_commit_time,"
           + " subject, sender_name, delivery_time, last_mod_time, size, importance, message_class, has_attach)"
           + " SELECT ?, store_guid, id, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM folder WHERE id = ? AND deleted = 0";
+  // Setting an indexed column, even to its old value, rewrites its index entry; a save that keeps
+  // the delivery time leaves it (and so the delivery-time index) alone.
   private static final String UPDATE_MESSAGE =
-      "UPDATE message SET cn = ?, local_commit_time = ?, subject = ?, sender_name = ?, delivery_time = ?,"
+      "UPDATE message SET cn = ?, local_commit_time = ?, subject = ?, sender_name = ?,"
           + " last_mod_time = ?, size = ?, importance = ?, message_class = ?, has_attach = ?"
+          + " WHERE id = ? AND cn = ? AND deleted = 0";
+  private static final String UPDATE_MESSAGE_AND_DELIVERY_TIME =
+      "UPDATE message SET cn = ?, local_commit_time = ?, subject = ?, sender_name = ?,"
+          + " last_mod_time = ?, size = ?, importance = ?, message_class = ?, has_attach = ?, delivery_time = ?"
           + " WHERE id = ? AND cn = ? AND deleted = 0";
   private static final String INSERT_VERSION =
       "INSERT INTO message_version (message_id, cn, committed_at, committed_by, kind, based_on_cn, size, content)"
@@ -66,7 +72,7 @@ final class SqliteWriteOps {
 
   private record MessageRow(
       long id, UUID store, long folderId, long cn, boolean deleted, int readFlags, int status, long localCommitTime,
-      boolean folderLive, byte[] content) {
+      boolean folderLive, Long deliveryTime, byte[] content) {
 
     StoredMessage stored() {
       return new StoredMessage(
@@ -421,12 +427,29 @@ final class SqliteWriteOps {
     List<PropTag> tags = tags(o.changedTags());
     long cn = counters.nextCn(c, m.store());
     NewVersion v = build(o.factory(), m.id(), cn, m.stored());
-    PreparedStatement ps = c.prepare(UPDATE_MESSAGE);
+    NewVersion.Columns col = v.columns();
+    Long delivery = col.deliveryTime() == null ? null : SqliteRows.micros(col.deliveryTime());
+    boolean deliveryChanged = !java.util.Objects.equals(delivery, m.deliveryTime());
+    PreparedStatement ps = c.prepare(deliveryChanged ? UPDATE_MESSAGE_AND_DELIVERY_TIME : UPDATE_MESSAGE);
     ps.setLong(1, cn);
     ps.setLong(2, nowMicros);
-    bindColumns(ps, 3, v.columns());
-    ps.setLong(11, m.id());
-    ps.setLong(12, m.cn());
+    ps.setString(3, col.subject());
+    ps.setString(4, col.senderName());
+    SqliteRows.setMicrosOrNull(ps, 5, col.lastModificationTime());
+    ps.setLong(6, col.messageSize());
+    if (col.importance() == null) {
+      ps.setNull(7, Types.INTEGER);
+    } else {
+      ps.setInt(7, col.importance());
+    }
+    ps.setString(8, col.messageClass());
+    ps.setInt(9, col.hasAttachments() ? 1 : 0);
+    int i = 10;
+    if (deliveryChanged) {
+      SqliteRows.setMicrosOrNull(ps, i++, col.deliveryTime());
+    }
+    ps.setLong(i, m.id());
+    ps.setLong(i + 1, m.cn());
     if (ps.executeUpdate() != 1) {
       throw new StoreException(MapiError.CALL_FAILED, "message " + m.id() + " changed under its own write");
     }
@@ -628,15 +651,17 @@ final class SqliteWriteOps {
       }
       int folderDeleted = rs.getInt(8);
       boolean folderLive = !rs.wasNull() && folderDeleted == 0;
+      long delivery = rs.getLong(9);
+      Long deliveryTime = rs.wasNull() ? null : delivery;
       byte[] content = null;
       if (withContent) {
-        content = rs.getBytes(9);
+        content = rs.getBytes(10);
         if (content == null) {
           throw new StoreException(MapiError.CORRUPT_DATA, "message " + id + " has no version row for its cn " + rs.getLong(3));
         }
       }
       return new MessageRow(id, UUID.fromString(rs.getString(1)), rs.getLong(2), rs.getLong(3), rs.getInt(4) != 0,
-          rs.getInt(5), rs.getInt(6), rs.getLong(7), folderLive, content);
+          rs.getInt(5), rs.getInt(6), rs.getLong(7), folderLive, deliveryTime, content);
     }
   }
 
