@@ -28,7 +28,8 @@ final class SqlitePragmas {
         "PRAGMA foreign_keys = OFF",
         "PRAGMA temp_store = MEMORY",
         "PRAGMA cache_size = -65536",
-        "PRAGMA journal_size_limit = 67108864");
+        "PRAGMA wal_autocheckpoint = 16384",
+        "PRAGMA journal_size_limit = 134217728");
   }
 
   /** A reader connection's pragmas. */
