@@ -201,18 +201,9 @@ final class AttachmentHandle implements Attachment {
       throw new StoreException(MapiError.NO_ACCESS, "cannot save " + what() + ": the handle is read-only");
     }
     SaveOptions o = SaveOptions.of(flags);
-    if (o.has(SaveFlag.KEEP_OPEN_READONLY) && o.has(SaveFlag.KEEP_OPEN_READWRITE)) {
-      throw new StoreException(MapiError.INVALID_PARAMETER,
-          "KEEP_OPEN_READONLY and KEEP_OPEN_READWRITE together are not allowed (saving " + what() + ")");
-    }
+    SaveFlagRules.check(o, what());
     parent.putAttachment(state());
-    if (o.has(SaveFlag.KEEP_OPEN_READWRITE) || (o.has(SaveFlag.FORCE_SAVE) && !o.has(SaveFlag.KEEP_OPEN_READONLY))) {
-      access = AccessLevel.MODIFY;
-    } else if (o.has(SaveFlag.KEEP_OPEN_READONLY)) {
-      access = AccessLevel.READ_ONLY;
-    } else {
-      close();
-    }
+    SaveFlagRules.accessAfterSave(o).ifPresentOrElse(a -> access = a, this::close);
   }
 
   @Override

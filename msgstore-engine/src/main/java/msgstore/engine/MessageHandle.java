@@ -476,10 +476,7 @@ final class MessageHandle implements Message {
     if (access != AccessLevel.MODIFY) { // R26
       throw new StoreException(MapiError.NO_ACCESS, "cannot save " + what() + ": the handle is read-only");
     }
-    if (o.has(SaveFlag.KEEP_OPEN_READONLY) && o.has(SaveFlag.KEEP_OPEN_READWRITE)) { // R21
-      throw new StoreException(MapiError.INVALID_PARAMETER,
-          "KEEP_OPEN_READONLY and KEEP_OPEN_READWRITE together are not allowed (saving " + what() + ")");
-    }
+    SaveFlagRules.check(o, what()); // R21
     SaveResult r;
     if (parent != null) {
       parent.putEmbedded(view());
@@ -501,13 +498,7 @@ final class MessageHandle implements Message {
 
   /** Handle state after a successful save (R16-R19). */
   private void afterSuccess(SaveOptions o) {
-    if (o.has(SaveFlag.KEEP_OPEN_READWRITE)) {
-      access = AccessLevel.MODIFY;
-    } else if (o.has(SaveFlag.KEEP_OPEN_READONLY)) {
-      access = AccessLevel.READ_ONLY;
-    } else if (!o.has(SaveFlag.FORCE_SAVE)) {
-      close();
-    }
+    SaveFlagRules.accessAfterSave(o).ifPresentOrElse(a -> access = a, this::close);
   }
 
   private SaveResult commitNormal() {

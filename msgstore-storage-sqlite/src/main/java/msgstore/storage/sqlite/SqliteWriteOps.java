@@ -467,24 +467,15 @@ final class SqliteWriteOps {
       ps.setLong(2, o.messageId());
       ps.setLong(3, o.expectCn());
       ps.setLong(4, o.expectCn());
-      UUID store = null;
-      long folderId = 0;
-      long cn = 0;
-      try (ResultSet rs = ps.executeQuery()) {
-        if (rs.next()) {
-          store = UUID.fromString(rs.getString(1));
-          folderId = rs.getLong(2);
-          cn = rs.getLong(3);
-        }
-      }
-      if (store == null) {
+      Touched t = touched(ps);
+      if (t == null) {
         MessageRow m = liveMessage(o.messageId(), false);
         throw failed(Reason.CHANGED, m.cn(), "message " + m.id() + " is at cn " + m.cn() + ", not at cn "
             + o.expectCn() + " expected by the delete");
       }
-      long position = journal(EventType.OBJECT_DELETED, store, SqliteRows.KIND_MESSAGE, o.messageId(), folderId, null,
-          null, 0, List.of());
-      return new OpResult(o.messageId(), 0, cn, position);
+      long position = journal(EventType.OBJECT_DELETED, t.store(), SqliteRows.KIND_MESSAGE, o.messageId(), t.folderId(),
+          null, null, 0, List.of());
+      return new OpResult(o.messageId(), 0, t.cn(), position);
     }
     MessageRow m = message(o.messageId(), false);
     if (m == null) {
@@ -503,22 +494,22 @@ final class SqliteWriteOps {
     return new OpResult(m.id(), 0, m.cn(), position);
   }
 
+  /** What an UPDATE ... RETURNING store_guid, folder_id, cn touched; null when no row matched. */
+  private record Touched(UUID store, long folderId, long cn) {}
+
+  private static Touched touched(PreparedStatement ps) throws SQLException {
+    try (ResultSet rs = ps.executeQuery()) {
+      return rs.next() ? new Touched(UUID.fromString(rs.getString(1)), rs.getLong(2), rs.getLong(3)) : null;
+    }
+  }
+
   private OpResult undeleteMessage(WriteOp.UndeleteMessage o) throws SQLException {
     PreparedStatement ps = c.prepare("UPDATE message SET deleted = 0, deleted_at = NULL WHERE id = ? AND deleted = 1"
         + " AND EXISTS (SELECT 1 FROM folder f WHERE f.id = message.folder_id AND f.deleted = 0)"
         + " RETURNING store_guid, folder_id, cn");
     ps.setLong(1, o.messageId());
-    UUID store = null;
-    long folderId = 0;
-    long cn = 0;
-    try (ResultSet rs = ps.executeQuery()) {
-      if (rs.next()) {
-        store = UUID.fromString(rs.getString(1));
-        folderId = rs.getLong(2);
-        cn = rs.getLong(3);
-      }
-    }
-    if (store == null) {
+    Touched t = touched(ps);
+    if (t == null) {
       MessageRow m = message(o.messageId(), false);
       if (m == null) {
         throw failed(Reason.NOT_FOUND, 0, "no message " + o.messageId() + " to restore (never existed or purged)");
@@ -528,9 +519,9 @@ final class SqliteWriteOps {
       }
       return new OpResult(m.id(), 0, 0, 0); // live already: nothing to restore
     }
-    long position = journal(EventType.OBJECT_CREATED, store, SqliteRows.KIND_MESSAGE, o.messageId(), folderId, null,
-        null, 0, List.of());
-    return new OpResult(o.messageId(), 0, cn, position);
+    long position = journal(EventType.OBJECT_CREATED, t.store(), SqliteRows.KIND_MESSAGE, o.messageId(), t.folderId(),
+        null, null, 0, List.of());
+    return new OpResult(o.messageId(), 0, t.cn(), position);
   }
 
   private OpResult moveMessage(WriteOp.MoveMessage o) throws SQLException {
