@@ -55,6 +55,10 @@ final class SqliteWriteOps {
       "UPDATE message SET cn = ?, local_commit_time = ?, subject = ?, sender_name = ?,"
           + " last_mod_time = ?, size = ?, importance = ?, message_class = ?, has_attach = ?"
           + " WHERE id = ? AND cn = ? AND deleted = 0";
+  private static final String UPDATE_MESSAGE_AT_VERSION =
+      "UPDATE message SET cn = ?, local_commit_time = ?, subject = ?, sender_name = ?,"
+          + " last_mod_time = ?, size = ?, importance = ?, message_class = ?, has_attach = ?"
+          + " WHERE id = ? AND cn = ? AND deleted = 0 AND folder_id = ? RETURNING delivery_time";
   private static final String UPDATE_MESSAGE_AND_DELIVERY_TIME =
       "UPDATE message SET cn = ?, local_commit_time = ?, subject = ?, sender_name = ?,"
           + " last_mod_time = ?, size = ?, importance = ?, message_class = ?, has_attach = ?, delivery_time = ?"
@@ -415,6 +419,9 @@ final class SqliteWriteOps {
   }
 
   private OpResult updateMessage(WriteOp.PutMessage o) throws SQLException {
+    if (o.expect() instanceof WriteOp.Expect.AtVersion(long expected) && folderStores.containsKey(o.folderId())) {
+      return updateAtVersion(o, expected);
+    }
     MessageRow m = liveMessage(o.messageId(), false);
     if (m.folderId() != o.folderId()) {
       throw failed(Reason.NOT_FOUND, 0, "message " + m.id() + " is in folder " + m.folderId() + ", not in folder "
@@ -457,6 +464,65 @@ final class SqliteWriteOps {
     long position = journal(o.event() == null ? EventType.OBJECT_MODIFIED : o.event(), m.store(),
         SqliteRows.KIND_MESSAGE, m.id(), m.folderId(), null, null, cn, tags);
     return new OpResult(m.id(), cn, m.cn(), position);
+  }
+
+  /**
+   * The common save (R28, R33) without a read first: the conditional UPDATE is the check. When it
+   * matches no row, the row is read only to say why; the change number taken for the attempt goes
+   * back with the batch's savepoint.
+   */
+  private OpResult updateAtVersion(WriteOp.PutMessage o, long expected) throws SQLException {
+    UUID store = folderStores.get(o.folderId());
+    long cn = counters.nextCn(c, store);
+    NewVersion v = build(o.factory(), o.messageId(), cn,
+        new StoredMessage(o.messageId(), store, o.folderId(), expected, false, 0, 0, null, null));
+    NewVersion.Columns col = v.columns();
+    PreparedStatement ps = c.prepare(UPDATE_MESSAGE_AT_VERSION);
+    ps.setLong(1, cn);
+    ps.setLong(2, nowMicros);
+    ps.setString(3, col.subject());
+    ps.setString(4, col.senderName());
+    SqliteRows.setMicrosOrNull(ps, 5, col.lastModificationTime());
+    ps.setLong(6, col.messageSize());
+    if (col.importance() == null) {
+      ps.setNull(7, Types.INTEGER);
+    } else {
+      ps.setInt(7, col.importance());
+    }
+    ps.setString(8, col.messageClass());
+    ps.setInt(9, col.hasAttachments() ? 1 : 0);
+    ps.setLong(10, o.messageId());
+    ps.setLong(11, expected);
+    ps.setLong(12, o.folderId());
+    Long storedDelivery;
+    boolean matched;
+    try (ResultSet rs = ps.executeQuery()) {
+      matched = rs.next();
+      storedDelivery = matched ? SqliteRows.longOrNull(rs, 1) : null;
+    }
+    if (!matched) {
+      MessageRow m = liveMessage(o.messageId(), false);
+      if (m.folderId() != o.folderId()) {
+        throw failed(Reason.NOT_FOUND, 0, "message " + m.id() + " is in folder " + m.folderId() + ", not in folder "
+            + o.folderId());
+      }
+      if (m.cn() != expected) {
+        throw failed(Reason.CHANGED, m.cn(), "message " + m.id() + " is at cn " + m.cn() + ", not at cn " + expected
+            + " (the base of this save)");
+      }
+      throw new StoreException(MapiError.CALL_FAILED, "message " + m.id() + " matched no row at cn " + expected);
+    }
+    Long delivery = col.deliveryTime() == null ? null : SqliteRows.micros(col.deliveryTime());
+    if (!java.util.Objects.equals(delivery, storedDelivery)) {
+      PreparedStatement d = c.prepare("UPDATE message SET delivery_time = ? WHERE id = ?");
+      SqliteRows.setMicrosOrNull(d, 1, col.deliveryTime());
+      d.setLong(2, o.messageId());
+      d.executeUpdate();
+    }
+    insertVersion(o.messageId(), cn, kindOr(o.kind(), "SAVED"), o.basedOnCn(), v);
+    long position = journal(o.event() == null ? EventType.OBJECT_MODIFIED : o.event(), store,
+        SqliteRows.KIND_MESSAGE, o.messageId(), o.folderId(), null, null, cn, tags(o.changedTags()));
+    return new OpResult(o.messageId(), cn, expected, position);
   }
 
   private OpResult deleteMessage(WriteOp.DeleteMessage o) throws SQLException {

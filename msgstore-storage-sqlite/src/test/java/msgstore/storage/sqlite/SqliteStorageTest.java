@@ -388,7 +388,7 @@ class SqliteStorageTest {
   }
 
   @Test
-  void putMessageShouldGiveTheFactoryTheAllocatedCnAndTheCurrentRowWithoutContent() {
+  void putMessageShouldGiveTheFactoryTheAllocatedCnAndTheCurrentIdentityWithoutContent() {
     long id = create(inbox, "v1");
     commit(new WriteOp.SetReadState(id, 1, 1, 0, 0, List.of()));
     AtomicReference<VersionFactory.VersionContext> seen = new AtomicReference<>();
@@ -401,7 +401,8 @@ class SqliteStorageTest {
     assertThat(ctx.cn()).isEqualTo(2);
     assertThat(ctx.commitTime()).isEqualTo(T0);
     assertThat(ctx.current().cn()).isEqualTo(1);
-    assertThat(ctx.current().readFlags()).isEqualTo(1);
+    assertThat(ctx.current().id()).isEqualTo(id);
+    assertThat(ctx.current().folderId()).isEqualTo(inbox);
     assertThat(ctx.current().content()).isNull();
   }
 
