@@ -438,19 +438,7 @@ final class SqliteWriteOps {
     Long delivery = col.deliveryTime() == null ? null : SqliteRows.micros(col.deliveryTime());
     boolean deliveryChanged = !java.util.Objects.equals(delivery, m.deliveryTime());
     PreparedStatement ps = c.prepare(deliveryChanged ? UPDATE_MESSAGE_AND_DELIVERY_TIME : UPDATE_MESSAGE);
-    ps.setLong(1, cn);
-    ps.setLong(2, nowMicros);
-    ps.setString(3, col.subject());
-    ps.setString(4, col.senderName());
-    SqliteRows.setMicrosOrNull(ps, 5, col.lastModificationTime());
-    ps.setLong(6, col.messageSize());
-    if (col.importance() == null) {
-      ps.setNull(7, Types.INTEGER);
-    } else {
-      ps.setInt(7, col.importance());
-    }
-    ps.setString(8, col.messageClass());
-    ps.setInt(9, col.hasAttachments() ? 1 : 0);
+    bindSave(ps, cn, col);
     int i = 10;
     if (deliveryChanged) {
       SqliteRows.setMicrosOrNull(ps, i++, col.deliveryTime());
@@ -478,19 +466,7 @@ final class SqliteWriteOps {
         new StoredMessage(o.messageId(), store, o.folderId(), expected, false, 0, 0, null, null));
     NewVersion.Columns col = v.columns();
     PreparedStatement ps = c.prepare(UPDATE_MESSAGE_AT_VERSION);
-    ps.setLong(1, cn);
-    ps.setLong(2, nowMicros);
-    ps.setString(3, col.subject());
-    ps.setString(4, col.senderName());
-    SqliteRows.setMicrosOrNull(ps, 5, col.lastModificationTime());
-    ps.setLong(6, col.messageSize());
-    if (col.importance() == null) {
-      ps.setNull(7, Types.INTEGER);
-    } else {
-      ps.setInt(7, col.importance());
-    }
-    ps.setString(8, col.messageClass());
-    ps.setInt(9, col.hasAttachments() ? 1 : 0);
+    bindSave(ps, cn, col);
     ps.setLong(10, o.messageId());
     ps.setLong(11, expected);
     ps.setLong(12, o.folderId());
@@ -755,6 +731,23 @@ final class SqliteWriteOps {
     bindColumns(ps, 6, v.columns());
     ps.setLong(14, folderId);
     return ps.executeUpdate();
+  }
+
+  /** Binds parameters 1-9 shared by the save UPDATEs: cn, commit time and the sort columns a save may change. */
+  private void bindSave(PreparedStatement ps, long cn, NewVersion.Columns col) throws SQLException {
+    ps.setLong(1, cn);
+    ps.setLong(2, nowMicros);
+    ps.setString(3, col.subject());
+    ps.setString(4, col.senderName());
+    SqliteRows.setMicrosOrNull(ps, 5, col.lastModificationTime());
+    ps.setLong(6, col.messageSize());
+    if (col.importance() == null) {
+      ps.setNull(7, Types.INTEGER);
+    } else {
+      ps.setInt(7, col.importance());
+    }
+    ps.setString(8, col.messageClass());
+    ps.setInt(9, col.hasAttachments() ? 1 : 0);
   }
 
   private static void bindColumns(PreparedStatement ps, int i, NewVersion.Columns col) throws SQLException {
