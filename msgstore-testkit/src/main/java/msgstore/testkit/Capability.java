@@ -26,5 +26,11 @@ public enum Capability {
   /** EWS-style three-way merge on save and {@code previewMerge} (EXT R87-R93). */
   MERGE,
   /** Closing the store and opening it again on the same directory keeps everything. */
-  REOPEN
+  REOPEN,
+  /**
+   * R5 as the spec words it: opening an object the caller may not read fails with NO_ACCESS. An
+   * implementation without it (the HTTP server and its SDK, issue 3 "Security", ADR 0009) answers
+   * as if the object did not exist: NOT_FOUND, so a stranger cannot learn that it exists.
+   */
+  NO_ACCESS_REVEALS_EXISTENCE
 }

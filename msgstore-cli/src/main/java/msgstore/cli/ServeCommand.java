@@ -1,0 +1,133 @@
+package msgstore.cli;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import msgstore.api.MapiError;
+import msgstore.api.StoreException;
+import msgstore.server.MsgstoreServer;
+import msgstore.server.ServerConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Runs the server until SIGTERM or Ctrl-C (a shutdown hook closes it gracefully: requests in
+ * flight finish, event streams end, the store closes). Settings: options over environment
+ * (MSGSTORE_DATA, _PORT, _BIND, _CONFIG, _TLS_CERT, _TLS_KEY) over the config file over defaults,
+ * all resolved by {@link ServerConfig#load}.
+ */
+@Command(name = "serve", description = {"Runs the msgstore server (HTTP API, live events) until Ctrl-C or SIGTERM.",
+    "On the first start it creates user admin and prints its password once."})
+final class ServeCommand implements java.util.concurrent.Callable<Integer> {
+  private final Io io;
+
+  @Option(names = "--data", paramLabel = "DIR", description = "Data folder: msgstore.db and accounts.db (env MSGSTORE_DATA, default ./data).")
+  Path data;
+
+  @Option(names = "--port", paramLabel = "N", description = "Port (env MSGSTORE_PORT, default 8080; 0 picks a free one).")
+  Integer port;
+
+  @Option(names = "--bind", paramLabel = "ADDR", description = "Address to listen on (env MSGSTORE_BIND, default 127.0.0.1).")
+  String bind;
+
+  @Option(names = "--config", paramLabel = "FILE", description = "A properties file: data, bind, port, tls.cert, tls.key, ... (env MSGSTORE_CONFIG).")
+  Path config;
+
+  @Option(names = "--tls-cert", paramLabel = "FILE", description = "PEM certificate chain; with --tls-key, serve HTTPS.")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "FILE", description = "PEM private key.")
+  Path tlsKey;
+
+  ServeCommand(Io io) {
+    this.io = io;
+  }
+
+  @Override
+  public Integer call() throws InterruptedException {
+    Map<String, String> overrides = new LinkedHashMap<>();
+    if (data != null) {
+      overrides.put("data", data.toString());
+    }
+    if (port != null) {
+      overrides.put("port", Integer.toString(port));
+    }
+    if (bind != null) {
+      overrides.put("bind", bind);
+    }
+    if (tlsCert != null) {
+      overrides.put("tls.cert", tlsCert.toString());
+    }
+    if (tlsKey != null) {
+      overrides.put("tls.key", tlsKey.toString());
+    }
+    ServerConfig cfg;
+    try {
+      cfg = ServerConfig.load(Optional.ofNullable(config), io.env(), overrides);
+    } catch (StoreException e) {
+      throw new CliException(e.error() == MapiError.NOT_FOUND ? Main.EXIT_IO : Main.EXIT_USAGE, e.detail());
+    }
+    MsgstoreServer server;
+    try {
+      server = MsgstoreServer.start(cfg);
+    } catch (RuntimeException e) {
+      Throwable bind = cause(e, java.net.BindException.class);
+      if (bind != null) {
+        throw new CliException(Main.EXIT_IO, "cannot listen on " + cfg.bind() + ":" + cfg.port() + ": "
+            + bind.getMessage() + " (another server running? try --port)");
+      }
+      throw e;
+    }
+    CountDownLatch closed = new CountDownLatch(1);
+    Thread hook = null;
+    try {
+      if (io.shutdownHooks()) {
+        hook = new Thread(() -> {
+          io.stop().complete(null);
+          try {
+            closed.await(MsgstoreServer.DRAIN_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }, "msgstore-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+      }
+      String api = server.baseUri() + "/api/v1";
+      io.out().println("msgstore serving " + api + " (data " + cfg.dataDir().toAbsolutePath().normalize() + ")");
+      server.initialAdminPassword().ifPresent(pw -> io.out().println("created user admin, password: " + pw
+          + "; try: curl -u admin:" + pw + " " + api + "/stores"));
+      io.out().println("stop with Ctrl-C");
+      io.out().flush();
+      try {
+        io.stop().get();
+      } catch (ExecutionException e) {
+        // completed exceptionally: stop all the same
+      }
+      io.err().println("msgstore: stopping (finishing requests in flight)");
+    } finally {
+      try {
+        server.close();
+      } finally {
+        closed.countDown();
+        if (hook != null && !io.stop().isDone()) {
+          Runtime.getRuntime().removeShutdownHook(hook);
+        }
+      }
+    }
+    io.err().println("msgstore: stopped");
+    return Main.EXIT_OK;
+  }
+
+  private static Throwable cause(Throwable t, Class<? extends Throwable> type) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (type.isInstance(c)) {
+        return c;
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,24 @@
+package msgstore.cli;
+
+import java.net.URI;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Where a command finds the store: an embedded file or a server, and as which user. */
+final class TargetOptions {
+  static final Path DEFAULT_STORE = Path.of("data", "msgstore.db");
+  static final String DEFAULT_SERVER = "http://127.0.0.1:8080";
+
+  @Option(names = "--store", paramLabel = "FILE",
+      description = "An embedded store file (SQLite). Default: data/msgstore.db, unless MSGSTORE_SERVER is set.")
+  Path storeFile;
+
+  @Option(names = "--server", paramLabel = "URL",
+      description = "A msgstore server, e.g. http://127.0.0.1:8080 (env MSGSTORE_SERVER). Password from "
+          + "MSGSTORE_PASSWORD or a bearer token from MSGSTORE_TOKEN; with a terminal, asks.")
+  URI server;
+
+  @Option(names = {"-u", "--user"}, paramLabel = "NAME",
+      description = "Act as this user (env MSGSTORE_USER, else USER).")
+  String user;
+}

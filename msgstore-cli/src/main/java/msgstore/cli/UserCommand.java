@@ -1,0 +1,290 @@
+package msgstore.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import msgstore.api.MapiError;
+import msgstore.api.StoreException;
+import msgstore.server.auth.Accounts;
+import msgstore.server.auth.TokenInfo;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * Users, passwords and bearer tokens in {@code <data>/accounts.db}. That file is separate from the
+ * store file, so these commands work while the server runs; changes take effect at its next
+ * request.
+ */
+@Command(name = "user", description = {"Manages the server's users, passwords and tokens (DIR/accounts.db).",
+    "Works while the server runs."},
+    subcommands = {UserCommand.Add.class, UserCommand.ListUsers.class, UserCommand.Remove.class,
+        UserCommand.Passwd.class, UserCommand.Token.class, UserCommand.Tokens.class, UserCommand.Revoke.class})
+final class UserCommand implements Callable<Integer> {
+  private final Io io;
+
+  @Option(names = "--data", paramLabel = "DIR", scope = ScopeType.INHERIT, description = "The server's data folder (env MSGSTORE_DATA, default ./data).")
+  Path data;
+
+  UserCommand(Io io) {
+    this.io = io;
+  }
+
+  @Override
+  public Integer call() {
+    io.err().println("msgstore user: add, list, rm, passwd, token, tokens or revoke (msgstore user --help)");
+    return Main.EXIT_USAGE;
+  }
+
+  Accounts open() {
+    Path dir = data != null ? data : io.env("MSGSTORE_DATA").map(Path::of).orElse(Path.of("data"));
+    try {
+      java.nio.file.Files.createDirectories(dir);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot create the data folder " + dir, e);
+    }
+    return Accounts.open(dir.resolve("accounts.db"));
+  }
+
+  /** A new password: from the console twice without echo, else one line of stdin. */
+  static char[] newPassword(Io io, String user) {
+    Optional<char[]> first = io.readSecret("New password for " + user + ": ");
+    if (first.isEmpty() || first.get().length == 0) {
+      throw new CliException(Main.EXIT_USAGE, "no password given (type it, or pipe one line into stdin)");
+    }
+    if (io.interactive()) {
+      char[] again = io.readSecret("Again: ").orElse(new char[0]);
+      boolean same = Arrays.equals(first.get(), again);
+      Arrays.fill(again, '\0');
+      if (!same) {
+        Arrays.fill(first.get(), '\0');
+        throw new CliException(Main.EXIT_USAGE, "the passwords do not match; nothing changed");
+      }
+    }
+    return first.get();
+  }
+
+  @Command(name = "add", description = "Adds a user; the password comes from stdin (one line) or is asked twice.")
+  static final class Add implements Callable<Integer> {
+    private final Io io;
+
+    @ParentCommand
+    UserCommand parent;
+
+    @Option(names = "--admin", description = "Make the user an administrator.")
+    boolean admin;
+
+    @Option(names = "--no-mailbox", description = "Do not create a store for the user.")
+    boolean noMailbox;
+
+    @Parameters(paramLabel = "NAME")
+    String name;
+
+    Add(Io io) {
+      this.io = io;
+    }
+
+    @Override
+    public Integer call() {
+      try (Accounts accounts = parent.open()) {
+        if (accounts.exists(name)) {
+          throw new StoreException(MapiError.COLLISION, "user " + name + " already exists");
+        }
+        char[] password = newPassword(io, name);
+        try {
+          accounts.addUser(name, password, !noMailbox);
+        } finally {
+          Arrays.fill(password, '\0');
+        }
+        if (admin) {
+          accounts.setAdmin(name, true);
+        }
+        io.out().println("added user " + name + (admin ? " (administrator)" : "")
+            + (noMailbox ? "" : "; the server creates their store at their first login"));
+      }
+      return Main.EXIT_OK;
+    }
+  }
+
+  @Command(name = "list", description = "Lists users.")
+  static final class ListUsers implements Callable<Integer> {
+    private final Io io;
+
+    @ParentCommand
+    UserCommand parent;
+
+    ListUsers(Io io) {
+      this.io = io;
+    }
+
+    @Override
+    public Integer call() {
+      try (Accounts accounts = parent.open()) {
+        List<List<String>> rows = new ArrayList<>();
+        for (String u : accounts.users()) {
+          long active = accounts.tokens(u).stream().filter(TokenInfo::active).count();
+          rows.add(List.of(u, accounts.isAdmin(u) ? "admin" : "", active == 0 ? "" : active + " token(s)"));
+        }
+        if (rows.isEmpty()) {
+          io.err().println("no users yet (msgstore serve creates admin on its first start)");
+        } else {
+          Text.table(io.out(), List.of("USER", "ROLE", "TOKENS"), rows);
+        }
+      }
+      return Main.EXIT_OK;
+    }
+  }
+
+  @Command(name = "rm", description = "Removes a user and their tokens (their store stays).")
+  static final class Remove implements Callable<Integer> {
+    private final Io io;
+
+    @ParentCommand
+    UserCommand parent;
+
+    @Parameters(paramLabel = "NAME")
+    String name;
+
+    Remove(Io io) {
+      this.io = io;
+    }
+
+    @Override
+    public Integer call() {
+      try (Accounts accounts = parent.open()) {
+        if (!accounts.removeUser(name)) {
+          throw new StoreException(MapiError.NOT_FOUND, "no user " + name);
+        }
+        io.out().println("removed user " + name);
+      }
+      return Main.EXIT_OK;
+    }
+  }
+
+  @Command(name = "passwd", description = "Sets a user's password (stdin, or asked twice); their logins end at once.")
+  static final class Passwd implements Callable<Integer> {
+    private final Io io;
+
+    @ParentCommand
+    UserCommand parent;
+
+    @Parameters(paramLabel = "NAME")
+    String name;
+
+    Passwd(Io io) {
+      this.io = io;
+    }
+
+    @Override
+    public Integer call() {
+      try (Accounts accounts = parent.open()) {
+        if (!accounts.exists(name)) {
+          throw new StoreException(MapiError.NOT_FOUND, "no user " + name);
+        }
+        char[] password = newPassword(io, name);
+        try {
+          accounts.setPassword(name, password);
+        } finally {
+          Arrays.fill(password, '\0');
+        }
+        io.out().println("changed the password of " + name);
+      }
+      return Main.EXIT_OK;
+    }
+  }
+
+  @Command(name = "token", description = {"Issues a bearer token and prints it (only this once).",
+      "Use it as MSGSTORE_TOKEN, or: curl -H 'Authorization: Bearer TOKEN' ..."})
+  static final class Token implements Callable<Integer> {
+    private final Io io;
+
+    @ParentCommand
+    UserCommand parent;
+
+    @Option(names = "--label", paramLabel = "TEXT", defaultValue = "", description = "What the token is for.")
+    String label;
+
+    @Parameters(paramLabel = "NAME")
+    String name;
+
+    Token(Io io) {
+      this.io = io;
+    }
+
+    @Override
+    public Integer call() {
+      try (Accounts accounts = parent.open()) {
+        TokenInfo t = accounts.createToken(name, label);
+        io.out().println(t.token().orElseThrow());
+        io.err().println("token " + t.id() + " for " + name + " (revoke: msgstore user revoke " + name + " " + t.id()
+            + ")");
+      }
+      return Main.EXIT_OK;
+    }
+  }
+
+  @Command(name = "tokens", description = "Lists a user's tokens (without their secrets).")
+  static final class Tokens implements Callable<Integer> {
+    private final Io io;
+
+    @ParentCommand
+    UserCommand parent;
+
+    @Parameters(paramLabel = "NAME")
+    String name;
+
+    Tokens(Io io) {
+      this.io = io;
+    }
+
+    @Override
+    public Integer call() {
+      try (Accounts accounts = parent.open()) {
+        if (!accounts.exists(name)) {
+          throw new StoreException(MapiError.NOT_FOUND, "no user " + name);
+        }
+        List<List<String>> rows = new ArrayList<>();
+        for (TokenInfo t : accounts.tokens(name)) {
+          rows.add(List.of(t.id(), t.createdAt().toString(),
+              t.revokedAt().map(r -> "revoked " + r).orElse("active"), t.label()));
+        }
+        Text.table(io.out(), List.of("ID", "CREATED", "STATE", "LABEL"), rows);
+      }
+      return Main.EXIT_OK;
+    }
+  }
+
+  @Command(name = "revoke", description = "Revokes a token; it stops working at once.")
+  static final class Revoke implements Callable<Integer> {
+    private final Io io;
+
+    @ParentCommand
+    UserCommand parent;
+
+    @Parameters(index = "0", paramLabel = "NAME")
+    String name;
+
+    @Parameters(index = "1", paramLabel = "TOKEN-ID")
+    String id;
+
+    Revoke(Io io) {
+      this.io = io;
+    }
+
+    @Override
+    public Integer call() {
+      try (Accounts accounts = parent.open()) {
+        if (!accounts.revokeToken(name, id)) {
+          throw new StoreException(MapiError.NOT_FOUND, "user " + name + " has no token " + id);
+        }
+        io.out().println("revoked token " + id + " of " + name);
+      }
+      return Main.EXIT_OK;
+    }
+  }
+}

@@ -1,0 +1,92 @@
+package msgstore.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.Map;
+import msgstore.server.auth.Accounts;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class UserCommandTest {
+  private static final Editor NO_EDITOR = (file, interactive, log) -> {
+    throw new AssertionError("no editor expected");
+  };
+
+  @TempDir
+  Path data;
+
+  private CliRun user(String stdin, String... args) {
+    String[] all = new String[args.length + 3];
+    all[0] = "user";
+    all[1] = "--data";
+    all[2] = data.toString();
+    System.arraycopy(args, 0, all, 3, args.length);
+    return CliRun.run(Map.of(), stdin, NO_EDITOR, all);
+  }
+
+  private static String basic(String user, String password) {
+    return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void userAddShouldReadThePasswordFromStdinAndTokenShouldPrintAWorkingBearerToken() {
+    CliRun add = user("s3cret-pass\n", "add", "bob");
+    assertThat(add.code()).as(add.toString()).isZero();
+    assertThat(add.out()).contains("added user bob");
+    CliRun list = user("", "list");
+    assertThat(list.out()).containsPattern("(?m)^bob");
+
+    CliRun token = user("", "token", "bob", "--label", "laptop");
+    assertThat(token.code()).as(token.toString()).isZero();
+    String secret = token.out().strip();
+    assertThat(secret).matches("[A-Za-z0-9_-]{43}");
+    try (Accounts accounts = Accounts.open(data.resolve("accounts.db"))) {
+      assertThat(accounts.authenticate("Bearer " + secret)).contains("bob");
+      assertThat(accounts.authenticate(basic("bob", "s3cret-pass"))).contains("bob");
+    }
+    assertThat(user("", "tokens", "bob").out()).contains("laptop").contains("active");
+    assertThat(user("", "list").out()).contains("1 token(s)");
+  }
+
+  @Test
+  void passwdRevokeAndRmShouldTakeEffectAtOnce() {
+    assertThat(user("first-pass\n", "add", "carol", "--admin").code()).isZero();
+    assertThat(user("", "list").out()).containsPattern("carol\\s+admin");
+    String secret = user("", "token", "carol").out().strip();
+    CliRun passwd = user("second-pass\n", "passwd", "carol");
+    assertThat(passwd.code()).as(passwd.toString()).isZero();
+    String id;
+    try (Accounts accounts = Accounts.open(data.resolve("accounts.db"))) {
+      assertThat(accounts.authenticate(basic("carol", "first-pass"))).isEmpty();
+      assertThat(accounts.authenticate(basic("carol", "second-pass"))).contains("carol");
+      id = accounts.tokens("carol").get(0).id();
+    }
+    assertThat(user("", "revoke", "carol", id).code()).isZero();
+    try (Accounts accounts = Accounts.open(data.resolve("accounts.db"))) {
+      assertThat(accounts.authenticate("Bearer " + secret)).isEmpty();
+    }
+    assertThat(user("", "rm", "carol").code()).isZero();
+    assertThat(user("", "list").out()).doesNotContain("carol");
+  }
+
+  @Test
+  void userErrorsShouldUseTheExitCodes() {
+    assertThat(user("pw-one\n", "add", "dave").code()).isZero();
+    CliRun again = user("pw-two\n", "add", "dave");
+    assertThat(again.code()).isEqualTo(1);
+    assertThat(again.err()).startsWith("msgstore: MAPI_E_COLLISION: user dave already exists");
+    CliRun noPassword = user("", "add", "erin");
+    assertThat(noPassword.code()).isEqualTo(2);
+    assertThat(noPassword.err()).contains("no password given");
+    CliRun missing = user("", "rm", "nobody");
+    assertThat(missing.code()).isEqualTo(1);
+    assertThat(missing.err()).startsWith("msgstore: MAPI_E_NOT_FOUND: no user nobody");
+    assertThat(user("", "frobnicate").code()).isEqualTo(2);
+    CliRun dataAfterTheSubcommand = CliRun.run(Map.of(), "", NO_EDITOR, "user", "list", "--data", data.toString());
+    assertThat(dataAfterTheSubcommand.code()).as(dataAfterTheSubcommand.toString()).isZero();
+    assertThat(dataAfterTheSubcommand.out()).contains("dave");
+  }
+}

@@ -1,0 +1,170 @@
+package msgstore.client;
+
+import java.io.UncheckedIOException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Iterator;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import msgstore.api.StoreEvent;
+import msgstore.api.StoreException;
+import msgstore.api.Subscription;
+import msgstore.protocol.Wire;
+
+/**
+ * One subscription: a Server-Sent Events stream (GET /stores/{s}/events) read on its own virtual
+ * thread, delivering StoreEvents to the sink in journal order, each once. When the stream breaks
+ * it reconnects with {@code Last-Event-ID} (the server replays the journal after it, so nothing is
+ * missed and nothing repeats, X4). The first connect runs on the subscribing thread, so a bad
+ * scope fails {@link msgstore.api.Session#subscribe} itself, as embedded.
+ */
+final class EventStream implements Subscription {
+  private static final System.Logger LOG = System.getLogger(EventStream.class.getName());
+  private final RemoteSession session;
+  private final String path;
+  private final Consumer<StoreEvent> sink;
+  private volatile long last;
+  private volatile boolean closed;
+  private volatile Stream<String> current;
+  private Thread thread;
+
+  private EventStream(RemoteSession session, String path, long after, Consumer<StoreEvent> sink) {
+    this.session = session;
+    this.path = path;
+    this.last = after;
+    this.sink = sink;
+  }
+
+  static EventStream start(RemoteSession session, String path, long after, Consumer<StoreEvent> sink) {
+    EventStream es = new EventStream(session, path, after, sink);
+    HttpResponse<Stream<String>> first = es.connect();
+    es.thread = Thread.ofVirtual().name("msgstore-client-events").start(() -> es.run(first));
+    return es;
+  }
+
+  private HttpResponse<Stream<String>> connect() {
+    long from = last;
+    HttpRequest req = HttpRequest.newBuilder(session.http().uri(path + "&after=" + from))
+        .header("Authorization", session.auth())
+        .header("Accept", "text/event-stream")
+        .header("Last-Event-ID", Long.toString(from))
+        .GET().build();
+    HttpResponse<Stream<String>> r = session.http().send(req, HttpResponse.BodyHandlers.ofLines());
+    if (r.statusCode() / 100 != 2) {
+      String body;
+      try (Stream<String> lines = r.body()) {
+        body = lines.collect(Collectors.joining("\n"));
+      }
+      com.fasterxml.jackson.databind.JsonNode n;
+      try {
+        n = body.isBlank() ? Wire.mapper().createObjectNode() : Wire.mapper().readTree(body);
+      } catch (java.io.IOException e) {
+        n = Wire.mapper().createObjectNode().put("detail", body);
+      }
+      throw Http.problem(new Http.Response(r.statusCode(), java.util.Optional.empty(), n)).toException();
+    }
+    current = r.body();
+    return r;
+  }
+
+  private void run(HttpResponse<Stream<String>> first) {
+    HttpResponse<Stream<String>> r = first;
+    while (!closed) {
+      if (r != null) {
+        try (Stream<String> lines = r.body()) {
+          read(lines.iterator());
+        } catch (UncheckedIOException | IllegalStateException e) {
+          if (!closed) {
+            LOG.log(System.Logger.Level.DEBUG, "event stream " + path + " broke; reconnecting", e);
+          }
+        }
+      }
+      r = null;
+      if (closed) {
+        break;
+      }
+      try {
+        Thread.sleep(session.http().options().reconnectDelay());
+        r = connect();
+      } catch (InterruptedException e) {
+        return;
+      } catch (StoreException e) {
+        if (closed) {
+          return;
+        }
+        LOG.log(System.Logger.Level.WARNING, "event stream " + path + " cannot reconnect: " + e.getMessage());
+      }
+    }
+  }
+
+  /** Reads SSE lines: {@code id:}, {@code event:}, {@code data:}; a blank line ends an event. */
+  private void read(Iterator<String> lines) {
+    StringBuilder data = new StringBuilder();
+    while (!closed && lines.hasNext()) {
+      String line = lines.next();
+      if (line.isEmpty()) {
+        if (!data.isEmpty()) {
+          dispatch(data.toString());
+          data.setLength(0);
+        }
+      } else if (line.startsWith("data:")) {
+        if (!data.isEmpty()) {
+          data.append('\n');
+        }
+        data.append(line.substring(line.startsWith("data: ") ? 6 : 5));
+      }
+      // id:, event:, retry: and comments need no handling: the data carries the position and type.
+    }
+  }
+
+  private void dispatch(String json) {
+    StoreEvent e;
+    try {
+      e = Wire.mapper().readValue(json, StoreEvent.class);
+    } catch (java.io.IOException | RuntimeException ex) {
+      LOG.log(System.Logger.Level.WARNING, "unreadable event on " + path + ": " + json, ex);
+      return;
+    }
+    if (closed || e.position() <= last) {
+      return;
+    }
+    last = e.position();
+    session.store().learnEvent(e);
+    try {
+      sink.accept(e);
+    } catch (RuntimeException ex) {
+      LOG.log(System.Logger.Level.WARNING, "event sink failed on " + e, ex);
+    }
+  }
+
+  @Override
+  public long lastPosition() {
+    return last;
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    session.untrack(this);
+    Stream<String> s = current;
+    if (s != null) {
+      try {
+        s.close();
+      } catch (RuntimeException e) {
+        // already broken
+      }
+    }
+    if (thread != null) {
+      thread.interrupt();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "event stream " + path + " at " + last;
+  }
+}

@@ -1,0 +1,862 @@
+package msgstore.client;
+
+import static msgstore.api.PropTags.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import msgstore.api.AccessLevel;
+import msgstore.api.Attachment;
+import msgstore.api.AttachmentRow;
+import msgstore.api.ChangeKey;
+import msgstore.api.ChangeNumber;
+import msgstore.api.ConflictChoice;
+import msgstore.api.ConflictResolver;
+import msgstore.api.FolderId;
+import msgstore.api.MapiError;
+import msgstore.api.MergeMode;
+import msgstore.api.MergeReport;
+import msgstore.api.Message;
+import msgstore.api.MessageId;
+import msgstore.api.MessageSnapshot;
+import msgstore.api.MessageSnapshot.AttachmentSnapshot;
+import msgstore.api.ObjectChangedException;
+import msgstore.api.OpenFlag;
+import msgstore.api.PropProblem;
+import msgstore.api.PropTag;
+import msgstore.api.PropValue;
+import msgstore.api.Recipient;
+import msgstore.api.RecipientOp;
+import msgstore.api.SaveFlag;
+import msgstore.api.SaveOptions;
+import msgstore.api.SaveResult;
+import msgstore.api.StoreException;
+import msgstore.api.StoreId;
+import msgstore.protocol.MessageBody;
+import msgstore.protocol.Op;
+import msgstore.protocol.Problem;
+import msgstore.protocol.SaveRequest;
+import msgstore.protocol.Wire;
+
+/**
+ * A message handle of the remote store: a client-side transaction (R9).
+ *
+ * <p>State: the <em>base</em> (the Message body the server answered for the open or for this
+ * handle's last save, with its change key, R6, R29), the <em>pending</em> view (base plus this
+ * handle's edits, R10), kept here so reads never go to the server, and the {@link OpLog}: the
+ * calls this handle and the attachment and embedded-message handles opened through it received,
+ * in order. {@link #saveChanges} sends the log as the ops body (PATCH with {@code If-Match: "<base
+ * key>"}, or POST to the folder for a new message); the server opens an engine handle on that
+ * base, replays the calls and saves, so the engine decides every rule (X5). The checks an engine
+ * handle makes at once (closed, read-only, limits, flags, computed properties, attachment and
+ * embedded-message rules) are mirrored here so that errors come from the same call as embedded.
+ *
+ * <p>Embedded messages (R57-R60) are handles of this class whose parent is an attachment handle;
+ * their saves are local (and logged), like the engine's.
+ *
+ * <p>Every public method runs under the tree's lock (the {@link OpLog}); calls on one handle tree
+ * are serialised (R97).
+ */
+final class RemoteMessage implements Message {
+  /** What CreateMessage starts from (R14, R67). */
+  static final MessageSnapshot NEW_MESSAGE = Sync.content(LocalRules.sorted(List.of(
+      PropValue.of(MESSAGE_CLASS, "IPM.Note"), PropValue.of(MESSAGE_FLAGS, MSGFLAG_UNSENT | MSGFLAG_UNMODIFIED))),
+      List.of(), List.of());
+  private final RemoteSession session;
+  private final StoreId storeId;
+  private final RemoteAttachment parent;
+  private final int depth;
+  final OpLog log;
+  private int wire;
+  private int epoch;
+  private FolderId folderId;
+  private MessageId id;
+  private long baseCn;
+  private MessageSnapshot base;
+  private TreeMap<PropTag, PropValue> row = new TreeMap<>();
+  private int accessBits;
+  private TreeMap<PropTag, PropValue> props;
+  private TreeMap<Integer, Recipient> recipients;
+  private TreeMap<Integer, AttachmentSnapshot> attachments;
+  private int nextRowId;
+  private int nextAttachNum;
+  private final int[] serverNextAttachNum = new int[1];
+  private boolean savedOnce;
+  private AccessLevel access;
+  private boolean closed;
+
+  private RemoteMessage(RemoteSession session, StoreId storeId, FolderId folderId, RemoteAttachment parent, int depth,
+      AccessLevel access, OpLog log, int accessBits) {
+    this.session = session;
+    this.storeId = storeId;
+    this.folderId = folderId;
+    this.parent = parent;
+    this.depth = depth;
+    this.access = access;
+    this.log = log;
+    this.accessBits = accessBits;
+    this.epoch = log.epoch();
+  }
+
+  /** A handle on a committed message, from the Message body of GET /messages/{m} (R6). */
+  static RemoteMessage opened(RemoteSession session, MessageBody body) {
+    MessageSnapshot s = body.snapshot();
+    RemoteMessage h = new RemoteMessage(session, body.storeId().orElseThrow(), s.folderId().orElseThrow(), null, 0,
+        body.accessLevel().orElse(AccessLevel.READ_ONLY), new OpLog(), 0);
+    h.id = s.id().orElseThrow();
+    h.savedOnce = true;
+    h.adoptCommitted(s);
+    h.accessBits = h.row.containsKey(ACCESS) ? h.row.get(ACCESS).asInt() : 0;
+    session.track(h);
+    return h;
+  }
+
+  /** CreateMessage (R14): nothing is stored until the first save. */
+  static RemoteMessage created(RemoteSession session, FolderId folder, StoreId store) {
+    RemoteMessage h = new RemoteMessage(session, store, folder, null, 0, AccessLevel.MODIFY, new OpLog(), 0x7);
+    h.rebase(Sync.content(List.of(), List.of(), List.of()), 0);
+    h.props = LocalRules.map(NEW_MESSAGE.props());
+    session.track(h);
+    return h;
+  }
+
+  /** An embedded message of an attachment handle (R57); {@code content} null for a new one. */
+  static RemoteMessage embedded(RemoteAttachment parent, RemoteMessage outer, MessageSnapshot content,
+      AccessLevel access) {
+    int max = outer.session.limits().maxEmbeddingDepth();
+    if (outer.depth + 1 > max) {
+      throw new StoreException(MapiError.TOO_BIG, "embedded messages nest deeper than the limit of " + max);
+    }
+    RemoteMessage h = new RemoteMessage(outer.session, outer.storeId, outer.folderId, parent, outer.depth + 1, access,
+        outer.log, outer.accessBits);
+    h.savedOnce = content != null;
+    h.rebase(content == null ? Sync.NEW_EMBEDDED : content, 0);
+    outer.session.track(h);
+    return h;
+  }
+
+  /** Takes a committed version (props split into the transacted ones and the row ones) as the base. */
+  private void adoptCommitted(MessageSnapshot s) {
+    List<PropValue> transacted = new ArrayList<>();
+    TreeMap<PropTag, PropValue> r = new TreeMap<>();
+    for (PropValue p : s.props()) {
+      if (LocalRules.ROW.contains(p.tag())) {
+        r.put(p.tag(), p);
+      } else {
+        transacted.add(p);
+      }
+    }
+    row = r;
+    List<Recipient> rows = s.recipients().stream().map(RemoteMessage::withoutRowIdProp).toList();
+    rebase(Sync.content(LocalRules.sorted(transacted), rows, s.attachments()),
+        s.changeNumber().map(ChangeNumber::value).orElse(0L));
+  }
+
+  private static Recipient withoutRowIdProp(Recipient r) {
+    List<PropValue> p = new ArrayList<>();
+    for (PropValue v : r.props()) {
+      if (v.tag().id() != ROWID.id()) {
+        p.add(v);
+      }
+    }
+    return new Recipient(r.rowId(), LocalRules.sorted(p));
+  }
+
+  private void rebase(MessageSnapshot c, long cn) {
+    this.base = c;
+    this.baseCn = cn;
+    this.props = LocalRules.map(c.props());
+    this.recipients = new TreeMap<>();
+    for (Recipient r : c.recipients()) {
+      recipients.put(r.rowId(), r);
+    }
+    this.attachments = new TreeMap<>();
+    for (AttachmentSnapshot a : c.attachments()) {
+      attachments.put(a.attachNum(), a);
+    }
+    this.nextRowId = recipients.isEmpty() ? 1 : recipients.lastKey() + 1;
+    int fresh = attachments.isEmpty() ? 0 : attachments.lastKey() + 1;
+    this.nextAttachNum = Math.max(nextAttachNum, fresh);
+    this.serverNextAttachNum[0] = Math.max(parent == null ? 0 : serverNextAttachNum[0], fresh);
+  }
+
+  // ---- state checks
+
+  String what() {
+    return parent != null ? "embedded message of attachment " + parent.attachNum()
+        : id == null ? "new message in folder " + folderId : "message " + id;
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new StoreException(MapiError.INVALID_OBJECT, "the handle on " + what() + " is closed");
+    }
+    session.checkOpen();
+  }
+
+  private void checkWritable() {
+    checkOpen();
+    if (access != AccessLevel.MODIFY) {
+      throw new StoreException(MapiError.NO_ACCESS, "the handle on " + what() + " is read-only");
+    }
+  }
+
+  RemoteSession session() {
+    return session;
+  }
+
+  int depth() {
+    return depth;
+  }
+
+  /**
+   * This handle's number in the current epoch of the log. An embedded message handle that
+   * outlived a save of the outer message is opened again on the server and brought to its state.
+   */
+  int bind() {
+    if (parent == null) {
+      return 0;
+    }
+    if (epoch == log.epoch()) {
+      return wire;
+    }
+    int a = parent.bind();
+    MessageSnapshot start = parent.serverEmbedded().orElse(Sync.NEW_EMBEDDED);
+    wire = log.alloc();
+    epoch = log.epoch();
+    log.add(new Op.OpenEmbeddedMessage(a, Set.of(OpenFlag.MODIFY), wire));
+    serverNextAttachNum[0] = Sync.nextAttachNum(start);
+    Sync.message(log, wire, start, content(), serverNextAttachNum);
+    return wire;
+  }
+
+  /** Numbers this (writable, freshly opened) embedded handle as {@code w} in the current epoch. */
+  void boundAs(int w) {
+    wire = w;
+    epoch = log.epoch();
+  }
+
+  boolean boundNow() {
+    return parent == null || epoch == log.epoch();
+  }
+
+  // ---- identity
+
+  @Override
+  public Optional<MessageId> id() {
+    synchronized (log) {
+      return Optional.ofNullable(id);
+    }
+  }
+
+  @Override
+  public FolderId folderId() {
+    synchronized (log) {
+      return folderId;
+    }
+  }
+
+  @Override
+  public StoreId storeId() {
+    return storeId;
+  }
+
+  @Override
+  public Optional<ChangeNumber> baseChangeNumber() {
+    synchronized (log) {
+      return baseCn == 0 ? Optional.empty() : Optional.of(ChangeNumber.of(baseCn));
+    }
+  }
+
+  @Override
+  public Optional<ChangeKey> baseChangeKey() {
+    return baseChangeNumber().map(cn -> ChangeKey.of(storeId, cn));
+  }
+
+  @Override
+  public boolean isEmbedded() {
+    return parent != null;
+  }
+
+  @Override
+  public AccessLevel accessLevel() {
+    synchronized (log) {
+      return access;
+    }
+  }
+
+  @Override
+  public boolean isOpen() {
+    synchronized (log) {
+      return !closed;
+    }
+  }
+
+  // ---- properties
+
+  /** The view's transacted content. */
+  MessageSnapshot content() {
+    return Sync.content(new ArrayList<>(props.values()), new ArrayList<>(recipients.values()),
+        new ArrayList<>(attachments.values()));
+  }
+
+  private int readFlags() {
+    return row.containsKey(READ) && row.get(READ).asBoolean() ? MSGFLAG_READ : 0;
+  }
+
+  private List<PropValue> viewProps() {
+    TreeMap<PropTag, PropValue> out = new TreeMap<>(props);
+    boolean hasAttach = !attachments.isEmpty();
+    int flags = props.containsKey(MESSAGE_FLAGS) ? props.get(MESSAGE_FLAGS).asInt() & ~MSGFLAG_HASATTACH : 0;
+    if (id != null) {
+      flags = (flags & ~MSGFLAG_READ) | readFlags();
+    }
+    out.put(MESSAGE_FLAGS, PropValue.of(MESSAGE_FLAGS, flags | (hasAttach ? MSGFLAG_HASATTACH : 0)));
+    out.put(HAS_ATTACHMENTS, PropValue.of(HAS_ATTACHMENTS, hasAttach));
+    if (id != null) {
+      for (PropValue p : row.values()) {
+        out.put(p.tag(), p);
+      }
+    } else {
+      out.put(READ, PropValue.of(READ, (flags & MSGFLAG_READ) != 0));
+    }
+    out.put(ACCESS_LEVEL, PropValue.of(ACCESS_LEVEL, access.value()));
+    out.put(ACCESS, PropValue.of(ACCESS, accessBits));
+    out.put(OBJECT_TYPE, PropValue.of(OBJECT_TYPE, LocalRules.MAPI_MESSAGE));
+    return new ArrayList<>(out.values());
+  }
+
+  @Override
+  public List<PropValue> getProps() {
+    synchronized (log) {
+      checkOpen();
+      return viewProps();
+    }
+  }
+
+  @Override
+  public Optional<PropValue> getProp(PropTag tag) {
+    return LocalRules.find(getProps(), tag);
+  }
+
+  @Override
+  public List<PropProblem> setProps(Collection<PropValue> values) {
+    synchronized (log) {
+      checkWritable();
+      List<PropValue> v = List.copyOf(values);
+      for (PropValue p : v) {
+        LocalRules.checkSize(p, session.limits(), what());
+      }
+      int w = bind();
+      List<PropProblem> p = LocalRules.set(props, v, session.limits(), t -> LocalRules.problem(t, savedOnce), what());
+      log.add(new Op.SetProps(w, v));
+      return p;
+    }
+  }
+
+  @Override
+  public List<PropProblem> deleteProps(Collection<PropTag> tags) {
+    synchronized (log) {
+      checkWritable();
+      List<PropTag> t = List.copyOf(tags);
+      int w = bind();
+      List<PropProblem> p = LocalRules.delete(props, t, x -> LocalRules.problem(x, savedOnce));
+      log.add(new Op.DeleteProps(w, t));
+      return p;
+    }
+  }
+
+  @Override
+  public MessageSnapshot snapshot() {
+    synchronized (log) {
+      checkOpen();
+      return new MessageSnapshot(Optional.ofNullable(id), Optional.ofNullable(folderId), baseChangeNumber(),
+          baseChangeKey(), viewProps(), new ArrayList<>(recipients.values()), new ArrayList<>(attachments.values()));
+    }
+  }
+
+  // ---- recipients
+
+  @Override
+  public List<Recipient> recipients() {
+    synchronized (log) {
+      checkOpen();
+      List<Recipient> out = new ArrayList<>(recipients.size());
+      for (Recipient r : recipients.values()) {
+        List<PropValue> p = new ArrayList<>(r.props());
+        p.add(PropValue.of(ROWID, r.rowId()));
+        out.add(new Recipient(r.rowId(), LocalRules.sorted(p)));
+      }
+      return out;
+    }
+  }
+
+  @Override
+  public void modifyRecipients(RecipientOp op, Collection<Recipient> rows) {
+    synchronized (log) {
+      checkWritable();
+      List<Recipient> given = List.copyOf(rows);
+      List<Recipient> clean = new ArrayList<>(given.size());
+      for (Recipient r : given) {
+        List<PropValue> p = new ArrayList<>();
+        for (PropValue v : r.props()) {
+          LocalRules.checkSize(v, session.limits(), "a recipient of " + what());
+          if (v.tag().id() != ROWID.id()) {
+            p.add(v);
+          }
+        }
+        clean.add(new Recipient(r.rowId(), LocalRules.sorted(p)));
+      }
+      TreeMap<Integer, Recipient> next = new TreeMap<>(op == RecipientOp.REPLACE_ALL ? Map.of() : recipients);
+      int rowId = op == RecipientOp.REPLACE_ALL ? 1 : nextRowId;
+      for (Recipient r : clean) {
+        switch (op) {
+          case ADD, REPLACE_ALL -> next.put(rowId, r.withRowId(rowId++));
+          case MODIFY -> {
+            if (!next.containsKey(r.rowId())) {
+              throw new StoreException(MapiError.NOT_FOUND, "recipient row " + r.rowId() + " not found in " + what());
+            }
+            next.put(r.rowId(), r);
+          }
+          case REMOVE -> {
+            if (next.remove(r.rowId()) == null) {
+              throw new StoreException(MapiError.NOT_FOUND, "recipient row " + r.rowId() + " not found in " + what());
+            }
+          }
+        }
+      }
+      int max = session.limits().maxRecipients();
+      if (next.size() > max) {
+        throw new StoreException(MapiError.TOO_BIG, what() + " would have " + next.size()
+            + " recipients, over the limit of " + max);
+      }
+      int w = bind();
+      recipients = next;
+      nextRowId = Math.max(rowId, nextRowId);
+      log.add(new Op.ModifyRecipients(w, op, clean));
+    }
+  }
+
+  @Override
+  public void removeAllRecipients() {
+    synchronized (log) {
+      checkWritable();
+      int w = bind();
+      recipients = new TreeMap<>();
+      log.add(new Op.RemoveAllRecipients(w));
+    }
+  }
+
+  // ---- attachments
+
+  @Override
+  public List<AttachmentRow> attachments() {
+    synchronized (log) {
+      checkOpen();
+      return attachments.values().stream()
+          .map(a -> new AttachmentRow(a.attachNum(), LocalRules.attachmentViewProps(a))).toList();
+    }
+  }
+
+  @Override
+  public Attachment createAttachment() {
+    synchronized (log) {
+      checkWritable();
+      int w = bind();
+      int num = nextAttachNum++;
+      Sync.burn(log, w, serverNextAttachNum, num);
+      int a = log.alloc();
+      log.add(new Op.CreateAttachment(w, a));
+      serverNextAttachNum[0]++;
+      return new RemoteAttachment(this, Sync.emptyAttachment(num), AccessLevel.MODIFY, a);
+    }
+  }
+
+  @Override
+  public Attachment openAttachment(int attachNum, OpenFlag... flags) {
+    synchronized (log) {
+      checkOpen();
+      AttachmentSnapshot a = attachments.get(attachNum);
+      if (a == null) {
+        throw new StoreException(MapiError.NOT_FOUND, "attachment " + attachNum + " not found in " + what());
+      }
+      Set<OpenFlag> f = Set.of(flags);
+      AccessLevel level = accessFor(f, "attachment " + attachNum + " of " + what());
+      int w = -1;
+      if (level == AccessLevel.MODIFY) {
+        int me = bind();
+        w = log.alloc();
+        log.add(new Op.OpenAttachment(me, attachNum, f, w));
+      }
+      return new RemoteAttachment(this, a, level, w);
+    }
+  }
+
+  /** The access a child open gets from its flags and this handle's access (R54). */
+  AccessLevel accessFor(Set<OpenFlag> flags, String object) {
+    boolean wantsWrite = flags.contains(OpenFlag.MODIFY) || flags.contains(OpenFlag.BEST_ACCESS);
+    if (!wantsWrite) {
+      return AccessLevel.READ_ONLY;
+    }
+    if (access == AccessLevel.MODIFY) {
+      return AccessLevel.MODIFY;
+    }
+    if (flags.contains(OpenFlag.BEST_ACCESS)) {
+      return AccessLevel.READ_ONLY;
+    }
+    throw new StoreException(MapiError.NO_ACCESS, "cannot open " + object + " for writing: the handle is read-only");
+  }
+
+  @Override
+  public void deleteAttachment(int attachNum) {
+    synchronized (log) {
+      checkWritable();
+      if (!attachments.containsKey(attachNum)) {
+        throw new StoreException(MapiError.NOT_FOUND, "attachment " + attachNum + " not found in " + what());
+      }
+      int w = bind();
+      attachments.remove(attachNum);
+      log.add(new Op.DeleteAttachment(w, attachNum));
+    }
+  }
+
+  /** This handle's pending copy of attachment {@code num} (what the server's handle holds too). */
+  AttachmentSnapshot pendingAttachment(int num) {
+    return attachments.get(num);
+  }
+
+  int[] serverNextAttachNum() {
+    return serverNextAttachNum;
+  }
+
+  /** Attachment SaveChanges lands here (R51): into the pending state, never the store. */
+  void putAttachment(AttachmentSnapshot a) {
+    checkOpen();
+    if (!attachments.containsKey(a.attachNum()) && attachments.size() >= session.limits().maxAttachments()) {
+      throw new StoreException(MapiError.TOO_BIG, what() + " already has " + attachments.size()
+          + " attachments, the limit");
+    }
+    attachments.put(a.attachNum(), a);
+  }
+
+  // ---- read state (R71-R74)
+
+  @Override
+  public void setReadFlag(boolean read) {
+    synchronized (log) {
+      checkOpen();
+      if (id == null || parent != null) {
+        int flags = props.containsKey(MESSAGE_FLAGS) ? props.get(MESSAGE_FLAGS).asInt() : 0;
+        PropValue v = PropValue.of(MESSAGE_FLAGS, read ? flags | MSGFLAG_READ : flags & ~MSGFLAG_READ);
+        if (access == AccessLevel.MODIFY) {
+          log.add(new Op.SetProps(bind(), List.of(v)));
+        }
+        LocalRules.put(props, v);
+        return;
+      }
+      session.setReadFlag(id, read);
+      row.put(READ, PropValue.of(READ, read));
+      refreshRowState();
+    }
+  }
+
+  @Override
+  public void setMessageStatus(int newStatus, int mask) {
+    synchronized (log) {
+      checkOpen();
+      if (id == null) {
+        throw new StoreException(MapiError.NOT_FOUND, "SetMessageStatus needs a saved message; " + what() + " is not");
+      }
+      session.setMessageStatus(storeId, id, newStatus, mask);
+      int status = row.containsKey(MESSAGE_STATUS) ? row.get(MESSAGE_STATUS).asInt() : 0;
+      row.put(MESSAGE_STATUS, PropValue.of(MESSAGE_STATUS, (status & ~mask) | (newStatus & mask)));
+      refreshRowState();
+    }
+  }
+
+  /** Re-reads the row properties (read state, status, local commit time) the engine re-reads too. */
+  private void refreshRowState() {
+    try {
+      MessageBody b = session.fetchMessage(storeId, id, Set.of(OpenFlag.SHOW_SOFT_DELETES));
+      for (PropValue p : b.snapshot().props()) {
+        if (p.tag().equals(READ) || p.tag().equals(MESSAGE_STATUS) || p.tag().equals(LOCAL_COMMIT_TIME)) {
+          row.put(p.tag(), p);
+        }
+      }
+    } catch (StoreException e) {
+      // The message is gone or unreadable now; the handle keeps what it knows (as the engine does).
+    }
+  }
+
+  // ---- save
+
+  @Override
+  public SaveResult saveChanges(SaveOptions o) {
+    synchronized (log) {
+      checkOpen(); // R25
+      if (access != AccessLevel.MODIFY) { // R26
+        throw new StoreException(MapiError.NO_ACCESS, "cannot save " + what() + ": the handle is read-only");
+      }
+      LocalRules.checkFlags(o, what()); // R21
+      SaveResult r;
+      if (parent != null) {
+        int w = bind();
+        parent.putEmbedded(content());
+        log.add(new Op.SaveChanges(w, o.flags()));
+        rebase(content(), 0);
+        savedOnce = true;
+        r = new SaveResult(null, null, null, true, Optional.empty(), Optional.empty(), Optional.empty());
+      } else {
+        boolean ask = session.resolver() != null && !o.has(SaveFlag.FORCE_SAVE);
+        r = remoteSave(SaveRequest.Action.SAVE, o, Optional.empty(), ask);
+      }
+      afterSuccess(o);
+      return r;
+    }
+  }
+
+  /** Handle state after a successful save (R16-R19). */
+  private void afterSuccess(SaveOptions o) {
+    LocalRules.accessAfterSave(o).ifPresentOrElse(a -> access = a, this::closeLocked);
+  }
+
+  /**
+   * Sends the log (R15-R40, R81-R93). A 412 is the engine's OBJECT_CHANGED; with a resolver the
+   * request asks for the conflict, the resolver chooses on this thread, and the choice is sent
+   * with the same ops (R81-R84). On any failure the base and the log stay (R22).
+   */
+  private SaveResult remoteSave(SaveRequest.Action action, SaveOptions o, Optional<FolderId> target, boolean ask) {
+    SaveRequest.OnConflict on = ask ? new SaveRequest.OnConflict.Ask() : new SaveRequest.OnConflict.Fail();
+    Http.Response resp = send(action, o, target, on);
+    if (resp.status() == 412 && ask) {
+      Problem p = Http.problem(resp);
+      Optional<JsonNode> c = p.extra("conflict");
+      if (c.isEmpty()) {
+        throw p.toException();
+      }
+      ConflictResolver resolver = session.resolver();
+      ConflictChoice choice = resolver == null ? null : resolver.resolve(conflict(c.get()));
+      if (choice == null) {
+        throw p.toException();
+      }
+      if (choice instanceof ConflictChoice.KeepOriginal) {
+        throw new StoreException(MapiError.USER_CANCEL,
+            "the conflict on " + what() + " was resolved by keeping the original; the handle keeps its edits");
+      }
+      resp = send(action, o, target, new SaveRequest.OnConflict.Choose(choice));
+    }
+    if (!resp.ok()) {
+      throw Http.problem(resp).toException();
+    }
+    return adopt(resp.body());
+  }
+
+  private ConflictResolver.Conflict conflict(JsonNode c) {
+    try {
+      return new ConflictResolver.Conflict(
+          Wire.mapper().treeToValue(c.get("view"), MessageSnapshot.class),
+          Wire.mapper().treeToValue(c.get("current"), MessageSnapshot.class),
+          Wire.mapper().treeToValue(c.get("base"), MessageSnapshot.class),
+          c.hasNonNull("mergePreview") ? Wire.mapper().treeToValue(c.get("mergePreview"), MergeReport.class) : null);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+      throw new StoreException(MapiError.CORRUPT_DATA, "the server's conflict for " + what() + " is unreadable: "
+          + e.getMessage(), e);
+    }
+  }
+
+  private Http.Response send(SaveRequest.Action action, SaveOptions o, Optional<FolderId> target,
+      SaveRequest.OnConflict on) {
+    if (action == SaveRequest.Action.SAVE_AS_COPY) {
+      // R84, R46: the view becomes a new message in the target folder, whatever became of this
+      // one (it may be deleted: the server could not replay edits on it). A new handle there,
+      // brought to this view, is exactly what the engine's saveAsCopy commits.
+      List<Op> ops = log.ops();
+      if (id != null) {
+        OpLog copy = new OpLog();
+        Sync.message(copy, 0, NEW_MESSAGE, freshCopy(content()), new int[] {0});
+        ops = copy.ops();
+      }
+      SaveRequest req = new SaveRequest(SaveRequest.Action.SAVE, o.flags(), MergeMode.NONE, Optional.empty(), on, ops);
+      return session.postNew(storeId, target.orElseThrow(), req);
+    }
+    SaveRequest req = new SaveRequest(action, o.flags(), o.mergeMode(), Optional.empty(), on, log.ops());
+    if (id == null) {
+      return session.postNew(storeId, folderId, req);
+    }
+    return session.patch(storeId, id, ChangeKey.of(storeId, ChangeNumber.of(baseCn)), req);
+  }
+
+  /** Re-binds the handle to the version the server committed (R23, R24, R29, R84). */
+  private SaveResult adopt(JsonNode body) {
+    SaveResult r;
+    MessageBody m;
+    try {
+      r = Wire.mapper().treeToValue(body, SaveResult.class);
+      m = body.hasNonNull("message") ? MessageBody.fromJson(body.get("message"), "message") : null;
+    } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+      throw new StoreException(MapiError.CORRUPT_DATA, "the server's save result for " + what() + " is unreadable: "
+          + e.getMessage(), e);
+    }
+    if (m != null) {
+      id = m.snapshot().id().orElse(r.messageId());
+      folderId = m.snapshot().folderId().orElse(folderId);
+      adoptCommitted(m.snapshot());
+      if (row.containsKey(ACCESS)) {
+        accessBits = row.get(ACCESS).asInt();
+      }
+    } else if (r.messageId() != null) {
+      id = r.messageId();
+      baseCn = r.changeNumber().value();
+    }
+    savedOnce = true;
+    log.reset();
+    return r;
+  }
+
+  @Override
+  public SaveResult saveAsCopy(FolderId folder, SaveFlag... flags) {
+    synchronized (log) {
+      checkOpen();
+      if (parent != null) {
+        throw new StoreException(MapiError.NO_SUPPORT, "an embedded message cannot be saved elsewhere");
+      }
+      SaveOptions o = SaveOptions.of(flags);
+      SaveResult r = remoteSave(SaveRequest.Action.SAVE_AS_COPY, o, Optional.of(folder), false);
+      afterSuccess(o);
+      return r;
+    }
+  }
+
+  @Override
+  public SaveResult saveKeepBoth(SaveFlag... flags) {
+    synchronized (log) {
+      checkWritable();
+      if (id == null || parent != null) {
+        throw new StoreException(MapiError.NO_SUPPORT, "keep-both needs a saved top-level message; " + what()
+            + " is not");
+      }
+      SaveOptions o = SaveOptions.of(flags);
+      SaveResult r = remoteSave(SaveRequest.Action.KEEP_BOTH, o, Optional.empty(), false);
+      afterSuccess(o);
+      return r;
+    }
+  }
+
+  @Override
+  public MergeReport previewMerge(MergeMode mode) {
+    synchronized (log) {
+      checkOpen();
+      if (id == null || parent != null) {
+        return LocalMerge.oursOnly(base, content(), mode);
+      }
+      Http.Response resp = session.patch(storeId, id, ChangeKey.of(storeId, ChangeNumber.of(baseCn)),
+          new SaveRequest(SaveRequest.Action.PREVIEW_MERGE, Set.of(), mode, Optional.empty(),
+              new SaveRequest.OnConflict.Fail(), log.ops()));
+      if (!resp.ok()) {
+        throw Http.problem(resp).toException();
+      }
+      try {
+        return Wire.mapper().treeToValue(resp.body().get("mergeReport"), MergeReport.class);
+      } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+        throw new StoreException(MapiError.CORRUPT_DATA, "the server's merge preview is unreadable: " + e.getMessage(),
+            e);
+      }
+    }
+  }
+
+  @Override
+  public void copyTo(Message target) {
+    MessageSnapshot mine;
+    synchronized (log) {
+      checkOpen();
+      mine = content();
+    }
+    if (!(target instanceof RemoteMessage t) || t.session.store() != session.store()) {
+      throw new StoreException(MapiError.NO_SUPPORT, "CopyTo needs a target handle of the same store");
+    }
+    t.receiveCopy(freshCopy(mine));
+  }
+
+  /** A view to be stored as a new message: times and identity-bound properties start afresh. */
+  private static MessageSnapshot freshCopy(MessageSnapshot c) {
+    List<PropValue> p = new ArrayList<>();
+    for (PropValue v : c.props()) {
+      if (!LocalRules.ROW.contains(v.tag()) && !LocalRules.COMMIT.contains(v.tag()) && !v.tag().equals(SEARCH_KEY)) {
+        p.add(v);
+      }
+    }
+    c.get(MESSAGE_FLAGS).ifPresent(p::add);
+    return Sync.content(LocalRules.sorted(p), c.recipients(), c.attachments());
+  }
+
+  /**
+   * CopyTo's target side (R13, R46): the properties as SetProps, the recipients as ADD, each
+   * attachment as a new attachment saved into this handle, all logged as those calls.
+   */
+  private void receiveCopy(MessageSnapshot c) {
+    synchronized (log) {
+      checkWritable();
+      int w = bind();
+      List<PropValue> settable = new ArrayList<>();
+      for (PropValue p : c.props()) {
+        if (LocalRules.problem(p.tag(), savedOnce).isEmpty()) {
+          LocalRules.put(props, p);
+          settable.add(p);
+        }
+      }
+      if (!settable.isEmpty()) {
+        log.add(new Op.SetProps(w, settable));
+      }
+      if (!c.recipients().isEmpty()) {
+        List<Recipient> added = new ArrayList<>();
+        for (Recipient r : c.recipients()) {
+          recipients.put(nextRowId, r.withRowId(nextRowId++));
+          added.add(r.withRowId(0));
+        }
+        log.add(new Op.ModifyRecipients(w, RecipientOp.ADD, added));
+      }
+      for (AttachmentSnapshot a : c.attachments()) {
+        int n = nextAttachNum++;
+        Sync.burn(log, w, serverNextAttachNum, n);
+        int aw = log.alloc();
+        log.add(new Op.CreateAttachment(w, aw));
+        serverNextAttachNum[0]++;
+        AttachmentSnapshot copy = new AttachmentSnapshot(n, a.props(), a.content(), a.embedded());
+        Sync.attachment(log, aw, Sync.emptyAttachment(n), copy);
+        log.add(new Op.SaveChanges(aw, Set.of()));
+        attachments.put(n, copy);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    synchronized (log) {
+      closeLocked();
+    }
+  }
+
+  private void closeLocked() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    session.untrack(this);
+    if (parent != null) {
+      if (access == AccessLevel.MODIFY && boundNow()) {
+        log.add(new Op.Close(wire));
+      }
+      parent.embeddedClosed(this);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "handle on " + what();
+  }
+}

@@ -1,0 +1,151 @@
+package msgstore.engine;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Optional;
+import msgstore.api.AccessLevel;
+import msgstore.api.Attachment;
+import msgstore.api.ChangeKey;
+import msgstore.api.ContentRef;
+import msgstore.api.FolderRights;
+import msgstore.api.MapiError;
+import msgstore.api.Message;
+import msgstore.api.MessageId;
+import msgstore.api.ObjectChangedException;
+import msgstore.api.OpenFlag;
+import msgstore.api.Session;
+import msgstore.api.StoreException;
+import msgstore.api.StoreId;
+import msgstore.api.StoreInfo;
+import msgstore.engine.spi.StoredFolder;
+import msgstore.engine.spi.StoredMessage;
+import msgstore.engine.spi.VersionRecord;
+
+/**
+ * The few engine entry points a server needs beyond {@link Session}: opening a handle bound to an
+ * older base version (an HTTP {@code If-Match}), and uploading attachment content before the save
+ * that uses it. Every rule stays in the engine: a handle opened here is an ordinary handle, and
+ * its saves follow spec sections 4-13 exactly as an embedded one opened on that base would.
+ *
+ * <p>Works only on sessions of an {@link EmbeddedMessageStore}; other sessions fail with
+ * NO_SUPPORT.
+ */
+public final class ServerSupport {
+  private static final int MAX_FOLDERS_SCANNED = 100_000;
+
+  private ServerSupport() {}
+
+  /**
+   * Opens a message like {@link Session#openMessage} (same checks: NOT_FOUND R4, NO_ACCESS R2/R5,
+   * soft delete) with its base at the version whose change number is {@code base.counter()}.
+   *
+   * <ul>
+   *   <li>the current version: exactly {@code openMessage};
+   *   <li>an older retained version: the handle's base is that version (R6, R29), so a save is
+   *       stale (R28: OBJECT_CHANGED or the conflict choices of section 12) and a merge save uses
+   *       it as the merge base (R87);
+   *   <li>an older version no longer retained (pruned, or a change number that never was this
+   *       message's): the handle shows the current content but its base change number is the
+   *       requested one, so a normal save fails with OBJECT_CHANGED, a merge has the current
+   *       version as its base, and FORCE_SAVE works and reports the version it replaced (X2).
+   *       Change numbers never repeat (R61), so such a base can never become current again;
+   *   <li>a key of another store, or a change number newer than the current one: fails at once
+   *       with {@link ObjectChangedException} (it cannot name a version this message had).
+   * </ul>
+   */
+  public static Message openAtBase(Session s, MessageId id, ChangeKey base, OpenFlag... flags) {
+    EmbeddedSession es = embedded(s);
+    Message current = es.openMessage(id, flags); // every open check, in the engine's order
+    ChangeKey currentKey = current.baseChangeKey().orElseThrow();
+    long currentCn = currentKey.counter();
+    if (base.namespace().equals(currentKey.namespace()) && base.counter() == currentCn) {
+      return current;
+    }
+    AccessLevel level = current.accessLevel();
+    current.close();
+    if (!base.namespace().equals(currentKey.namespace()) || base.counter() > currentCn || base.counter() < 1) {
+      throw new ObjectChangedException("message " + id + " has no version with change key " + base
+          + "; its current change key is " + currentKey, base, currentKey, null);
+    }
+    StoredMessage m = es.storage.findMessage(id.value())
+        .orElseThrow(() -> new StoreException(MapiError.NOT_FOUND, "message " + id + " not found"));
+    if (m.softDeleted() && !java.util.Set.of(flags).contains(OpenFlag.SHOW_SOFT_DELETES)) {
+      throw new StoreException(MapiError.NOT_FOUND, "message " + id + " is deleted"); // R4
+    }
+    FolderRights rights = es.rightsOnMessage(m);
+    Optional<VersionRecord> v = es.storage.version(id.value(), base.counter());
+    byte[] content = v.map(VersionRecord::content).orElse(m.content());
+    StoredMessage atBase = new StoredMessage(m.id(), m.storeGuid(), m.folderId(), base.counter(), m.softDeleted(),
+        m.readFlags(), m.status(), m.localCommitTime(), content);
+    return MessageHandle.open(es, atBase, level, rights);
+  }
+
+  /**
+   * Streams content into the blob store for a later save ({@link #useContent}), with the store's
+   * attachment size limit. The caller must be able to write somewhere in {@code store}: its owner,
+   * or an editor of at least one folder.
+   *
+   * @throws StoreException NOT_FOUND for a store the caller cannot see, NO_ACCESS without write
+   *     rights anywhere in it, TOO_BIG over the attachment limit (nothing kept)
+   */
+  public static ContentRef putContent(Session s, StoreId store, InputStream in) {
+    EmbeddedSession es = embedded(s);
+    es.checkOpen();
+    StoreInfo info = es.store(store); // NOT_FOUND when not visible
+    if (!info.owner().equals(es.user()) && !writesSomewhere(es, info)) {
+      throw new StoreException(MapiError.NO_ACCESS, es.user() + " may not write to any folder of store " + store);
+    }
+    return es.storage.putBlob(in, es.options().limits().maxAttachmentBytes());
+  }
+
+  private static boolean writesSomewhere(EmbeddedSession es, StoreInfo info) {
+    Deque<StoredFolder> todo = new ArrayDeque<>();
+    es.storage.findFolder(info.rootFolder().value()).ifPresent(todo::add);
+    int seen = 0;
+    while (!todo.isEmpty() && seen++ < MAX_FOLDERS_SCANNED) {
+      StoredFolder f = todo.poll();
+      if (es.rights(f).canWrite()) {
+        return true;
+      }
+      todo.addAll(es.storage.childFolders(f.id()));
+    }
+    return false;
+  }
+
+  /**
+   * Makes an existing blob the content of an attachment handle, as {@link Attachment#writeContent}
+   * would with the same bytes (same rules: NO_ACCESS on a read-only handle, PR_ATTACH_METHOD and
+   * size set, any embedded message replaced). The blob is re-read and verified against {@code
+   * ref}'s hash (it is stored once, content-addressed); {@code ref.size()} is not trusted.
+   *
+   * @throws StoreException NOT_FOUND when no blob has that hash
+   */
+  public static ContentRef useContent(Session s, Attachment a, ContentRef ref) {
+    EmbeddedSession es = embedded(s);
+    es.checkOpen();
+    if (!a.isOpen()) {
+      throw new StoreException(MapiError.INVALID_OBJECT, "the handle on attachment " + a.attachNum() + " is closed");
+    }
+    if (a.accessLevel() != AccessLevel.MODIFY) {
+      throw new StoreException(MapiError.NO_ACCESS, "the handle on attachment " + a.attachNum() + " is read-only");
+    }
+    if (ref.sha256() == null || !ref.sha256().matches("[0-9a-fA-F]{64}")) {
+      throw new StoreException(MapiError.INVALID_PARAMETER, "not a SHA-256 content hash: '" + ref.sha256() + "'");
+    }
+    try (InputStream in = es.storage.openBlob(ref.sha256().toLowerCase(java.util.Locale.ROOT))) {
+      return a.writeContent(in);
+    } catch (IOException e) {
+      throw new StoreException(MapiError.DISK_ERROR, "reading content " + ref.sha256() + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  private static EmbeddedSession embedded(Session s) {
+    if (s instanceof EmbeddedSession es) {
+      return es;
+    }
+    throw new StoreException(MapiError.NO_SUPPORT, "server support needs a session of the embedded store, got "
+        + (s == null ? "null" : s.getClass().getSimpleName()));
+  }
+}

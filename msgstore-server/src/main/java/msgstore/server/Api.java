@@ -1,0 +1,600 @@
+package msgstore.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import msgstore.api.Attachment;
+import msgstore.api.ChangeKey;
+import msgstore.api.ChangeNumber;
+import msgstore.api.ContentRef;
+import msgstore.api.ContentsTable;
+import msgstore.api.DeleteMode;
+import msgstore.api.Folder;
+import msgstore.api.FolderId;
+import msgstore.api.FolderInfo;
+import msgstore.api.FolderRights;
+import msgstore.api.MapiError;
+import msgstore.api.Message;
+import msgstore.api.MessageId;
+import msgstore.api.MessageSnapshot;
+import msgstore.api.NamedProperty;
+import msgstore.api.OpenFlag;
+import msgstore.api.PropTag;
+import msgstore.api.PropTags;
+import msgstore.api.PropType;
+import msgstore.api.PropValue;
+import msgstore.api.Restriction;
+import msgstore.api.SaveResult;
+import msgstore.api.SortOrder;
+import msgstore.api.StoreEvent;
+import msgstore.api.Session;
+import msgstore.api.StoreException;
+import msgstore.api.StoreId;
+import msgstore.api.StoreInfo;
+import msgstore.api.TableRow;
+import msgstore.api.VersionInfo;
+import msgstore.engine.EmbeddedMessageStore;
+import msgstore.engine.ServerSupport;
+import msgstore.protocol.Json;
+import msgstore.protocol.MessageBody;
+import msgstore.protocol.PropCodec;
+import msgstore.protocol.Wire;
+import msgstore.protocol.WireException;
+import msgstore.server.auth.Accounts;
+import msgstore.server.auth.TokenInfo;
+
+/**
+ * The route handlers of {@code /api/v1} other than saves ({@link Saves}) and events ({@link
+ * EventStream}). Each is a thin translation onto the {@code msgstore-api} call docs/http-api.md
+ * names next to its route.
+ */
+final class Api {
+  private static final JsonNodeFactory F = JsonNodeFactory.instance;
+  private static final List<PropTag> FOLDER_PROPS = List.of(PropTags.DISPLAY_NAME, PropTags.COMMENT,
+      PropTags.RESOLVE_METHOD, PropTags.CONTENT_COUNT, PropTags.CONTENT_UNREAD_COUNT, PropTags.SUBFOLDERS,
+      PropTags.FOLDER_CHILD_COUNT);
+  private final EmbeddedMessageStore store;
+  private final Accounts accounts;
+
+  Api(EmbeddedMessageStore store, Accounts accounts) {
+    this.store = store;
+    this.accounts = accounts;
+  }
+
+  /** "A message id in a path must belong to the store in the path, or 404." */
+  static void requireStore(StoreId actual, StoreId path, String what) {
+    if (!actual.equals(path)) {
+      throw new StoreException(MapiError.NOT_FOUND, what + " is not in store " + path);
+    }
+  }
+
+  // ---- limits, stores
+
+  void limits(Req r) {
+    r.json(200, Json.limits(store.limits()));
+  }
+
+  void stores(Req r) {
+    ArrayNode a = F.arrayNode();
+    r.session().stores().forEach(s -> a.add(Json.storeInfo(s)));
+    r.json(200, a);
+  }
+
+  void createStore(Req r) {
+    JsonNode b = r.json();
+    StoreInfo s = r.session().createStore(Json.text(b, "displayName", ""));
+    r.ctx().header("Location", r.storePath(s.id()));
+    r.json(201, Json.storeInfo(s));
+  }
+
+  void store(Req r) {
+    r.json(200, Json.storeInfo(r.session().store(r.store())));
+  }
+
+  // ---- folders
+
+  private Folder folder(Req r) {
+    Folder f = r.session().openFolder(r.folder());
+    requireStore(f.storeId(), r.store(), "folder " + f.id());
+    return f;
+  }
+
+  private static ArrayNode folders(List<FolderInfo> list) {
+    ArrayNode a = F.arrayNode();
+    list.forEach(f -> a.add(Json.folderInfo(f)));
+    return a;
+  }
+
+  /**
+   * The folders of a store the caller may read, root first. The owner reads the whole tree; a
+   * user with shared folders gets exactly those (and their readable descendants), each with
+   * their own rights: the tree is walked as the owner and every folder is opened as the caller.
+   */
+  void allFolders(Req r) {
+    StoreInfo info = r.session().store(r.store());
+    List<FolderInfo> all = new ArrayList<>();
+    if (info.owner().equals(r.session().user())) {
+      Folder root = r.session().openFolder(info.rootFolder());
+      all.add(root.info());
+      all.addAll(root.hierarchy(true));
+    } else {
+      try (Session owner = store.openSession(info.owner())) {
+        Folder root = owner.openFolder(info.rootFolder());
+        List<FolderInfo> tree = new ArrayList<>();
+        tree.add(root.info());
+        tree.addAll(root.hierarchy(true));
+        for (FolderInfo f : tree) {
+          try {
+            all.add(r.session().openFolder(f.id()).info());
+          } catch (StoreException e) {
+            if (e.error() != MapiError.NO_ACCESS && e.error() != MapiError.NOT_FOUND) {
+              throw e;
+            }
+          }
+        }
+      }
+    }
+    r.json(200, folders(all));
+  }
+
+  void createFolder(Req r) {
+    JsonNode b = r.json();
+    StoreId s = r.store();
+    String name = Json.text(b, "displayName", "");
+    FolderId parentId = b.hasNonNull("parentId") ? Json.folderId(b.get("parentId").asText(), "parentId")
+        : r.session().store(s).rootFolder();
+    Folder parent = r.session().openFolder(parentId);
+    requireStore(parent.storeId(), s, "folder " + parentId);
+    Folder f = parent.createFolder(name);
+    r.ctx().header("Location", r.storePath(s) + "/folders/" + f.id());
+    r.json(201, Json.folderInfo(f.info()));
+  }
+
+  void folderInfo(Req r) {
+    r.json(200, Json.folderInfo(folder(r).info()));
+  }
+
+  void subfolders(Req r) {
+    boolean deep = r.query("deep").map(Boolean::parseBoolean).orElse(false);
+    r.json(200, folders(folder(r).hierarchy(deep)));
+  }
+
+  void patchFolder(Req r) {
+    JsonNode b = r.json();
+    for (Iterator<String> it = b.fieldNames(); it.hasNext(); ) {
+      String k = it.next();
+      if (!k.equals("displayName") && !k.equals("parentId")) {
+        throw new WireException(MapiError.INVALID_PARAMETER, k, "unknown field; expected displayName or parentId");
+      }
+    }
+    Folder f = folder(r);
+    if (b.hasNonNull("displayName")) {
+      f.rename(Json.text(b, "displayName", ""));
+    }
+    if (b.hasNonNull("parentId")) {
+      f.moveTo(Json.folderId(b.get("parentId").asText(), "parentId"));
+    }
+    r.json(200, Json.folderInfo(f.info()));
+  }
+
+  void deleteFolder(Req r) {
+    folder(r).delete(mode(r.query("mode"), "mode"));
+    r.noContent();
+  }
+
+  static DeleteMode mode(Optional<String> v, String field) {
+    return v.map(m -> Json.enumOf(DeleteMode.class, m, field)).orElse(DeleteMode.SOFT);
+  }
+
+  void folderProps(Req r) {
+    Folder f = folder(r);
+    List<PropTag> tags = r.query("tags").map(t -> Json.tagsParam(t, "tags")).orElse(FOLDER_PROPS);
+    r.json(200, propsAnswer(f, tags));
+  }
+
+  void patchFolderProps(Req r) {
+    JsonNode b = r.json();
+    Folder f = folder(r);
+    JsonNode props = b.get("properties");
+    if (props == null || !props.isObject()) {
+      throw new WireException(MapiError.INVALID_PARAMETER, "properties", "expected an object of properties");
+    }
+    List<PropTag> touched = new ArrayList<>();
+    List<PropValue> set = new ArrayList<>();
+    for (Map.Entry<String, JsonNode> e : props.properties()) {
+      String field = "properties." + e.getKey();
+      if (e.getValue().isNull()) {
+        throw new WireException(MapiError.NO_SUPPORT, field, "folder properties cannot be deleted");
+      }
+      PropValue p = PropCodec.parse(e.getKey(), e.getValue(), field);
+      set.add(p);
+      touched.add(p.tag());
+    }
+    for (PropValue p : set) {
+      f.setProp(p);
+    }
+    r.json(200, propsAnswer(f, touched));
+  }
+
+  private static ObjectNode propsAnswer(Folder f, List<PropTag> tags) {
+    List<PropValue> out = new ArrayList<>();
+    for (PropTag t : tags) {
+      f.getProp(t).ifPresent(out::add);
+    }
+    ObjectNode o = F.objectNode();
+    o.set("properties", PropCodec.object(out));
+    return o;
+  }
+
+  void setRights(Req r) {
+    JsonNode b = r.json();
+    FolderRights rights = Json.enumValue(FolderRights.class, b, "rights", "");
+    folder(r).setRights(r.ctx().pathParam("user"), rights);
+    r.noContent();
+  }
+
+  void softDeleted(Req r) {
+    ObjectNode o = F.objectNode();
+    ArrayNode ids = o.putArray("ids");
+    folder(r).softDeletedMessages().forEach(m -> ids.add(m.toString()));
+    r.json(200, o);
+  }
+
+  void readFlags(Req r) {
+    JsonNode b = r.json();
+    List<MessageId> ids = ids(b, "ids");
+    folder(r).setReadFlags(ids, Json.bool(b, "read", ""));
+    r.noContent();
+  }
+
+  private static List<MessageId> ids(JsonNode b, String name) {
+    JsonNode a = b.get(name);
+    if (a == null || !a.isArray()) {
+      throw new WireException(MapiError.INVALID_PARAMETER, name, "expected an array of message ids");
+    }
+    List<MessageId> out = new ArrayList<>();
+    for (int i = 0; i < a.size(); i++) {
+      out.add(Json.messageId(a.get(i).asText(), name + "[" + i + "]"));
+    }
+    return out;
+  }
+
+  // ---- contents table
+
+  void contents(Req r) {
+    Folder f = folder(r);
+    List<PropTag> columns = r.query("columns").map(c -> Json.tagsParam(c, "columns")).orElse(List.of());
+    List<SortOrder> sort = Json.sortParam(r.ctx().queryParam("sort"), "sort");
+    Restriction restriction = r.query("restriction").map(t -> Json.restriction(Wire.parse(
+        t.getBytes(java.nio.charset.StandardCharsets.UTF_8)), "restriction")).orElse(null);
+    table(r, f, columns, sort, restriction, r.intQuery("offset", 0, 0, Integer.MAX_VALUE),
+        r.intQuery("limit", 50, 0, 10_000));
+  }
+
+  void query(Req r) {
+    JsonNode b = r.json();
+    Folder f = folder(r);
+    List<PropTag> columns = new ArrayList<>();
+    JsonNode c = b.get("columns");
+    if (c != null && !c.isNull()) {
+      if (!c.isArray()) {
+        throw new WireException(MapiError.INVALID_PARAMETER, "columns", "expected an array of property tags");
+      }
+      for (int i = 0; i < c.size(); i++) {
+        columns.add(PropCodec.tag(c.get(i), "columns[" + i + "]"));
+      }
+    }
+    List<SortOrder> sort = new ArrayList<>();
+    JsonNode s = b.get("sort");
+    if (s != null && !s.isNull()) {
+      if (!s.isArray()) {
+        throw new WireException(MapiError.INVALID_PARAMETER, "sort", "expected an array of sort keys");
+      }
+      for (int i = 0; i < s.size(); i++) {
+        sort.add(Json.sortOrder(s.get(i), "sort[" + i + "]"));
+      }
+    }
+    Restriction restriction = b.hasNonNull("restriction") ? Json.restriction(b.get("restriction"), "restriction") : null;
+    int offset = b.hasNonNull("offset") ? (int) Json.integer(b, "offset", "") : 0;
+    int limit = b.hasNonNull("limit") ? (int) Json.integer(b, "limit", "") : 50;
+    if (offset < 0 || limit < 0 || limit > 10_000) {
+      throw new WireException(MapiError.INVALID_PARAMETER, offset < 0 ? "offset" : "limit",
+          "offset must be >= 0 and limit 0 to 10000");
+    }
+    table(r, f, columns, sort, restriction, offset, limit);
+  }
+
+  private static void table(Req r, Folder f, List<PropTag> columns, List<SortOrder> sort, Restriction restriction,
+      int offset, int limit) {
+    ContentsTable t = f.contentsTable();
+    if (!columns.isEmpty()) {
+      t.setColumns(columns);
+    }
+    if (!sort.isEmpty()) {
+      t.sortBy(sort);
+    }
+    t.restrict(restriction);
+    ObjectNode o = F.objectNode();
+    o.put("rowCount", t.rowCount());
+    ArrayNode rows = o.putArray("rows");
+    for (TableRow row : t.queryRows(offset, limit)) {
+      rows.add(Json.tableRow(row));
+    }
+    r.json(200, o);
+  }
+
+  // ---- messages
+
+  /** Checks that a message is in the path's store (and visible at all); deleted ones count. */
+  private static void checkMessage(Req r, MessageId id) {
+    try (Message h = r.session().openMessage(id, OpenFlag.SHOW_SOFT_DELETES)) {
+      requireStore(h.storeId(), r.store(), "message " + id);
+    }
+  }
+
+  void getMessage(Req r) {
+    MessageId id = r.message();
+    OpenFlag[] flags = r.query("open").map(o -> openFlags(o).toArray(OpenFlag[]::new)).orElse(new OpenFlag[0]);
+    try (Message h = r.session().openMessage(id, flags)) {
+      requireStore(h.storeId(), r.store(), "message " + id);
+      h.baseChangeKey().ifPresent(k -> r.ctx().header("ETag", "\"" + k + "\""));
+      r.json(200, MessageBody.of(h.snapshot(), h.storeId(), h.accessLevel(), Saves.read(h)).toJson());
+    }
+  }
+
+  void deleteMessage(Req r) {
+    MessageId id = r.message();
+    checkMessage(r, id);
+    r.session().deleteMessages(List.of(id), mode(r.query("mode"), "mode"));
+    r.noContent();
+  }
+
+  void deleteMessages(Req r) {
+    JsonNode b = r.json();
+    List<MessageId> ids = ids(b, "ids");
+    DeleteMode mode = mode(Optional.ofNullable(b.get("mode")).filter(JsonNode::isTextual).map(JsonNode::asText),
+        "mode");
+    for (MessageId id : ids) {
+      checkMessage(r, id);
+    }
+    r.session().deleteMessages(ids, mode);
+    r.noContent();
+  }
+
+  void undelete(Req r) {
+    MessageId id = r.message();
+    checkMessage(r, id);
+    r.session().undeleteMessage(id);
+    r.noContent();
+  }
+
+  void move(Req r, boolean copy) {
+    MessageId id = r.message();
+    JsonNode b = r.json();
+    FolderId target = Json.folderId(Json.text(b, "folderId", ""), "folderId");
+    checkMessage(r, id);
+    MessageId moved = copy ? r.session().copyMessage(id, target) : r.session().moveMessage(id, target);
+    r.ctx().header("Location", r.storePath(r.store()) + "/messages/" + moved);
+    r.json(copy ? 201 : 200, F.objectNode().put("id", moved.toString()));
+  }
+
+  void setRead(Req r) {
+    MessageId id = r.message();
+    JsonNode b = r.json();
+    boolean read = Json.bool(b, "read", "");
+    checkMessage(r, id);
+    r.session().setReadFlag(id, read);
+    r.noContent();
+  }
+
+  void setStatus(Req r) {
+    MessageId id = r.message();
+    JsonNode b = r.json();
+    int status = (int) Json.integer(b, "status", "");
+    int mask = (int) Json.integer(b, "mask", "");
+    try (Message h = r.session().openMessage(id)) {
+      requireStore(h.storeId(), r.store(), "message " + id);
+      h.setMessageStatus(status, mask);
+    }
+    r.noContent();
+  }
+
+  void versions(Req r) {
+    MessageId id = r.message();
+    checkMessage(r, id);
+    ArrayNode a = F.arrayNode();
+    for (VersionInfo v : r.session().versions(id)) {
+      a.add(Json.versionInfo(v));
+    }
+    r.json(200, a);
+  }
+
+  private static ChangeNumber cn(Req r) {
+    String t = r.ctx().pathParam("cn");
+    try {
+      return ChangeNumber.of(Long.parseLong(t));
+    } catch (NumberFormatException e) {
+      throw new WireException(MapiError.INVALID_PARAMETER, "path.cn", "'" + t + "' is not a change number");
+    } catch (StoreException e) {
+      throw new WireException(MapiError.INVALID_PARAMETER, "path.cn", e.detail());
+    }
+  }
+
+  void version(Req r) {
+    MessageId id = r.message();
+    ChangeNumber cn = cn(r);
+    checkMessage(r, id);
+    MessageSnapshot s = r.session().readVersion(id, cn);
+    r.ctx().header("ETag", "\"" + ChangeKey.of(r.store(), cn) + "\"");
+    r.json(200, MessageBody.of(s, r.store(), null, null).toJson());
+  }
+
+  void restore(Req r, Metrics metrics) {
+    MessageId id = r.message();
+    ChangeNumber cn = cn(r);
+    checkMessage(r, id);
+    SaveResult res = r.session().restoreVersion(id, cn);
+    metrics.save(false);
+    ObjectNode o = Json.saveResult(res);
+    o.set("message", MessageBody.of(r.session().readVersion(id, res.changeNumber()), r.store(), null, null).toJson());
+    r.ctx().header("ETag", "\"" + res.changeKey() + "\"");
+    r.json(200, o);
+  }
+
+  void attachmentContent(Req r) {
+    MessageId id = r.message();
+    String n = r.ctx().pathParam("n");
+    int num;
+    try {
+      num = Integer.parseInt(n);
+    } catch (NumberFormatException e) {
+      throw new WireException(MapiError.INVALID_PARAMETER, "path.n", "'" + n + "' is not an attachment number");
+    }
+    try (Message h = r.session().openMessage(id); Attachment a = h.openAttachment(num)) {
+      requireStore(h.storeId(), r.store(), "message " + id);
+      ContentRef ref = a.content().orElseThrow(() -> new StoreException(MapiError.NOT_FOUND,
+          "attachment " + num + " of message " + id + " has no binary content"));
+      String type = a.getProp(PropTags.ATTACH_MIME_TAG).map(PropValue::asString).orElse("application/octet-stream");
+      try (InputStream in = a.openContent().orElseThrow()) {
+        stream(r, in, ref, type);
+      }
+    } catch (IOException e) {
+      throw new StoreException(MapiError.DISK_ERROR, "streaming attachment " + num + " of " + id + " failed: " + e);
+    }
+  }
+
+  private static void stream(Req r, InputStream in, ContentRef ref, String type) throws IOException {
+    r.ctx().status(200).contentType(type).header("ETag", "\"" + ref.sha256() + "\"");
+    r.ctx().res().setContentLengthLong(ref.size());
+    OutputStream out = r.ctx().res().getOutputStream();
+    in.transferTo(out);
+    out.flush();
+  }
+
+  // ---- content, named properties, journal
+
+  void putContent(Req r) {
+    StoreId s = r.store();
+    ContentRef ref;
+    try (InputStream in = r.ctx().req().getInputStream()) {
+      ref = ServerSupport.putContent(r.session(), s, in);
+    } catch (IOException e) {
+      throw new StoreException(MapiError.INVALID_PARAMETER, "cannot read the uploaded content: " + e.getMessage());
+    }
+    r.ctx().header("Location", r.storePath(s) + "/content/" + ref.sha256());
+    r.json(201, Json.contentRef(ref));
+  }
+
+  void getContent(Req r) {
+    StoreId s = r.store();
+    r.session().store(s);
+    String sha = r.ctx().pathParam("sha256");
+    if (!sha.matches("[0-9a-f]{64}")) {
+      throw new WireException(MapiError.INVALID_PARAMETER, "path.sha256", "not a lower-case SHA-256 hex digest");
+    }
+    try (InputStream in = r.session().openContent(new ContentRef(sha, 0))) {
+      r.ctx().status(200).contentType("application/octet-stream").header("ETag", "\"" + sha + "\"");
+      in.transferTo(r.ctx().res().getOutputStream());
+    } catch (IOException e) {
+      throw new StoreException(MapiError.DISK_ERROR, "streaming content " + sha + " failed: " + e);
+    }
+  }
+
+  void namedPropTag(Req r) {
+    JsonNode b = r.json();
+    NamedProperty name = Json.namedProperty(b, "");
+    PropType type = Json.enumValue(PropType.class, b, "type", "");
+    boolean create = b.hasNonNull("create") && Json.bool(b, "create", "");
+    PropTag tag = r.session().namedPropTag(r.store(), name, type, create);
+    r.json(200, F.objectNode().put("tag", tag.hex()));
+  }
+
+  void propName(Req r) {
+    PropTag tag = PropCodec.tag(r.ctx().pathParam("tag"), "path.tag");
+    r.json(200, Json.namedProperty(r.session().propName(r.store(), tag)));
+  }
+
+  void journal(Req r) {
+    StoreId s = r.store();
+    long after = r.longQuery("after", 0);
+    int limit = r.intQuery("limit", 100, 0, 10_000);
+    Visibility v = new Visibility(r.session(), s);
+    ArrayNode a = F.arrayNode();
+    for (StoreEvent e : r.session().readJournal(s, after, limit)) {
+      if (v.canSee(e)) {
+        a.add(Json.event(e));
+      }
+    }
+    r.json(200, a);
+  }
+
+  void journalPosition(Req r) {
+    r.json(200, F.objectNode().put("position", r.session().journalPosition(r.store())));
+  }
+
+  // ---- tokens, users
+
+  void createToken(Req r) {
+    JsonNode b = r.json();
+    String label = b.hasNonNull("label") ? Json.text(b, "label", "") : "";
+    TokenInfo t = accounts.createToken(r.user(), label);
+    ObjectNode o = token(t);
+    o.put("token", t.token().orElseThrow());
+    r.json(201, o);
+  }
+
+  private static ObjectNode token(TokenInfo t) {
+    ObjectNode o = F.objectNode().put("id", t.id()).put("label", t.label()).put("createdAt", t.createdAt().toString());
+    o.put("revokedAt", t.revokedAt().map(Object::toString).orElse(null));
+    return o;
+  }
+
+  void tokens(Req r) {
+    ArrayNode a = F.arrayNode();
+    accounts.tokens(r.user()).forEach(t -> a.add(token(t)));
+    r.json(200, a);
+  }
+
+  void revokeToken(Req r) {
+    if (!accounts.revokeToken(r.user(), r.ctx().pathParam("id"))) {
+      throw new StoreException(MapiError.NOT_FOUND, "no token " + r.ctx().pathParam("id") + " of " + r.user());
+    }
+    r.noContent();
+  }
+
+  void createUser(Req r) {
+    if (!accounts.isAdmin(r.user())) {
+      throw new StoreException(MapiError.NO_ACCESS, r.user() + " is not an administrator; only they create users");
+    }
+    JsonNode b = r.json();
+    String name = Json.text(b, "name", "");
+    char[] password = Json.text(b, "password", "").toCharArray();
+    try {
+      accounts.addUser(name, password, true);
+    } finally {
+      java.util.Arrays.fill(password, '\0');
+    }
+    r.json(201, F.objectNode().put("name", name));
+  }
+
+  static Set<OpenFlag> openFlags(String text) {
+    Set<OpenFlag> out = EnumSet.noneOf(OpenFlag.class);
+    for (String p : text.split(",")) {
+      if (!p.isBlank()) {
+        out.add(Json.enumOf(OpenFlag.class, p, "open"));
+      }
+    }
+    return out;
+  }
+}

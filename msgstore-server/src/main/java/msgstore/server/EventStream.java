@@ -1,0 +1,204 @@
+package msgstore.server;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import msgstore.api.EventScope;
+import msgstore.api.EventType;
+import msgstore.api.MapiError;
+import msgstore.api.Message;
+import msgstore.api.OpenFlag;
+import msgstore.api.Session;
+import msgstore.api.StoreEvent;
+import msgstore.api.StoreId;
+import msgstore.api.Subscription;
+import msgstore.protocol.Json;
+import msgstore.protocol.Wire;
+import msgstore.protocol.WireException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code GET /stores/{s}/events}: a hand-written {@code text/event-stream}, whatever the request's
+ * {@code Accept} (so {@code curl -N} sees it). Each client gets an engine subscription ({@link
+ * Session#subscribe}: journal replay after the resume position, then live events, in order, each
+ * once, only after the commit is durable) feeding a bounded queue; the request's own (virtual)
+ * thread writes the queue out. A client too slow to keep up is disconnected rather than buffered
+ * without bound; it resumes with {@code Last-Event-ID} and misses nothing. An idle stream gets a
+ * {@code : keep-alive} comment every heartbeat, which is also how a departed client is noticed.
+ */
+final class EventStream {
+  private static final Logger LOG = LoggerFactory.getLogger(EventStream.class);
+  static final int QUEUE_CAPACITY = 10_000;
+  private final Duration heartbeat;
+  private final Set<Client> clients = ConcurrentHashMap.newKeySet();
+
+  EventStream(Duration heartbeat) {
+    this.heartbeat = heartbeat;
+  }
+
+  int subscribers() {
+    return clients.size();
+  }
+
+  /** Ends every stream (server shutdown); each handler then unsubscribes and returns. */
+  void closeAll() {
+    for (Client c : clients) {
+      c.stop();
+    }
+  }
+
+  private static final class Client {
+    final Thread thread = Thread.currentThread();
+    final BlockingQueue<StoreEvent> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+    volatile boolean overflow;
+    volatile boolean stopped;
+
+    void offer(StoreEvent e) {
+      if (!overflow && !queue.offer(e)) {
+        overflow = true;
+        thread.interrupt();
+      }
+    }
+
+    void stop() {
+      stopped = true;
+      thread.interrupt();
+    }
+  }
+
+  void serve(Req r) {
+    Session s = r.session();
+    StoreId store = r.store();
+    s.store(store); // NOT_FOUND for a store the user cannot see
+    EventScope scope = Json.scope(store, r.ctx().queryParam("scope"), "scope");
+    checkScope(s, store, scope);
+    Set<EventType> types = types(r.ctx().queryParam("types"));
+    long after = resumePosition(r, s, store);
+    Visibility visibility = new Visibility(s, store);
+
+    Client client = new Client();
+    clients.add(client);
+    Subscription sub = null;
+    try {
+      sub = s.subscribe(scope, types, after, client::offer);
+      var res = r.ctx().res();
+      res.setStatus(200);
+      res.setContentType("text/event-stream;charset=utf-8");
+      res.setHeader("Cache-Control", "no-cache");
+      res.setHeader("X-Accel-Buffering", "no");
+      OutputStream out = res.getOutputStream();
+      write(out, "retry: 2000\n: subscribed after " + after + "\n\n");
+      loop(client, out, visibility);
+    } catch (IOException e) {
+      LOG.debug("event stream on store {} ended: {}", store, e.toString());
+    } finally {
+      if (sub != null) {
+        sub.close();
+      }
+      clients.remove(client);
+      Thread.interrupted(); // clear a stop or overflow interrupt before the thread goes back to Jetty
+    }
+  }
+
+  private void loop(Client c, OutputStream out, Visibility visibility) throws IOException {
+    long beatNanos = heartbeat.toNanos();
+    List<StoreEvent> batch = new ArrayList<>();
+    while (!c.stopped) {
+      StoreEvent first;
+      try {
+        first = c.queue.poll(beatNanos, TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        if (c.overflow && !c.stopped) {
+          drain(c, out, visibility, batch);
+          write(out, ": the client fell too far behind; reconnect with Last-Event-ID\n\n");
+        }
+        return;
+      }
+      if (first == null) {
+        write(out, ": keep-alive\n\n");
+        continue;
+      }
+      batch.add(first);
+      drain(c, out, visibility, batch);
+    }
+  }
+
+  private static void drain(Client c, OutputStream out, Visibility visibility, List<StoreEvent> batch)
+      throws IOException {
+    c.queue.drainTo(batch, 500);
+    StringBuilder b = new StringBuilder(256 * batch.size());
+    for (StoreEvent e : batch) {
+      if (visibility.canSee(e)) {
+        b.append("id: ").append(e.position()).append('\n');
+        b.append("event: ").append(e.type().name()).append('\n');
+        b.append("data: ").append(new String(Wire.bytes(Json.event(e)), StandardCharsets.UTF_8)).append("\n\n");
+      }
+    }
+    batch.clear();
+    if (!b.isEmpty()) {
+      write(out, b.toString());
+    }
+  }
+
+  private static void write(OutputStream out, String s) throws IOException {
+    out.write(s.getBytes(StandardCharsets.UTF_8));
+    out.flush();
+  }
+
+  private static void checkScope(Session s, StoreId store, EventScope scope) {
+    switch (scope) {
+      case EventScope.Store st -> { }
+      case EventScope.Folder f -> Api.requireStore(s.openFolder(f.folder()).storeId(), store, "folder " + f.folder());
+      case EventScope.Message m -> {
+        try (Message h = s.openMessage(m.message(), OpenFlag.SHOW_SOFT_DELETES)) {
+          Api.requireStore(h.storeId(), store, "message " + m.message());
+        }
+      }
+    }
+  }
+
+  private static Set<EventType> types(String text) {
+    if (text == null || text.isBlank()) {
+      return EventType.all();
+    }
+    Set<EventType> out = EnumSet.noneOf(EventType.class);
+    for (String p : text.split(",")) {
+      if (!p.isBlank()) {
+        out.add(Json.enumOf(EventType.class, p, "types"));
+      }
+    }
+    return out;
+  }
+
+  /** {@code Last-Event-ID} first, then {@code after=}, else only new events. */
+  private static long resumePosition(Req r, Session s, StoreId store) {
+    String last = r.ctx().header("Last-Event-ID");
+    String field = "Last-Event-ID";
+    if (last == null || last.isBlank()) {
+      last = r.ctx().queryParam("after");
+      field = "after";
+    }
+    if (last == null || last.isBlank()) {
+      return s.journalPosition(store);
+    }
+    try {
+      long p = Long.parseLong(last.strip());
+      if (p < 0) {
+        throw new NumberFormatException();
+      }
+      return p;
+    } catch (NumberFormatException e) {
+      throw new WireException(MapiError.INVALID_PARAMETER, field, "'" + last + "' is not a journal position");
+    }
+  }
+}

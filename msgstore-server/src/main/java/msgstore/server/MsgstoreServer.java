@@ -1,0 +1,525 @@
+package msgstore.server;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import io.javalin.http.HttpResponseException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import msgstore.api.MapiError;
+import msgstore.api.ObjectChangedException;
+import msgstore.api.OpenFlag;
+import msgstore.api.Session;
+import msgstore.api.StoreException;
+import msgstore.engine.EmbeddedMessageStore;
+import msgstore.engine.EngineOptions;
+import msgstore.protocol.HttpStatus;
+import msgstore.protocol.Json;
+import msgstore.protocol.Problem;
+import msgstore.protocol.Wire;
+import msgstore.protocol.WireException;
+import msgstore.server.auth.Accounts;
+import msgstore.server.auth.PasswordHasher;
+import msgstore.server.auth.Tls;
+import msgstore.storage.sqlite.SqliteMessageStore;
+import msgstore.storage.sqlite.SqliteStorage;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The msgstore HTTP server: the JSON API of docs/http-api.md, Server-Sent Events, health and
+ * metrics, over one embedded store ({@code <data>/msgstore.db}) and the accounts database
+ * ({@code <data>/accounts.db}). Javalin on virtual threads; every request runs as one engine
+ * {@link Session} of the authenticated user, and every rule is the engine's.
+ *
+ * <p>{@link #close} is a graceful shutdown: new requests get 503, requests in flight (saves) may
+ * finish for up to {@link #DRAIN_TIMEOUT}, event streams end, then Jetty stops and the store
+ * closes.
+ */
+public final class MsgstoreServer implements AutoCloseable {
+  static final String API = "/api/v1";
+  /** How long {@link #close} waits for requests in flight. */
+  public static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(30);
+  private static final Logger LOG = LoggerFactory.getLogger(MsgstoreServer.class);
+  private static final String PROBLEM = Problem.MEDIA_TYPE;
+  private static final JsonNodeFactory F = JsonNodeFactory.instance;
+
+  private final ServerConfig config;
+  private final EmbeddedMessageStore store;
+  private final Accounts accounts;
+  private final Optional<String> initialAdminPassword;
+  private final Metrics metrics;
+  private final EventStream events;
+  private final Api api;
+  private final Saves saves;
+  private final Set<String> mailboxChecked = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final Object idle = new Object();
+  private volatile boolean closing;
+  private volatile boolean closed;
+  private Javalin app;
+
+  private MsgstoreServer(ServerConfig config, EmbeddedMessageStore store, Accounts accounts,
+      Optional<String> adminPassword) {
+    this.config = config;
+    this.store = store;
+    this.accounts = accounts;
+    this.initialAdminPassword = adminPassword;
+    this.events = new EventStream(config.heartbeat());
+    this.metrics = new Metrics(events::subscribers);
+    this.api = new Api(store, accounts);
+    this.saves = new Saves(metrics);
+  }
+
+  /** Starts a server with the default (production) password hashing cost. */
+  public static MsgstoreServer start(ServerConfig config) {
+    return start(config, PasswordHasher.defaults());
+  }
+
+  /**
+   * Starts a server: opens (creating) the store and the accounts database under {@code
+   * config.dataDir()}, creates user {@code admin} with a random password when there are no users
+   * ({@link #initialAdminPassword}), and listens.
+   */
+  public static MsgstoreServer start(ServerConfig config, PasswordHasher hasher) {
+    return start(config, hasher, EngineOptions.defaults());
+  }
+
+  /** As {@link #start(ServerConfig, PasswordHasher)} with explicit engine options (limits, history). */
+  public static MsgstoreServer start(ServerConfig config, PasswordHasher hasher, EngineOptions engine) {
+    try {
+      Files.createDirectories(config.dataDir());
+    } catch (IOException e) {
+      throw new StoreException(MapiError.DISK_ERROR, "cannot create the data directory " + config.dataDir() + ": " + e);
+    }
+    EmbeddedMessageStore store = SqliteMessageStore.open(
+        SqliteStorage.Options.defaults(config.dataDir().resolve("msgstore.db")).withDurability(config.durability()),
+        engine);
+    Accounts accounts;
+    try {
+      accounts = Accounts.open(config.dataDir().resolve("accounts.db"), hasher);
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
+    Optional<String> admin = accounts.ensureAdmin();
+    admin.ifPresent(p -> LOG.warn("No users existed: created user 'admin' with password '{}'. "
+        + "It is shown only once; change it with 'msgstore user passwd admin'.", p));
+    MsgstoreServer s = new MsgstoreServer(config, store, accounts, admin);
+    try {
+      s.listen();
+    } catch (RuntimeException e) {
+      accounts.close();
+      store.close();
+      throw e;
+    }
+    LOG.info("msgstore listening on {} (data {})", s.baseUri(), config.dataDir().toAbsolutePath());
+    return s;
+  }
+
+  // ---- accessors
+
+  /** The port actually bound (useful with port 0). */
+  public int port() {
+    return ((ServerConnector) app.jettyServer().server().getConnectors()[0]).getLocalPort();
+  }
+
+  /** {@code http(s)://host:port}, without the {@code /api/v1} prefix. */
+  public URI baseUri() {
+    String host = config.bind().equals("0.0.0.0") || config.bind().equals("::") ? "127.0.0.1" : config.bind();
+    if (host.contains(":")) {
+      host = "[" + host + "]";
+    }
+    return URI.create((config.tls() ? "https" : "http") + "://" + host + ":" + port());
+  }
+
+  public EmbeddedMessageStore store() {
+    return store;
+  }
+
+  public Accounts accounts() {
+    return accounts;
+  }
+
+  public ServerConfig config() {
+    return config;
+  }
+
+  public Metrics metrics() {
+    return metrics;
+  }
+
+  /** The password of the {@code admin} user this start created (first start only); show it once. */
+  public Optional<String> initialAdminPassword() {
+    return initialAdminPassword;
+  }
+
+  // ---- wiring
+
+  @FunctionalInterface
+  interface ApiHandler {
+    void handle(Req r) throws Exception;
+  }
+
+  private void listen() {
+    app = Javalin.create(c -> {
+      c.concurrency.useVirtualThreads = true;
+      c.startup.showJavalinBanner = false;
+      c.startup.showOldJavalinVersionWarning = false;
+      c.http.prefer405over404 = true;
+      c.http.generateEtags = false;
+      c.http.maxRequestSize = config.maxJsonBytes();
+      c.router.ignoreTrailingSlashes = true;
+      c.jetty.host = config.bind();
+      c.jetty.port = config.port();
+      if (config.tls()) {
+        tls(c);
+      }
+      c.requestLogger.http((ctx, ms) -> {
+        metrics.request(ctx.method().name(), ctx.statusCode());
+        LOG.debug("{} {} {} {} {}ms", ctx.method(), ctx.path(), ctx.statusCode(),
+            Optional.ofNullable(ctx.<String>attribute("user")).orElse("-"), Math.round(ms));
+      });
+      c.routes.exception(HttpResponseException.class, (e, ctx) -> httpError(e.getStatus(), e.getMessage(), ctx));
+      c.routes.exception(Exception.class, this::onException);
+      c.routes.error(404, ctx -> {
+        if (ctx.attribute("problem") == null) {
+          httpError(404, "no route " + ctx.method() + " " + ctx.path(), ctx);
+        }
+      });
+      c.routes.error(405, ctx -> {
+        if (ctx.attribute("problem") == null) {
+          httpError(405, "method " + ctx.method() + " is not allowed on " + ctx.path(), ctx);
+        }
+      });
+      routes(c);
+    });
+    app.start();
+  }
+
+  private void tls(JavalinConfig c) {
+    java.security.KeyStore ks = Tls.keyStore(config.tlsCert().orElseThrow(), config.tlsKey().orElseThrow());
+    c.jetty.addConnector((server, httpConfig) -> {
+      SslContextFactory.Server ssl = new SslContextFactory.Server();
+      ssl.setKeyStore(ks);
+      ssl.setKeyStorePassword(Tls.KEY_PASSWORD);
+      ssl.setKeyManagerPassword(Tls.KEY_PASSWORD);
+      HttpConfiguration https = new HttpConfiguration(httpConfig);
+      https.addCustomizer(new SecureRequestCustomizer(false));
+      ServerConnector conn = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"),
+          new HttpConnectionFactory(https));
+      conn.setHost(config.bind());
+      conn.setPort(config.port());
+      return conn;
+    });
+  }
+
+  private void routes(JavalinConfig c) {
+    var r = c.routes;
+    r.get("/health", this::health);
+    // Liveness only: no store, no auth. Also the HTTP stack's own ceiling in the load benchmark.
+    r.get("/health/live", ctx -> ctx.contentType("text/plain").result(closing ? "closing" : "ok"));
+    r.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.render()));
+    r.get(API + "/openapi.json", this::openApi); // public: the contract is not a secret
+    r.get(API + "/limits", api(api::limits));
+    r.get(API + "/stores", api(api::stores));
+    r.post(API + "/stores", api(api::createStore));
+    String st = API + "/stores/{s}";
+    r.get(st, api(api::store));
+    r.get(st + "/folders", api(api::allFolders));
+    r.post(st + "/folders", api(api::createFolder));
+    String f = st + "/folders/{f}";
+    r.get(f, api(api::folderInfo));
+    r.patch(f, api(api::patchFolder));
+    r.delete(f, api(api::deleteFolder));
+    r.get(f + "/folders", api(api::subfolders));
+    r.get(f + "/properties", api(api::folderProps));
+    r.patch(f + "/properties", api(api::patchFolderProps));
+    r.put(f + "/rights/{user}", api(api::setRights));
+    r.get(f + "/deleted", api(api::softDeleted));
+    r.post(f + "/read-flags", api(api::readFlags));
+    r.get(f + "/messages", api(api::contents));
+    r.post(f + "/messages", api(q -> saves.save(q, Saves.Kind.CREATE)));
+    r.post(f + "/messages/query", api(api::query));
+    r.post(st + "/messages/delete", api(api::deleteMessages));
+    String m = st + "/messages/{m}";
+    r.get(m, api(api::getMessage));
+    r.put(m, api(q -> saves.save(q, Saves.Kind.PUT)));
+    r.patch(m, api(q -> saves.save(q, Saves.Kind.PATCH)));
+    r.delete(m, api(api::deleteMessage));
+    r.post(m + "/undelete", api(api::undelete));
+    r.post(m + "/move", api(q -> api.move(q, false)));
+    r.post(m + "/copy", api(q -> api.move(q, true)));
+    r.put(m + "/read", api(api::setRead));
+    r.post(m + "/status", api(api::setStatus));
+    r.get(m + "/versions", api(api::versions));
+    r.get(m + "/versions/{cn}", api(api::version));
+    r.post(m + "/versions/{cn}/restore", api(q -> api.restore(q, metrics)));
+    r.get(m + "/attachments/{n}/content", api(api::attachmentContent));
+    r.post(st + "/content", api(api::putContent));
+    r.get(st + "/content/{sha256}", api(api::getContent));
+    r.post(st + "/named-properties", api(api::namedPropTag));
+    r.get(st + "/named-properties/{tag}", api(api::propName));
+    r.get(st + "/journal", api(api::journal));
+    r.get(st + "/journal/position", api(api::journalPosition));
+    r.get(st + "/events", stream(events::serve));
+    r.post(API + "/tokens", api(api::createToken));
+    r.get(API + "/tokens", api(api::tokens));
+    r.delete(API + "/tokens/{id}", api(api::revokeToken));
+    r.post(API + "/users", api(api::createUser));
+  }
+
+  /** An API route: counted in flight, authenticated, run as one session of the user. */
+  private Handler api(ApiHandler h) {
+    return ctx -> {
+      if (!enter()) {
+        throw ProblemException.of(503, MapiError.BUSY, "the server is shutting down");
+      }
+      try {
+        run(ctx, h);
+      } finally {
+        leave();
+      }
+    };
+  }
+
+  /** A long-lived route (events): not counted in flight; shutdown ends it instead. */
+  private Handler stream(ApiHandler h) {
+    return ctx -> {
+      if (closing) {
+        throw ProblemException.of(503, MapiError.BUSY, "the server is shutting down");
+      }
+      run(ctx, h);
+    };
+  }
+
+  private void run(Context ctx, ApiHandler h) throws Exception {
+    String user = authenticate(ctx);
+    ctx.attribute("user", user);
+    try (Session s = store.openSession(user)) {
+      ensureMailbox(user, s);
+      Req r = new Req(ctx, s, user, config.maxJsonBytes());
+      try {
+        h.handle(r);
+      } catch (StoreException e) {
+        throw asIfAbsent(r, e);
+      }
+    }
+  }
+
+  private String authenticate(Context ctx) {
+    Optional<String> user = accounts.authenticate(ctx.header("Authorization"));
+    if (user.isEmpty()) {
+      throw new ProblemException(new Problem(401, MapiError.NO_ACCESS, "Unauthorized",
+          ctx.header("Authorization") == null ? "this route needs Authorization: Basic or Bearer credentials"
+              : "the credentials were not accepted", "", "", F.objectNode()),
+          Map.of("WWW-Authenticate", "Basic realm=\"msgstore\", Bearer realm=\"msgstore\""));
+    }
+    return user.get();
+  }
+
+  /** A user added with a mailbox gets their store on their first request. */
+  private void ensureMailbox(String user, Session s) {
+    if (!mailboxChecked.add(user)) {
+      return;
+    }
+    if (accounts.takeMailboxPending(user)) {
+      try {
+        s.createStore(user + "'s mailbox");
+        LOG.info("created the mailbox store of {}", user);
+      } catch (RuntimeException e) {
+        accounts.setMailboxPending(user);
+        mailboxChecked.remove(user);
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * NO_ACCESS on an object the user may not even read answers as if it did not exist
+   * (docs/http-api.md): 404 NOT_FOUND. Whether they may read it is asked of the engine.
+   */
+  private static StoreException asIfAbsent(Req r, StoreException e) {
+    if (e.error() != MapiError.NO_ACCESS || e instanceof ProblemException) {
+      return e;
+    }
+    Map<String, String> p = r.ctx().pathParamMap();
+    try {
+      if (p.containsKey("m")) {
+        r.session().openMessage(r.message(), OpenFlag.SHOW_SOFT_DELETES).close();
+      }
+      if (p.containsKey("f")) {
+        r.session().openFolder(r.folder());
+      }
+    } catch (StoreException probe) {
+      if (probe.error() == MapiError.NO_ACCESS || probe.error() == MapiError.NOT_FOUND) {
+        String what = p.containsKey("m") ? "message " + p.get("m") : "folder " + p.get("f");
+        return new StoreException(MapiError.NOT_FOUND, what + " not found");
+      }
+    }
+    return e;
+  }
+
+  // ---- errors
+
+  private void onException(Exception e, Context ctx) {
+    ctx.attribute("problem", Boolean.TRUE);
+    if (e instanceof ProblemException pe) {
+      Problem p = pe.problem();
+      pe.headers().forEach(ctx::header);
+      Problem withInstance = new Problem(p.status(), p.mapiError(), p.title(), p.detail(),
+          p.instance() == null || p.instance().isEmpty() ? ctx.path() : p.instance(), p.field(), p.extras());
+      write(ctx, withInstance);
+      return;
+    }
+    if (e instanceof StoreException se) {
+      int status = HttpStatus.of(se.error());
+      ObjectNode extras = F.objectNode();
+      if (se instanceof ObjectChangedException oc) {
+        extras.put("baseChangeKey", oc.baseChangeKey() == null ? null : oc.baseChangeKey().toString());
+        extras.put("currentChangeKey", oc.currentChangeKey() == null ? null : oc.currentChangeKey().toString());
+        oc.mergeReport().ifPresent(m -> extras.set("mergeReport", Json.mergeReport(m)));
+      }
+      String field = se instanceof WireException w ? w.field() : "";
+      if (status >= 500) {
+        LOG.error("{} {} failed: {}", ctx.method(), ctx.path(), se.getMessage(), se);
+      } else {
+        LOG.debug("{} {}: {}", ctx.method(), ctx.path(), se.getMessage());
+      }
+      write(ctx, new Problem(status, se.error(), HttpStatus.title(se.error()), se.detail(), ctx.path(), field, extras));
+      return;
+    }
+    LOG.error("{} {} failed unexpectedly", ctx.method(), ctx.path(), e);
+    write(ctx, Problem.of(500, MapiError.CALL_FAILED, "internal error; see the server log", ctx.path()));
+  }
+
+  private static void httpError(int status, String message, Context ctx) {
+    ctx.attribute("problem", Boolean.TRUE);
+    MapiError err = switch (status) {
+      case 404 -> MapiError.NOT_FOUND;
+      case 413 -> MapiError.TOO_BIG;
+      case 503 -> MapiError.BUSY;
+      case 400 -> MapiError.INVALID_PARAMETER;
+      case 401, 403 -> MapiError.NO_ACCESS;
+      case 405, 501 -> MapiError.NO_SUPPORT;
+      default -> status >= 500 ? MapiError.CALL_FAILED : MapiError.INVALID_PARAMETER;
+    };
+    String title = switch (status) {
+      case 405 -> "Method not allowed";
+      default -> HttpStatus.title(err);
+    };
+    write(ctx, new Problem(status, err, title, message, ctx.path(), "", F.objectNode()));
+  }
+
+  private static void write(Context ctx, Problem p) {
+    ctx.status(p.status()).contentType(PROBLEM).result(Wire.bytes(p.toJson()));
+  }
+
+  // ---- health, metrics, openapi
+
+  private void health(Context ctx) {
+    if (closing) {
+      ctx.status(503).contentType("application/json").result("{\"status\":\"DOWN\"}");
+      return;
+    }
+    try (Session s = store.openSession("health-check")) {
+      s.stores();
+      ctx.status(200).contentType("application/json").result("{\"status\":\"UP\"}");
+    } catch (RuntimeException e) {
+      LOG.warn("health check failed: {}", e.toString());
+      ctx.status(503).contentType("application/json").result("{\"status\":\"DOWN\"}");
+    }
+  }
+
+  private void openApi(Context ctx) throws IOException {
+    try (InputStream in = MsgstoreServer.class.getResourceAsStream("/msgstore/server/openapi.json")) {
+      if (in == null) {
+        throw new StoreException(MapiError.NOT_FOUND, "the OpenAPI document is not packaged");
+      }
+      ctx.status(200).contentType("application/json").result(in.readAllBytes());
+    }
+  }
+
+  // ---- in-flight tracking and shutdown
+
+  private boolean enter() {
+    inFlight.incrementAndGet();
+    if (closing) {
+      leave();
+      return false;
+    }
+    return true;
+  }
+
+  private void leave() {
+    if (inFlight.decrementAndGet() == 0 && closing) {
+      synchronized (idle) {
+        idle.notifyAll();
+      }
+    }
+  }
+
+  /** The number of API requests being handled now (event streams excluded). */
+  public int inFlight() {
+    return inFlight.get();
+  }
+
+  /**
+   * Graceful shutdown: new requests answer 503, requests in flight finish (up to {@link
+   * #DRAIN_TIMEOUT}), event streams end and unsubscribe, Jetty stops, then the store and the
+   * accounts database close. Idempotent.
+   */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closing = true;
+    long deadline = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
+    synchronized (idle) {
+      while (inFlight.get() > 0) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          LOG.warn("shutting down with {} request(s) still in flight after {}", inFlight.get(), DRAIN_TIMEOUT);
+          break;
+        }
+        try {
+          idle.wait(Math.max(1, left / 1_000_000));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+    }
+    events.closeAll();
+    try {
+      app.stop();
+    } finally {
+      closed = true;
+      try {
+        accounts.close();
+      } finally {
+        store.close();
+      }
+    }
+    LOG.info("msgstore stopped");
+  }
+}

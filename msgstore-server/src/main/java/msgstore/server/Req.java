@@ -1,0 +1,103 @@
+package msgstore.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Optional;
+import msgstore.api.FolderId;
+import msgstore.api.MapiError;
+import msgstore.api.MessageId;
+import msgstore.api.Session;
+import msgstore.api.StoreException;
+import msgstore.api.StoreId;
+import msgstore.protocol.Json;
+import msgstore.protocol.Wire;
+import msgstore.protocol.WireException;
+
+/** One authenticated API request: the Javalin context, the user and the engine session it runs as. */
+record Req(Context ctx, Session session, String user, long maxJsonBytes) {
+
+  static final String JSON = "application/json";
+
+  StoreId store() {
+    return Json.storeId(ctx.pathParam("s"), "path.s");
+  }
+
+  FolderId folder() {
+    return Json.folderId(ctx.pathParam("f"), "path.f");
+  }
+
+  MessageId message() {
+    return Json.messageId(ctx.pathParam("m"), "path.m");
+  }
+
+  Optional<String> query(String name) {
+    return Optional.ofNullable(ctx.queryParam(name)).filter(s -> !s.isBlank());
+  }
+
+  int intQuery(String name, int dflt, int min, int max) {
+    Optional<String> v = query(name);
+    if (v.isEmpty()) {
+      return dflt;
+    }
+    try {
+      int n = Integer.parseInt(v.get().strip());
+      if (n < min || n > max) {
+        throw new WireException(MapiError.INVALID_PARAMETER, name, n + " is not between " + min + " and " + max);
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw new WireException(MapiError.INVALID_PARAMETER, name, "'" + v.get() + "' is not an integer");
+    }
+  }
+
+  long longQuery(String name, long dflt) {
+    Optional<String> v = query(name);
+    if (v.isEmpty()) {
+      return dflt;
+    }
+    try {
+      return Long.parseLong(v.get().strip());
+    } catch (NumberFormatException e) {
+      throw new WireException(MapiError.INVALID_PARAMETER, name, "'" + v.get() + "' is not an integer");
+    }
+  }
+
+  /** The request body as JSON, at most {@code maxJsonBytes} (413 TOO_BIG over it). */
+  JsonNode json() {
+    return Wire.parse(body(maxJsonBytes));
+  }
+
+  /** The request body, refusing more than {@code limit} bytes without reading them all. */
+  byte[] body(long limit) {
+    long declared = ctx.req().getContentLengthLong();
+    if (declared > limit) {
+      throw new StoreException(MapiError.TOO_BIG, "the request body has " + declared + " bytes, over the limit of "
+          + limit);
+    }
+    try (InputStream in = ctx.req().getInputStream()) {
+      byte[] b = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+      if (b.length > limit) {
+        throw new StoreException(MapiError.TOO_BIG, "the request body is over the limit of " + limit + " bytes");
+      }
+      return b;
+    } catch (IOException e) {
+      throw new StoreException(MapiError.INVALID_PARAMETER, "cannot read the request body: " + e.getMessage());
+    }
+  }
+
+  /** Answers JSON. */
+  void json(int status, JsonNode body) {
+    ctx.status(status).contentType(JSON).result(Wire.bytes(body));
+  }
+
+  void noContent() {
+    ctx.status(204);
+  }
+
+  /** The base path of a store's resources. */
+  String storePath(StoreId s) {
+    return MsgstoreServer.API + "/stores/" + s;
+  }
+}

@@ -1,0 +1,189 @@
+package msgstore.server;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import msgstore.api.MapiError;
+import msgstore.api.StoreException;
+import msgstore.storage.sqlite.SqliteStorage.Durability;
+
+/**
+ * The server's configuration, validated on construction.
+ *
+ * @param dataDir where {@code msgstore.db} (and its blobs) and {@code accounts.db} live
+ * @param bind the address to listen on
+ * @param port the TCP port; 0 picks a free one
+ * @param tlsCert PEM certificate chain; TLS is on when both it and {@code tlsKey} are given
+ * @param tlsKey PEM private key
+ * @param heartbeat how often an idle event stream gets a {@code : keep-alive} comment
+ * @param maxJsonBytes the largest JSON request body accepted (413 TOO_BIG over it)
+ * @param durability the SQLite durability of commits
+ */
+public record ServerConfig(
+    Path dataDir,
+    String bind,
+    int port,
+    Optional<Path> tlsCert,
+    Optional<Path> tlsKey,
+    Duration heartbeat,
+    long maxJsonBytes,
+    Durability durability) {
+
+  public static final Path DEFAULT_DATA = Path.of("data");
+  public static final String DEFAULT_BIND = "127.0.0.1";
+  public static final int DEFAULT_PORT = 8080;
+  public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(15);
+  public static final long DEFAULT_MAX_JSON_BYTES = 64L << 20;
+
+  /** Property-file keys, and the environment variable for each. */
+  private static final Map<String, String> ENV = Map.of(
+      "data", "MSGSTORE_DATA",
+      "bind", "MSGSTORE_BIND",
+      "port", "MSGSTORE_PORT",
+      "tls.cert", "MSGSTORE_TLS_CERT",
+      "tls.key", "MSGSTORE_TLS_KEY",
+      "heartbeat.seconds", "MSGSTORE_HEARTBEAT_SECONDS",
+      "max.json.bytes", "MSGSTORE_MAX_JSON_BYTES",
+      "durability", "MSGSTORE_DURABILITY");
+
+  public ServerConfig {
+    require(dataDir != null, "data must not be null");
+    require(bind != null && !bind.isBlank(), "bind must not be blank");
+    require(port >= 0 && port <= 65535, "port must be 0 to 65535, got " + port);
+    tlsCert = tlsCert == null ? Optional.empty() : tlsCert;
+    tlsKey = tlsKey == null ? Optional.empty() : tlsKey;
+    require(tlsCert.isPresent() == tlsKey.isPresent(), "tls.cert and tls.key must be given together");
+    require(heartbeat != null && !heartbeat.isNegative() && !heartbeat.isZero(),
+        "heartbeat.seconds must be positive, got " + heartbeat);
+    require(maxJsonBytes > 0, "max.json.bytes must be positive, got " + maxJsonBytes);
+    require(durability != null, "durability must not be null");
+  }
+
+  /** The defaults with another data directory and port (for tests and the CLI). */
+  public static ServerConfig defaults(Path dataDir, int port) {
+    return new ServerConfig(dataDir, DEFAULT_BIND, port, Optional.empty(), Optional.empty(), DEFAULT_HEARTBEAT,
+        DEFAULT_MAX_JSON_BYTES, Durability.FULL);
+  }
+
+  public ServerConfig withHeartbeat(Duration d) {
+    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, d, maxJsonBytes, durability);
+  }
+
+  public ServerConfig withMaxJsonBytes(long n) {
+    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, n, durability);
+  }
+
+  public ServerConfig withTls(Path cert, Path key) {
+    return new ServerConfig(dataDir, bind, port, Optional.of(cert), Optional.of(key), heartbeat, maxJsonBytes,
+        durability);
+  }
+
+  public ServerConfig withDurability(Durability d) {
+    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, maxJsonBytes, d);
+  }
+
+  /** True when TLS is configured. */
+  public boolean tls() {
+    return tlsCert.isPresent();
+  }
+
+  /**
+   * Loads the configuration. Precedence: {@code overrides} (command line, keyed like the file) over
+   * {@code env} ({@code MSGSTORE_DATA}, {@code MSGSTORE_BIND}, {@code MSGSTORE_PORT}, {@code
+   * MSGSTORE_TLS_CERT}, {@code MSGSTORE_TLS_KEY}, {@code MSGSTORE_HEARTBEAT_SECONDS}, {@code
+   * MSGSTORE_MAX_JSON_BYTES}, {@code MSGSTORE_DURABILITY}) over the properties file ({@code
+   * configFile}, else {@code MSGSTORE_CONFIG}; keys {@code data, bind, port, tls.cert, tls.key,
+   * heartbeat.seconds, max.json.bytes, durability}) over the defaults.
+   *
+   * @throws StoreException INVALID_PARAMETER naming the key for an unknown key or a bad value,
+   *     NOT_FOUND for a missing config file
+   */
+  public static ServerConfig load(Optional<Path> configFile, Map<String, String> env, Map<String, String> overrides) {
+    Map<String, String> v = new LinkedHashMap<>();
+    Optional<Path> file = configFile.or(() -> Optional.ofNullable(env.get("MSGSTORE_CONFIG")).map(Path::of));
+    if (file.isPresent()) {
+      Properties p = new Properties();
+      try (Reader r = Files.newBufferedReader(file.get(), StandardCharsets.UTF_8)) {
+        p.load(r);
+      } catch (java.nio.file.NoSuchFileException e) {
+        throw new StoreException(MapiError.NOT_FOUND, "config file " + file.get() + " not found");
+      } catch (IOException e) {
+        throw new StoreException(MapiError.INVALID_PARAMETER, "cannot read config file " + file.get() + ": " + e);
+      }
+      for (String k : p.stringPropertyNames()) {
+        v.put(known(k, "config file " + file.get()), p.getProperty(k).strip());
+      }
+    }
+    ENV.forEach((k, e) -> {
+      String x = env.get(e);
+      if (x != null && !x.isBlank()) {
+        v.put(k, x.strip());
+      }
+    });
+    overrides.forEach((k, x) -> {
+      if (x != null) {
+        v.put(known(k, "command line"), x.strip());
+      }
+    });
+    return new ServerConfig(
+        Path.of(v.getOrDefault("data", DEFAULT_DATA.toString())),
+        v.getOrDefault("bind", DEFAULT_BIND),
+        (int) number(v, "port", DEFAULT_PORT),
+        Optional.ofNullable(v.get("tls.cert")).filter(s -> !s.isEmpty()).map(Path::of),
+        Optional.ofNullable(v.get("tls.key")).filter(s -> !s.isEmpty()).map(Path::of),
+        Duration.ofSeconds(number(v, "heartbeat.seconds", DEFAULT_HEARTBEAT.toSeconds())),
+        number(v, "max.json.bytes", DEFAULT_MAX_JSON_BYTES),
+        durability(v.get("durability")));
+  }
+
+  private static String known(String key, String where) {
+    if (!ENV.containsKey(key)) {
+      throw new StoreException(MapiError.INVALID_PARAMETER, "unknown configuration key '" + key + "' in " + where
+          + "; known keys: " + new java.util.TreeSet<>(ENV.keySet()));
+    }
+    return key;
+  }
+
+  private static long number(Map<String, String> v, String key, long dflt) {
+    String s = v.get(key);
+    if (s == null) {
+      return dflt;
+    }
+    try {
+      return Long.parseLong(s);
+    } catch (NumberFormatException e) {
+      throw new StoreException(MapiError.INVALID_PARAMETER, "configuration " + key + " must be an integer, got '" + s
+          + "'");
+    }
+  }
+
+  private static Durability durability(String s) {
+    if (s == null) {
+      return Durability.FULL;
+    }
+    String u = s.toUpperCase(Locale.ROOT);
+    if (u.equals("RELAXED")) {
+      return Durability.RELAXED_MAY_LOSE_RECENT_COMMITS_ON_POWER_LOSS;
+    }
+    try {
+      return Durability.valueOf(u);
+    } catch (IllegalArgumentException e) {
+      throw new StoreException(MapiError.INVALID_PARAMETER, "configuration durability must be FULL or RELAXED, got '"
+          + s + "'");
+    }
+  }
+
+  private static void require(boolean ok, String message) {
+    if (!ok) {
+      throw new StoreException(MapiError.INVALID_PARAMETER, "server configuration: " + message);
+    }
+  }
+}

@@ -1,0 +1,188 @@
+package msgstore.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.UUID;
+import msgstore.api.Attachment;
+import msgstore.api.ChangeKey;
+import msgstore.api.ContentRef;
+import msgstore.api.FolderRights;
+import msgstore.api.MapiError;
+import msgstore.api.MergeMode;
+import msgstore.api.Message;
+import msgstore.api.MessageId;
+import msgstore.api.ObjectChangedException;
+import msgstore.api.OpenFlag;
+import msgstore.api.PropTags;
+import msgstore.api.SaveFlag;
+import msgstore.api.SaveOptions;
+import msgstore.api.SaveResult;
+import msgstore.api.Session;
+import msgstore.api.StoreException;
+import msgstore.api.StoreInfo;
+import msgstore.engine.EmbeddedMessageStore;
+import msgstore.engine.EngineOptions;
+import msgstore.engine.ServerSupport;
+import msgstore.storage.sqlite.SqliteMessageStore;
+import msgstore.storage.sqlite.SqliteStorage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The engine hooks of {@link ServerSupport} on the SQLite backend (the engine module cannot depend
+ * on a backend, so these tests live here). A handle opened at an older base behaves as an embedded
+ * handle opened on that version would.
+ */
+class ServerSupportTest {
+  @TempDir
+  Path dir;
+  EmbeddedMessageStore store;
+  Session alice;
+  StoreInfo info;
+
+  @BeforeEach
+  void open() {
+    store = SqliteMessageStore.open(SqliteStorage.Options.defaults(dir.resolve("s.db"))
+        .withDurability(SqliteStorage.Durability.RELAXED_MAY_LOSE_RECENT_COMMITS_ON_POWER_LOSS),
+        EngineOptions.defaults().withMaintenanceInterval(Duration.ZERO).withHistory(Duration.ZERO, 1));
+    alice = store.openSession("alice");
+    info = alice.createStore("alice");
+  }
+
+  @AfterEach
+  void close() {
+    store.close();
+  }
+
+  private SaveResult create(String subject) {
+    try (Message m = alice.rootFolder(info.id()).createMessage()) {
+      m.set(PropTags.SUBJECT, subject);
+      m.set(PropTags.BODY, "body");
+      return m.saveChanges();
+    }
+  }
+
+  private SaveResult edit(MessageId id, String subject) {
+    try (Message m = alice.openMessage(id, OpenFlag.MODIFY)) {
+      m.set(PropTags.SUBJECT, subject);
+      return m.saveChanges();
+    }
+  }
+
+  @Test
+  void atTheCurrentVersionItIsExactlyOpenMessage() {
+    SaveResult v1 = create("v1");
+    try (Message m = ServerSupport.openAtBase(alice, v1.messageId(), v1.changeKey(), OpenFlag.MODIFY)) {
+      assertThat(m.baseChangeKey()).contains(v1.changeKey());
+      m.set(PropTags.SUBJECT, "v2");
+      assertThat(m.saveChanges().committed()).isTrue();
+    }
+  }
+
+  @Test
+  void atAnOlderRetainedVersionASaveIsStaleAndAMergeUsesItAsBase_R28_R87() {
+    SaveResult v1 = create("v1");
+    try (Session bob = store.openSession("alice")) {
+      try (Message m = bob.openMessage(v1.messageId(), OpenFlag.MODIFY)) {
+        m.set(PropTags.BODY, "their body");
+        m.saveChanges();
+      }
+    }
+    try (Message m = ServerSupport.openAtBase(alice, v1.messageId(), v1.changeKey(), OpenFlag.MODIFY)) {
+      assertThat(m.getProp(PropTags.BODY).orElseThrow().asString()).isEqualTo("body");
+      m.set(PropTags.SUBJECT, "ours");
+      assertThatThrownBy(m::saveChanges).isInstanceOf(ObjectChangedException.class);
+      SaveResult merged = m.saveChanges(SaveOptions.merge(MergeMode.AUTO_RESOLVE, SaveFlag.KEEP_OPEN_READONLY));
+      assertThat(merged.mergeReport()).isPresent();
+      assertThat(m.getProp(PropTags.SUBJECT).orElseThrow().asString()).isEqualTo("ours");
+      assertThat(m.getProp(PropTags.BODY).orElseThrow().asString()).isEqualTo("their body");
+    }
+  }
+
+  @Test
+  void aVersionNoLongerRetainedStillFailsStaleButForceSaveWorks_X2() {
+    SaveResult v1 = create("v1");
+    SaveResult v2 = edit(v1.messageId(), "v2");
+    edit(v1.messageId(), "v3");
+    store.runMaintenance(); // keeps only the newest version
+    assertThatThrownBy(() -> alice.readVersion(v1.messageId(), v1.changeNumber()))
+        .isInstanceOf(StoreException.class);
+    try (Message m = ServerSupport.openAtBase(alice, v1.messageId(), v1.changeKey(), OpenFlag.MODIFY)) {
+      m.set(PropTags.SUBJECT, "mine");
+      assertThatThrownBy(m::saveChanges).isInstanceOf(ObjectChangedException.class);
+      SaveResult forced = m.saveChanges(SaveFlag.FORCE_SAVE);
+      assertThat(forced.replaced()).isPresent();
+      assertThat(forced.replaced().get()).isGreaterThan(v2.changeNumber());
+    }
+  }
+
+  @Test
+  void aKeyOfAnotherStoreOrFromTheFutureIsObjectChanged() {
+    SaveResult v1 = create("v1");
+    assertThatThrownBy(() -> ServerSupport.openAtBase(alice, v1.messageId(),
+        new ChangeKey(UUID.randomUUID(), v1.changeKey().counter()), OpenFlag.MODIFY))
+        .isInstanceOf(ObjectChangedException.class);
+    assertThatThrownBy(() -> ServerSupport.openAtBase(alice, v1.messageId(),
+        new ChangeKey(v1.changeKey().namespace(), v1.changeKey().counter() + 1000), OpenFlag.MODIFY))
+        .isInstanceOf(ObjectChangedException.class);
+  }
+
+  @Test
+  void theOpenChecksAreOpenMessages_R2_R4_R5() {
+    SaveResult v1 = create("v1");
+    try (Session carol = store.openSession("carol")) {
+      assertThatThrownBy(() -> ServerSupport.openAtBase(carol, v1.messageId(), v1.changeKey()))
+          .extracting(e -> ((StoreException) e).error()).isEqualTo(MapiError.NO_ACCESS);
+      alice.rootFolder(info.id()).setRights("carol", FolderRights.REVIEWER);
+      assertThatThrownBy(() -> ServerSupport.openAtBase(carol, v1.messageId(), v1.changeKey(), OpenFlag.MODIFY))
+          .extracting(e -> ((StoreException) e).error()).isEqualTo(MapiError.NO_ACCESS);
+      ServerSupport.openAtBase(carol, v1.messageId(), v1.changeKey()).close();
+    }
+    alice.deleteMessage(v1.messageId());
+    assertThatThrownBy(() -> ServerSupport.openAtBase(alice, v1.messageId(), v1.changeKey()))
+        .extracting(e -> ((StoreException) e).error()).isEqualTo(MapiError.NOT_FOUND);
+  }
+
+  @Test
+  void uploadedContentBecomesAnAttachmentsContent() throws Exception {
+    ContentRef ref = ServerSupport.putContent(alice, info.id(), new ByteArrayInputStream("hello".getBytes()));
+    assertThat(ref.size()).isEqualTo(5);
+    SaveResult v1 = create("with attachment");
+    try (Message m = alice.openMessage(v1.messageId(), OpenFlag.MODIFY)) {
+      try (Attachment a = m.createAttachment()) {
+        assertThat(ServerSupport.useContent(alice, a, ref)).isEqualTo(ref);
+        a.saveChanges();
+      }
+      m.saveChanges();
+    }
+    try (Message m = alice.openMessage(v1.messageId()); Attachment a = m.openAttachment(0)) {
+      assertThat(a.content()).contains(ref);
+      assertThat(new String(a.openContent().orElseThrow().readAllBytes())).isEqualTo("hello");
+      assertThatThrownBy(() -> ServerSupport.useContent(alice, a, ref))
+          .extracting(e -> ((StoreException) e).error()).isEqualTo(MapiError.NO_ACCESS);
+    }
+    try (Message m = alice.openMessage(v1.messageId(), OpenFlag.MODIFY); Attachment a = m.createAttachment()) {
+      assertThatThrownBy(() -> ServerSupport.useContent(alice, a, new ContentRef("0".repeat(64), 1)))
+          .extracting(e -> ((StoreException) e).error()).isEqualTo(MapiError.NOT_FOUND);
+    }
+  }
+
+  @Test
+  void uploadingNeedsWriteRightsSomewhereInTheStore() {
+    try (Session carol = store.openSession("carol")) {
+      assertThatThrownBy(() -> ServerSupport.putContent(carol, info.id(), new ByteArrayInputStream(new byte[1])))
+          .extracting(e -> ((StoreException) e).error()).isEqualTo(MapiError.NOT_FOUND);
+      alice.rootFolder(info.id()).setRights("carol", FolderRights.REVIEWER);
+      assertThatThrownBy(() -> ServerSupport.putContent(carol, info.id(), new ByteArrayInputStream(new byte[1])))
+          .extracting(e -> ((StoreException) e).error()).isEqualTo(MapiError.NO_ACCESS);
+      alice.rootFolder(info.id()).subfolder("Inbox").orElseThrow().setRights("carol", FolderRights.EDITOR);
+      assertThat(ServerSupport.putContent(carol, info.id(), new ByteArrayInputStream(new byte[1])).size()).isEqualTo(1);
+    }
+  }
+}
