@@ -190,6 +190,10 @@ public final class MsgstoreServer implements AutoCloseable {
       c.router.ignoreTrailingSlashes = true;
       c.jetty.host = config.bind();
       c.jetty.port = config.port();
+      // In-flight accounting wraps Javalin entirely, so a request counts until its response is
+      // written and flushed (a handler returning is not enough: Javalin writes the result after).
+      c.jetty.modifyServletContextHandler(h -> h.addFilter(new org.eclipse.jetty.ee10.servlet.FilterHolder(
+          new InFlightFilter()), "/*", java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST)));
       if (config.tls()) {
         tls(c);
       }
@@ -287,18 +291,42 @@ public final class MsgstoreServer implements AutoCloseable {
     r.post(API + "/users", api(api::createUser));
   }
 
-  /** An API route: counted in flight, authenticated, run as one session of the user. */
+  /** An API route: counted in flight (by {@link InFlightFilter}), authenticated, run as one session of the user. */
   private Handler api(ApiHandler h) {
     return ctx -> {
-      if (!enter()) {
+      if (ctx.attribute(COUNTED) == null) {
         throw ProblemException.of(503, MapiError.BUSY, "the server is shutting down");
       }
-      try {
-        run(ctx, h);
-      } finally {
-        leave();
-      }
+      run(ctx, h);
     };
+  }
+
+  private static final String COUNTED = "msgstore.inFlight";
+
+  /**
+   * Counts API requests (not event streams) from arrival until their response is flushed; one
+   * that arrives while the server is closing is not counted, and {@link #api} answers it 503.
+   */
+  private final class InFlightFilter implements jakarta.servlet.Filter {
+    @Override
+    public void doFilter(jakarta.servlet.ServletRequest req, jakarta.servlet.ServletResponse res,
+        jakarta.servlet.FilterChain chain) throws IOException, jakarta.servlet.ServletException {
+      String path = ((jakarta.servlet.http.HttpServletRequest) req).getRequestURI();
+      boolean counted = path.startsWith(API) && !path.endsWith("/events") && enter();
+      if (counted) {
+        req.setAttribute(COUNTED, Boolean.TRUE);
+      }
+      try {
+        chain.doFilter(req, res);
+        if (counted) {
+          res.flushBuffer();
+        }
+      } finally {
+        if (counted) {
+          leave();
+        }
+      }
+    }
   }
 
   /** A long-lived route (events): not counted in flight; shutdown ends it instead. */
