@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Well-known property tags and their canonical names ([MS-OXPROPS]): each tag is reachable by its
@@ -130,7 +131,50 @@ public final class PropTags {
   public static final int RESOLVE_METHOD_DEFAULT = 0;
   public static final int RESOLVE_METHOD_LAST_WRITER_WINS = 1;
 
+  /**
+   * Properties of a message that come from its row and the handle, never from a version: ids,
+   * access, read state, status, local commit time. The store computes them.
+   */
+  public static final Set<PropTag> COMPUTED_FROM_ROW = Set.of(ENTRYID, PARENT_ENTRYID, STORE_ENTRYID, MID, FOLDER_ID,
+      ACCESS, ACCESS_LEVEL, OBJECT_TYPE, RECORD_KEY, LOCAL_COMMIT_TIME, MESSAGE_STATUS, READ);
+
+  /** Properties every commit writes into the new version (change key, PCL, times, size, display lists, flags). */
+  public static final Set<PropTag> COMPUTED_BY_COMMIT = Set.of(CHANGE_KEY, PREDECESSOR_CHANGE_LIST, CHANGE_NUMBER,
+      LAST_MODIFICATION_TIME, CREATION_TIME, LAST_MODIFIER_NAME, MESSAGE_SIZE, HAS_ATTACHMENTS, DISPLAY_TO, DISPLAY_CC,
+      DISPLAY_BCC, MESSAGE_FLAGS);
+
+  /** Clients may never set these (R32): SetProps reports MAPI_E_COMPUTED. */
+  private static final Set<PropTag> ALWAYS_READ_ONLY = Set.of(CHANGE_KEY, PREDECESSOR_CHANGE_LIST, CHANGE_NUMBER,
+      MESSAGE_SIZE, HAS_ATTACHMENTS, DISPLAY_TO, DISPLAY_CC, DISPLAY_BCC, LAST_MODIFIER_NAME, LAST_MODIFIER_ENTRYID,
+      CREATION_TIME, ENTRYID, PARENT_ENTRYID, STORE_ENTRYID, MID, FOLDER_ID, ACCESS, ACCESS_LEVEL, OBJECT_TYPE,
+      RECORD_KEY, LOCAL_COMMIT_TIME, MESSAGE_STATUS, READ, ATTACH_NUM, ATTACH_SIZE, ROWID, MESSAGE_RECIPIENTS,
+      MESSAGE_ATTACHMENTS);
+
+  /** Settable until the first save only (R32, R65, R98): afterwards SetProps reports MAPI_E_NO_ACCESS. */
+  private static final Set<PropTag> READ_ONLY_AFTER_FIRST_SAVE = Set.of(LAST_MODIFICATION_TIME, MESSAGE_FLAGS);
+
   private PropTags() {}
+
+  /**
+   * The problem SetProps or DeleteProps reports for {@code tag} on an object that has ({@code
+   * saved}) or has not been saved yet: COMPUTED for properties the store computes, NO_ACCESS for
+   * those fixed by the first save (R32); empty when a client may write it. Any type of the id counts.
+   */
+  public static Optional<MapiError> writeProblem(PropTag tag, boolean saved) {
+    for (PropTag ro : ALWAYS_READ_ONLY) {
+      if (ro.id() == tag.id()) {
+        return Optional.of(MapiError.COMPUTED);
+      }
+    }
+    if (saved) {
+      for (PropTag ro : READ_ONLY_AFTER_FIRST_SAVE) {
+        if (ro.id() == tag.id()) {
+          return Optional.of(MapiError.NO_ACCESS);
+        }
+      }
+    }
+    return Optional.empty();
+  }
 
   private static PropTag def(int value, String canonical, String alias) {
     PropTag tag = PropTag.of(value);

@@ -21,4 +21,49 @@ public record StoreLimits(
       throw new StoreException(MapiError.INVALID_PARAMETER, "every limit must be positive: " + this);
     }
   }
+
+  /** Rejects a value over {@link #maxPropertyBytes} with TOO_BIG, naming the property, the object and the limit. */
+  public void checkProperty(PropValue v, String object) {
+    long size = propertyBytes(v);
+    if (size > maxPropertyBytes) {
+      throw new StoreException(MapiError.TOO_BIG, "property " + v.tag().displayName() + " of " + object + " is "
+          + size + " bytes, over the limit of " + maxPropertyBytes + " bytes");
+    }
+  }
+
+  /** The size a value counts against the limit: UTF-8 bytes of strings, bytes of binaries, 16 otherwise; lists add 4 per element. */
+  public static long propertyBytes(PropValue v) {
+    return size(v.rawValue());
+  }
+
+  private static long size(Object o) {
+    if (o instanceof String s) {
+      long n = 0;
+      for (int i = 0; i < s.length(); i++) {
+        char c = s.charAt(i);
+        if (c < 0x80) {
+          n++;
+        } else if (c < 0x800) {
+          n += 2;
+        } else if (Character.isHighSurrogate(c)) {
+          n += 4;
+          i++;
+        } else {
+          n += 3;
+        }
+      }
+      return n;
+    }
+    if (o instanceof byte[] b) {
+      return b.length;
+    }
+    if (o instanceof java.util.List<?> l) {
+      long n = 0;
+      for (Object e : l) {
+        n += size(e) + 4;
+      }
+      return n;
+    }
+    return 16;
+  }
 }

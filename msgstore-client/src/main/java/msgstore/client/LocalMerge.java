@@ -15,6 +15,7 @@ import msgstore.api.MergeReport.UnitChange;
 import msgstore.api.MessageSnapshot;
 import msgstore.api.MessageSnapshot.AttachmentSnapshot;
 import msgstore.api.PropTag;
+import msgstore.api.PropTags;
 import msgstore.api.PropValue;
 import msgstore.api.Recipient;
 
@@ -29,7 +30,7 @@ final class LocalMerge {
   static MergeReport oursOnly(MessageSnapshot base, MessageSnapshot ours, MergeMode mode) {
     List<UnitChange> changes = new ArrayList<>();
     units(base.props(), ours.props(), PropValue::tag, MergeReport.PropertyUnit::new,
-        t -> LocalRules.ROW.contains(t) || LocalRules.COMMIT.contains(t), changes);
+        t -> PropTags.COMPUTED_FROM_ROW.contains(t) || PropTags.COMPUTED_BY_COMMIT.contains(t), changes);
     units(base.recipients(), ours.recipients(), Recipient::rowId, MergeReport.RecipientUnit::new, k -> false, changes);
     units(base.attachments(), ours.attachments(), AttachmentSnapshot::attachNum, MergeReport.AttachmentUnit::new,
         k -> false, changes);
@@ -53,6 +54,6 @@ final class LocalMerge {
   }
 
   static boolean isComputed(PropTag t) {
-    return LocalRules.ROW.contains(t) || LocalRules.COMMIT.contains(t);
+    return PropTags.COMPUTED_FROM_ROW.contains(t) || PropTags.COMPUTED_BY_COMMIT.contains(t);
   }
 }

@@ -20,6 +20,7 @@ import msgstore.api.MessageSnapshot.AttachmentSnapshot;
 import msgstore.api.OpenFlag;
 import msgstore.api.PropProblem;
 import msgstore.api.PropTag;
+import msgstore.api.PropTags;
 import msgstore.api.PropValue;
 import msgstore.api.SaveFlag;
 import msgstore.api.SaveOptions;
@@ -157,10 +158,10 @@ final class RemoteAttachment implements Attachment {
         }
       }
       for (PropValue v : rest) {
-        LocalRules.checkSize(v, parent.session().limits(), what());
+        parent.session().limits().checkProperty(v, what());
       }
       int w = bind();
-      List<PropProblem> p = LocalRules.set(props, rest, parent.session().limits(), t -> LocalRules.problem(t, false),
+      List<PropProblem> p = LocalRules.set(props, rest, parent.session().limits(), t -> PropTags.writeProblem(t, false),
           what());
       log.add(new Op.SetProps(w, rest));
       return p;
@@ -176,7 +177,7 @@ final class RemoteAttachment implements Attachment {
       if (t.contains(ATTACH_DATA_BINARY)) {
         content = null;
       }
-      List<PropProblem> p = LocalRules.delete(props, t, x -> LocalRules.problem(x, false));
+      List<PropProblem> p = LocalRules.delete(props, t, x -> PropTags.writeProblem(x, false));
       log.add(new Op.DeleteProps(w, t));
       return p;
     }
@@ -282,14 +283,14 @@ final class RemoteAttachment implements Attachment {
         throw new StoreException(MapiError.NO_ACCESS, "cannot save " + what() + ": the handle is read-only");
       }
       SaveOptions o = SaveOptions.of(flags);
-      LocalRules.checkFlags(o, what());
+      o.check(what());
       if (!parent.isOpen()) {
         parent.putAttachment(state()); // INVALID_OBJECT, as the engine's parent check
       }
       int w = bind();
       parent.putAttachment(state());
       log.add(new Op.SaveChanges(w, o.flags()));
-      LocalRules.accessAfterSave(o).ifPresentOrElse(a -> access = a, this::closeLocked);
+      o.accessAfterSave().ifPresentOrElse(a -> access = a, this::closeLocked);
     }
   }
 

@@ -29,6 +29,7 @@ import msgstore.api.ObjectChangedException;
 import msgstore.api.OpenFlag;
 import msgstore.api.PropProblem;
 import msgstore.api.PropTag;
+import msgstore.api.PropTags;
 import msgstore.api.PropValue;
 import msgstore.api.Recipient;
 import msgstore.api.RecipientOp;
@@ -145,7 +146,7 @@ final class RemoteMessage implements Message {
     List<PropValue> transacted = new ArrayList<>();
     TreeMap<PropTag, PropValue> r = new TreeMap<>();
     for (PropValue p : s.props()) {
-      if (LocalRules.ROW.contains(p.tag())) {
+      if (PropTags.COMPUTED_FROM_ROW.contains(p.tag())) {
         r.put(p.tag(), p);
       } else {
         transacted.add(p);
@@ -350,10 +351,10 @@ final class RemoteMessage implements Message {
       checkWritable();
       List<PropValue> v = List.copyOf(values);
       for (PropValue p : v) {
-        LocalRules.checkSize(p, session.limits(), what());
+        session.limits().checkProperty(p, what());
       }
       int w = bind();
-      List<PropProblem> p = LocalRules.set(props, v, session.limits(), t -> LocalRules.problem(t, savedOnce), what());
+      List<PropProblem> p = LocalRules.set(props, v, session.limits(), t -> PropTags.writeProblem(t, savedOnce), what());
       log.add(new Op.SetProps(w, v));
       return p;
     }
@@ -365,7 +366,7 @@ final class RemoteMessage implements Message {
       checkWritable();
       List<PropTag> t = List.copyOf(tags);
       int w = bind();
-      List<PropProblem> p = LocalRules.delete(props, t, x -> LocalRules.problem(x, savedOnce));
+      List<PropProblem> p = LocalRules.delete(props, t, x -> PropTags.writeProblem(x, savedOnce));
       log.add(new Op.DeleteProps(w, t));
       return p;
     }
@@ -405,7 +406,7 @@ final class RemoteMessage implements Message {
       for (Recipient r : given) {
         List<PropValue> p = new ArrayList<>();
         for (PropValue v : r.props()) {
-          LocalRules.checkSize(v, session.limits(), "a recipient of " + what());
+          session.limits().checkProperty(v, "a recipient of " + what());
           if (v.tag().id() != ROWID.id()) {
             p.add(v);
           }
@@ -602,7 +603,7 @@ final class RemoteMessage implements Message {
       if (access != AccessLevel.MODIFY) { // R26
         throw new StoreException(MapiError.NO_ACCESS, "cannot save " + what() + ": the handle is read-only");
       }
-      LocalRules.checkFlags(o, what()); // R21
+      o.check(what()); // R21
       SaveResult r;
       if (parent != null) {
         int w = bind();
@@ -622,7 +623,7 @@ final class RemoteMessage implements Message {
 
   /** Handle state after a successful save (R16-R19). */
   private void afterSuccess(SaveOptions o) {
-    LocalRules.accessAfterSave(o).ifPresentOrElse(a -> access = a, this::closeLocked);
+    o.accessAfterSave().ifPresentOrElse(a -> access = a, this::closeLocked);
   }
 
   /**
@@ -786,7 +787,7 @@ final class RemoteMessage implements Message {
   private static MessageSnapshot freshCopy(MessageSnapshot c) {
     List<PropValue> p = new ArrayList<>();
     for (PropValue v : c.props()) {
-      if (!LocalRules.ROW.contains(v.tag()) && !LocalRules.COMMIT.contains(v.tag()) && !v.tag().equals(SEARCH_KEY)) {
+      if (!PropTags.COMPUTED_FROM_ROW.contains(v.tag()) && !PropTags.COMPUTED_BY_COMMIT.contains(v.tag()) && !v.tag().equals(SEARCH_KEY)) {
         p.add(v);
       }
     }
@@ -804,7 +805,7 @@ final class RemoteMessage implements Message {
       int w = bind();
       List<PropValue> settable = new ArrayList<>();
       for (PropValue p : c.props()) {
-        if (LocalRules.problem(p.tag(), savedOnce).isEmpty()) {
+        if (PropTags.writeProblem(p.tag(), savedOnce).isEmpty()) {
           LocalRules.put(props, p);
           settable.add(p);
         }

@@ -119,7 +119,7 @@ final class AttachmentHandle implements Attachment {
         rest.add(v);
       }
     }
-    return props.set(rest, parent.session().options().limits(), t -> Computed.problem(t, false), what());
+    return props.set(rest, parent.session().options().limits(), t -> msgstore.api.PropTags.writeProblem(t, false), what());
   }
 
   @Override
@@ -128,7 +128,7 @@ final class AttachmentHandle implements Attachment {
     if (tags.contains(ATTACH_DATA_BINARY)) {
       content = null;
     }
-    return props.delete(tags, t -> Computed.problem(t, false));
+    return props.delete(tags, t -> msgstore.api.PropTags.writeProblem(t, false));
   }
 
   @Override
@@ -201,9 +201,9 @@ final class AttachmentHandle implements Attachment {
       throw new StoreException(MapiError.NO_ACCESS, "cannot save " + what() + ": the handle is read-only");
     }
     SaveOptions o = SaveOptions.of(flags);
-    SaveFlagRules.check(o, what());
+    o.check(what());
     parent.putAttachment(state());
-    SaveFlagRules.accessAfterSave(o).ifPresentOrElse(a -> access = a, this::close);
+    o.accessAfterSave().ifPresentOrElse(a -> access = a, this::close);
   }
 
   @Override

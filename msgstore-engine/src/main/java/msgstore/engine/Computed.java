@@ -30,13 +30,10 @@ import msgstore.api.StoreId;
  */
 final class Computed {
   /** Derived from the message row or the handle; never part of a version. */
-  static final Set<PropTag> ROW = Set.of(ENTRYID, PARENT_ENTRYID, STORE_ENTRYID, MID, FOLDER_ID, ACCESS, ACCESS_LEVEL,
-      OBJECT_TYPE, RECORD_KEY, LOCAL_COMMIT_TIME, MESSAGE_STATUS, READ);
+  static final Set<PropTag> ROW = msgstore.api.PropTags.COMPUTED_FROM_ROW;
 
   /** Written by every commit. */
-  static final Set<PropTag> COMMIT = Set.of(CHANGE_KEY, PREDECESSOR_CHANGE_LIST, CHANGE_NUMBER, LAST_MODIFICATION_TIME,
-      CREATION_TIME, LAST_MODIFIER_NAME, MESSAGE_SIZE, HAS_ATTACHMENTS, DISPLAY_TO, DISPLAY_CC, DISPLAY_BCC,
-      MESSAGE_FLAGS);
+  static final Set<PropTag> COMMIT = msgstore.api.PropTags.COMPUTED_BY_COMMIT;
 
   /** Tags left out of the prepared bytes of a save (they are rewritten by the commit or never stored). */
   static final Set<PropTag> NOT_PREPARED;
@@ -47,35 +44,7 @@ final class Computed {
     NOT_PREPARED = Set.copyOf(s);
   }
 
-  /** Clients may never set these (R32): SetProps reports MAPI_E_COMPUTED. */
-  private static final Set<PropTag> ALWAYS_READ_ONLY = Set.of(CHANGE_KEY, PREDECESSOR_CHANGE_LIST, CHANGE_NUMBER,
-      MESSAGE_SIZE, HAS_ATTACHMENTS, DISPLAY_TO, DISPLAY_CC, DISPLAY_BCC, LAST_MODIFIER_NAME, LAST_MODIFIER_ENTRYID,
-      CREATION_TIME, ENTRYID, PARENT_ENTRYID, STORE_ENTRYID, MID, FOLDER_ID, ACCESS, ACCESS_LEVEL, OBJECT_TYPE,
-      RECORD_KEY, LOCAL_COMMIT_TIME, MESSAGE_STATUS, READ, ATTACH_NUM, ATTACH_SIZE, ROWID, MESSAGE_RECIPIENTS,
-      MESSAGE_ATTACHMENTS);
-
-  /** Settable until the first save only (R32, R65, R98): afterwards SetProps reports MAPI_E_NO_ACCESS. */
-  private static final Set<PropTag> READ_ONLY_AFTER_FIRST_SAVE = Set.of(LAST_MODIFICATION_TIME, MESSAGE_FLAGS);
-
   private Computed() {}
-
-  /** The problem SetProps or DeleteProps reports for {@code tag}, if it may not be set. */
-  static Optional<MapiError> problem(PropTag tag, boolean saved) {
-    PropTag t = tag;
-    for (PropTag ro : ALWAYS_READ_ONLY) {
-      if (ro.id() == t.id()) {
-        return Optional.of(MapiError.COMPUTED);
-      }
-    }
-    if (saved) {
-      for (PropTag ro : READ_ONLY_AFTER_FIRST_SAVE) {
-        if (ro.id() == t.id()) {
-          return Optional.of(MapiError.NO_ACCESS);
-        }
-      }
-    }
-    return Optional.empty();
-  }
 
   /**
    * The commit properties of a new version.

@@ -287,7 +287,7 @@ final class MessageHandle implements Message {
   @Override
   public synchronized List<PropProblem> setProps(Collection<PropValue> values) {
     checkWritable();
-    List<PropProblem> p = props.set(values, session.options().limits(), t -> Computed.problem(t, savedOnce), what());
+    List<PropProblem> p = props.set(values, session.options().limits(), t -> msgstore.api.PropTags.writeProblem(t, savedOnce), what());
     dirty |= p.size() < values.size();
     return p;
   }
@@ -295,7 +295,7 @@ final class MessageHandle implements Message {
   @Override
   public synchronized List<PropProblem> deleteProps(Collection<PropTag> tags) {
     checkWritable();
-    List<PropProblem> p = props.delete(tags, t -> Computed.problem(t, savedOnce));
+    List<PropProblem> p = props.delete(tags, t -> msgstore.api.PropTags.writeProblem(t, savedOnce));
     dirty |= p.size() < tags.size();
     return p;
   }
@@ -332,7 +332,7 @@ final class MessageHandle implements Message {
     for (Recipient r : rows) {
       List<PropValue> p = new ArrayList<>();
       for (PropValue v : r.props()) {
-        PropBag.checkSize(v, session.options().limits(), "a recipient of " + what());
+        session.options().limits().checkProperty(v, "a recipient of " + what());
         if (v.tag().id() != ROWID.id()) {
           p.add(v);
         }
@@ -476,7 +476,7 @@ final class MessageHandle implements Message {
     if (access != AccessLevel.MODIFY) { // R26
       throw new StoreException(MapiError.NO_ACCESS, "cannot save " + what() + ": the handle is read-only");
     }
-    SaveFlagRules.check(o, what()); // R21
+    o.check(what()); // R21
     SaveResult r;
     if (parent != null) {
       parent.putEmbedded(view());
@@ -498,7 +498,7 @@ final class MessageHandle implements Message {
 
   /** Handle state after a successful save (R16-R19). */
   private void afterSuccess(SaveOptions o) {
-    SaveFlagRules.accessAfterSave(o).ifPresentOrElse(a -> access = a, this::close);
+    o.accessAfterSave().ifPresentOrElse(a -> access = a, this::close);
   }
 
   private SaveResult commitNormal() {

@@ -10,7 +10,6 @@ import msgstore.api.MapiError;
 import msgstore.api.PropProblem;
 import msgstore.api.PropTag;
 import msgstore.api.PropValue;
-import msgstore.api.StoreException;
 import msgstore.api.StoreLimits;
 
 /**
@@ -39,7 +38,7 @@ final class PropBag {
   List<PropProblem> set(Collection<PropValue> values, StoreLimits limits, Function<PropTag, Optional<MapiError>> problem,
       String object) {
     for (PropValue v : values) {
-      checkSize(v, limits, object);
+      limits.checkProperty(v, object);
     }
     List<PropProblem> problems = new ArrayList<>();
     for (PropValue v : values) {
@@ -79,49 +78,5 @@ final class PropBag {
 
   private void removeId(int id) {
     map.keySet().removeIf(k -> k.id() == id);
-  }
-
-  /** Rejects a value over the per-property limit with TOO_BIG, naming the property and the limit. */
-  static void checkSize(PropValue v, StoreLimits limits, String object) {
-    long size = size(v.rawValue());
-    if (size > limits.maxPropertyBytes()) {
-      throw new StoreException(MapiError.TOO_BIG, "property " + v.tag().displayName() + " of " + object + " is "
-          + size + " bytes, over the limit of " + limits.maxPropertyBytes() + " bytes");
-    }
-  }
-
-  private static long size(Object o) {
-    if (o instanceof String s) {
-      return utf8Length(s);
-    }
-    if (o instanceof byte[] b) {
-      return b.length;
-    }
-    if (o instanceof List<?> l) {
-      long n = 0;
-      for (Object e : l) {
-        n += size(e) + 4;
-      }
-      return n;
-    }
-    return 16;
-  }
-
-  private static long utf8Length(String s) {
-    long n = 0;
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c < 0x80) {
-        n++;
-      } else if (c < 0x800) {
-        n += 2;
-      } else if (Character.isHighSurrogate(c)) {
-        n += 4;
-        i++;
-      } else {
-        n += 3;
-      }
-    }
-    return n;
   }
 }
