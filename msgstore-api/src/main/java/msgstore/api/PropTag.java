@@ -56,7 +56,8 @@ public record PropTag(int id, PropType type) implements Comparable<PropTag> {
 
   /** {@code 0x0037001F}. */
   public String hex() {
-    return String.format("0x%08X", value());
+    // On every property of every JSON answer: no String.format.
+    return "0x" + java.util.HexFormat.of().withUpperCase().toHexDigits(value());
   }
 
   /** The canonical PidTag name if known, else the hex tag. */

@@ -146,11 +146,15 @@ final class Saves {
           h.setReadFlag(view.read().get());
         }
       }
-      ConflictChoice choice = plan.onConflict() instanceof OnConflict.Choose c ? c.choice() : null;
-      s.setConflictResolver(c -> {
-        seen.set(c);
-        return choice;
-      });
+      // A resolver only when the request asked for the conflict (ASK) or chose its resolution: a
+      // plain stale save then fails at once, without building three versions and a merge preview.
+      if (!(plan.onConflict() instanceof OnConflict.Fail)) {
+        ConflictChoice choice = plan.onConflict() instanceof OnConflict.Choose c ? c.choice() : null;
+        s.setConflictResolver(c -> {
+          seen.set(c);
+          return choice;
+        });
+      }
       Set<SaveFlag> flags = EnumSet.noneOf(SaveFlag.class);
       flags.addAll(plan.flags());
       if (force) {
@@ -188,7 +192,7 @@ final class Saves {
         out.putObject("replaced").put("changeNumber", openedAt.get().counter())
             .put("changeKey", openedAt.get().toString());
       }
-      if (h.isOpen()) {
+      if (h.isOpen() && (opsBody != null || wantsRepresentation(r))) {
         out.set("message", MessageBody.of(h.snapshot(), h.storeId(), AccessLevel.MODIFY, read(h)).toJson());
       }
       if (result.changeKey() != null) {
@@ -201,12 +205,22 @@ final class Saves {
       r.json(kind == Kind.CREATE ? 201 : 200, out);
     } catch (ObjectChangedException e) {
       metrics.conflict();
-      throw conflict(r, id, e, seen.get(), h);
+      throw conflict(r, id, e, seen.get(), plan.onConflict() instanceof OnConflict.Ask ? h : null);
     } finally {
       s.setConflictResolver(null);
       h.close();
       metrics.saveSeconds((System.nanoTime() - t0) / 1e9);
     }
+  }
+
+  /**
+   * RFC 7240 {@code Prefer: return=representation}: the answer carries the new version as
+   * {@code message} (the SDK's ops body always gets it, to rebind its handle). Otherwise the save
+   * result and the {@code ETag} are enough and cheaper.
+   */
+  private static boolean wantsRepresentation(Req r) {
+    String prefer = r.ctx().header("Prefer");
+    return prefer != null && prefer.toLowerCase(Locale.ROOT).contains("return=representation");
   }
 
   static boolean isOps(String contentType) {
@@ -254,10 +268,10 @@ final class Saves {
   // ---- the 412 answer
 
   /**
-   * The problem for a stale save: the keys, the current version (also in {@code ETag}) and the
-   * conflict's three versions with a merge preview. When the engine did not ask a resolver (a
-   * merge save under NEVER_OVERWRITE, a base of another store), the three versions are read
-   * through the API.
+   * The problem for a stale save: the keys and the current version (also in {@code ETag}); with
+   * {@code onConflict=ask} also the conflict's three versions with a merge preview (what a
+   * resolver needs). When the engine did not ask the resolver (a merge save under
+   * NEVER_OVERWRITE, a base of another store), they are read through the API from {@code h}.
    */
   private ProblemException conflict(Req r, MessageId id, ObjectChangedException e, ConflictResolver.Conflict c,
       Message h) {

@@ -81,7 +81,12 @@ class MessageSaveRulesOverHttpTest {
     Resp first = t.patch("alice", path(c), props("PidTagSubject", "first"), base);
     assertThat(first.status()).as(first.toString()).isEqualTo(200);
     // The second save edits another property, from the same base: still stale (R28).
-    Resp second = t.patch("alice", path(c), props("PidTagImportance", 2), base);
+    Resp plain = t.patch("alice", path(c), props("PidTagImportance", 2), base);
+    assertThat(plain.status()).isEqualTo(412);
+    assertThat(subject(plain.json().get("current"))).isEqualTo("first");
+    assertThat(plain.json().get("conflict").isNull()).as("the conflict's versions only when asked").isTrue();
+    // Asked for (what an SDK resolver needs): the three versions and a merge preview.
+    Resp second = t.patch("alice", path(c) + "?onConflict=ask", props("PidTagImportance", 2), base);
     assertThat(second.status()).isEqualTo(412);
     JsonNode p = second.json();
     assertThat(p.get("mapiError").asText()).isEqualTo("MAPI_E_OBJECT_CHANGED");
