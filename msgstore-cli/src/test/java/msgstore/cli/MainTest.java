@@ -263,11 +263,12 @@ class MainTest {
   @Test
   void eventsFollowShouldCatchUpThenPrintLiveEvents() throws Exception {
     long pos = alice.journalPosition(info.id());
+    int before = store.subscriberCount();
     Thread writer = new Thread(() -> {
-      try {
-        Thread.sleep(300);
-      } catch (InterruptedException e) {
-        return;
+      // Commit only once the command has subscribed, so the second event arrives live.
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+      while (store.subscriberCount() <= before && System.nanoTime() < deadline) {
+        java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
       }
       try (Message m = alice.openMessage(second, OpenFlag.MODIFY)) {
         m.set(PropTags.SUBJECT, "Lunch at one?");

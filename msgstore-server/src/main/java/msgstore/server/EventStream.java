@@ -8,8 +8,9 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import msgstore.api.EventScope;
@@ -59,7 +60,8 @@ final class EventStream {
 
   private static final class Client {
     final Thread thread = Thread.currentThread();
-    final BlockingQueue<StoreEvent> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+    // Bounded, but not allocated up front: an idle subscriber costs a few hundred bytes, not 40 KiB.
+    final BlockingQueue<StoreEvent> queue = new LinkedBlockingQueue<>(QUEUE_CAPACITY);
     volatile boolean overflow;
     volatile boolean stopped;
 
@@ -133,15 +135,34 @@ final class EventStream {
     }
   }
 
-  private static void drain(Client c, OutputStream out, Visibility visibility, List<StoreEvent> batch)
+  /** One event as an SSE frame, encoded once however many subscribers receive it. */
+  private record FrameKey(java.util.UUID store, long position) {}
+
+  private final ConcurrentHashMap<FrameKey, String> frames = new ConcurrentHashMap<>();
+
+  private String frame(StoreEvent e) {
+    FrameKey k = new FrameKey(e.storeId().guid(), e.position());
+    String f = frames.get(k);
+    if (f == null) {
+      f = "id: " + e.position() + "\nevent: " + e.type().name() + "\ndata: "
+          + new String(Wire.bytes(Json.event(e)), StandardCharsets.UTF_8) + "\n\n";
+      if (frames.size() >= FRAME_CACHE) {
+        frames.clear(); // recent events are re-encoded once; a journal replay to one client is not cached for long
+      }
+      frames.putIfAbsent(k, f);
+    }
+    return f;
+  }
+
+  private static final int FRAME_CACHE = 4096;
+
+  private void drain(Client c, OutputStream out, Visibility visibility, List<StoreEvent> batch)
       throws IOException {
     c.queue.drainTo(batch, 500);
     StringBuilder b = new StringBuilder(256 * batch.size());
     for (StoreEvent e : batch) {
       if (visibility.canSee(e)) {
-        b.append("id: ").append(e.position()).append('\n');
-        b.append("event: ").append(e.type().name()).append('\n');
-        b.append("data: ").append(new String(Wire.bytes(Json.event(e)), StandardCharsets.UTF_8)).append("\n\n");
+        b.append(frame(e));
       }
     }
     batch.clear();

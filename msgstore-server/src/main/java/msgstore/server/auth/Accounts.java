@@ -132,6 +132,7 @@ public final class Accounts implements AutoCloseable {
   private final Map<String, CachedLogin> basicCache = new LinkedHashMap<>();
   private final SecretKeySpec cacheKey;
   private Connection connection; // guarded by lock; null once closed
+  private PreparedStatement bearerLookup; // guarded by lock; prepared on first use, closed with the connection
   private volatile String dummyPhc;
 
   private Accounts(Path file, PasswordHasher hasher, Clock clock, Connection connection) {
@@ -198,6 +199,14 @@ public final class Accounts implements AutoCloseable {
   public void close() {
     lock.lock();
     try {
+      if (bearerLookup != null) {
+        try {
+          bearerLookup.close();
+        } catch (SQLException e) {
+          LOG.debug("closing the token statement of {}: {}", file, e.getMessage());
+        }
+        bearerLookup = null;
+      }
       closeQuietly(connection);
       connection = null;
     } finally {
@@ -535,11 +544,16 @@ public final class Accounts implements AutoCloseable {
       String id;
       String user;
       long lastUsed;
-      try (PreparedStatement s = c.prepareStatement(
-          "SELECT t.id, t.user, t.last_used_at FROM tokens t JOIN users u ON u.name = t.user "
-              + "WHERE t.token_sha256 = ? AND t.revoked_at IS NULL")) {
-        s.setBytes(1, digest);
-        try (ResultSet rs = s.executeQuery()) {
+      // Every API request runs this: the statement is prepared once per connection (under the lock).
+      if (bearerLookup == null) {
+        bearerLookup = c.prepareStatement(
+            "SELECT t.id, t.user, t.last_used_at FROM tokens t JOIN users u ON u.name = t.user "
+                + "WHERE t.token_sha256 = ? AND t.revoked_at IS NULL");
+      }
+      PreparedStatement lookup = bearerLookup;
+      {
+        lookup.setBytes(1, digest);
+        try (ResultSet rs = lookup.executeQuery()) {
           if (!rs.next()) {
             return Optional.<String>empty();
           }
