@@ -2,11 +2,12 @@ package msgstore.cli;
 
 import java.net.URI;
 import java.nio.file.Path;
+import msgstore.server.ServerConfig;
 import picocli.CommandLine.Option;
 
 /** Where a command finds the store: an embedded file or a server, and as which user. */
 final class TargetOptions {
-  static final Path DEFAULT_STORE = Path.of("data", "msgstore.db");
+  static final Path DEFAULT_STORE = ServerConfig.DEFAULT_DATA.resolve(ServerConfig.STORE_FILE);
   static final String DEFAULT_SERVER = "http://127.0.0.1:8080";
 
   @Option(names = "--store", paramLabel = "FILE",

@@ -7,14 +7,20 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import msgstore.api.MapiError;
+import msgstore.api.Session;
 import msgstore.api.StoreException;
+import msgstore.api.StoreInfo;
+import msgstore.engine.EmbeddedMessageStore;
+import msgstore.server.MsgstoreServer;
+import msgstore.server.ServerConfig;
 import msgstore.server.auth.Accounts;
 import msgstore.server.auth.TokenInfo;
+import msgstore.storage.sqlite.SqliteMessageStore;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.ScopeType;
 
 /**
  * Users, passwords and bearer tokens in {@code <data>/accounts.db}. That file is separate from the
@@ -41,14 +47,18 @@ final class UserCommand implements Callable<Integer> {
     return Main.EXIT_USAGE;
   }
 
+  Path dataDir() {
+    return data != null ? data : io.env("MSGSTORE_DATA").map(Path::of).orElse(Path.of("data"));
+  }
+
   Accounts open() {
-    Path dir = data != null ? data : io.env("MSGSTORE_DATA").map(Path::of).orElse(Path.of("data"));
+    Path dir = dataDir();
     try {
       java.nio.file.Files.createDirectories(dir);
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException("cannot create the data folder " + dir, e);
     }
-    return Accounts.open(dir.resolve("accounts.db"));
+    return Accounts.open(dir.resolve(ServerConfig.ACCOUNTS_FILE));
   }
 
   /** A new password: from the console twice without echo, else one line of stdin. */
@@ -104,10 +114,35 @@ final class UserCommand implements Callable<Integer> {
         if (admin) {
           accounts.setAdmin(name, true);
         }
-        io.out().println("added user " + name + (admin ? " (administrator)" : "")
-            + (noMailbox ? "" : "; the server creates their store at their first login"));
+        String mailbox = noMailbox ? "" : createMailboxNow(accounts);
+        io.out().println("added user " + name + (admin ? " (administrator)" : "") + mailbox);
       }
       return Main.EXIT_OK;
+    }
+
+    /**
+     * Creates the user's store now when the store file is free. While a server holds it
+     * (MAPI_E_BUSY), the flag stays set and the server creates the store at the user's first request.
+     */
+    private String createMailboxNow(Accounts accounts) {
+      Path db = parent.dataDir().resolve(ServerConfig.STORE_FILE);
+      try (EmbeddedMessageStore store = SqliteMessageStore.open(db); Session s = store.openSession(name)) {
+        if (accounts.takeMailboxPending(name)) {
+          try {
+            StoreInfo info = MsgstoreServer.createMailbox(s, name);
+            return "; created their store " + info.id();
+          } catch (RuntimeException e) {
+            accounts.setMailboxPending(name);
+            throw e;
+          }
+        }
+        return "";
+      } catch (StoreException e) {
+        if (e.error() != MapiError.BUSY) {
+          throw e;
+        }
+        return "; the running server creates their store at their first login";
+      }
     }
   }
 

@@ -5,8 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.Map;
+import java.util.Optional;
+import msgstore.api.Session;
+import msgstore.engine.EmbeddedMessageStore;
+import msgstore.server.MsgstoreServer;
+import msgstore.server.ServerConfig;
 import msgstore.server.auth.Accounts;
+import msgstore.storage.sqlite.SqliteMessageStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,6 +59,38 @@ class UserCommandTest {
     }
     assertThat(user("", "tokens", "bob").out()).contains("laptop").contains("active");
     assertThat(user("", "list").out()).contains("1 token(s)");
+  }
+
+  @Test
+  void userAddShouldCreateTheUsersStoreAtOnceWhenNoServerHoldsTheFile() {
+    CliRun add = user("s3cret-pass\n", "add", "erin");
+    assertThat(add.code()).as(add.toString()).isZero();
+    assertThat(add.out()).contains("created their store");
+    try (EmbeddedMessageStore store = SqliteMessageStore.open(data.resolve("msgstore.db"));
+        Session s = store.openSession("erin")) {
+      assertThat(s.stores()).singleElement().satisfies(i -> {
+        assertThat(i.owner()).isEqualTo("erin");
+        assertThat(i.displayName()).isEqualTo("erin's mailbox");
+      });
+    }
+    try (Accounts accounts = Accounts.open(data.resolve("accounts.db"))) {
+      assertThat(accounts.takeMailboxPending("erin")).as("nothing left for the server to create").isFalse();
+    }
+  }
+
+  @Test
+  void userAddWhileAServerHoldsTheStoreShouldLeaveTheStoreToTheServersFirstRequest() throws Exception {
+    try (MsgstoreServer server = MsgstoreServer.start(ServerConfig.load(Optional.empty(), Map.of(),
+        Map.of("data", data.toString(), "port", "0")))) {
+      CliRun add = user("s3cret-pass\n", "add", "fay");
+      assertThat(add.code()).as(add.toString()).isZero();
+      assertThat(add.out()).contains("at their first login");
+      HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+          URI.create(server.baseUri() + "/api/v1/stores")).header("Authorization", basic("fay", "s3cret-pass")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.body()).contains("fay's mailbox");
+    }
   }
 
   @Test

@@ -23,6 +23,7 @@ import msgstore.api.ObjectChangedException;
 import msgstore.api.OpenFlag;
 import msgstore.api.Session;
 import msgstore.api.StoreException;
+import msgstore.api.StoreInfo;
 import msgstore.engine.EmbeddedMessageStore;
 import msgstore.engine.EngineOptions;
 import msgstore.protocol.HttpStatus;
@@ -111,11 +112,11 @@ public final class MsgstoreServer implements AutoCloseable {
       throw new StoreException(MapiError.DISK_ERROR, "cannot create the data directory " + config.dataDir() + ": " + e);
     }
     EmbeddedMessageStore store = SqliteMessageStore.open(
-        SqliteStorage.Options.defaults(config.dataDir().resolve("msgstore.db")).withDurability(config.durability()),
+        SqliteStorage.Options.defaults(config.dataDir().resolve(ServerConfig.STORE_FILE)).withDurability(config.durability()),
         engine);
     Accounts accounts;
     try {
-      accounts = Accounts.open(config.dataDir().resolve("accounts.db"), hasher);
+      accounts = Accounts.open(config.dataDir().resolve(ServerConfig.ACCOUNTS_FILE), hasher);
     } catch (RuntimeException e) {
       store.close();
       throw e;
@@ -364,14 +365,19 @@ public final class MsgstoreServer implements AutoCloseable {
     return user.get();
   }
 
-  /** A user added with a mailbox gets their store on their first request. */
+  /** The store of a user added with a mailbox ({@code msgstore user add}), created in a session of theirs. */
+  public static StoreInfo createMailbox(Session s, String user) {
+    return s.createStore(user + "'s mailbox");
+  }
+
+  /** A user added with a mailbox gets their store on their first request (unless `user add` could create it). */
   private void ensureMailbox(String user, Session s) {
     if (!mailboxChecked.add(user)) {
       return;
     }
     if (accounts.takeMailboxPending(user)) {
       try {
-        s.createStore(user + "'s mailbox");
+        createMailbox(s, user);
         LOG.info("created the mailbox store of {}", user);
       } catch (RuntimeException e) {
         accounts.setMailboxPending(user);

@@ -38,6 +38,10 @@ public record ServerConfig(
     Durability durability) {
 
   public static final Path DEFAULT_DATA = Path.of("data");
+  /** The message store's file inside the data directory. */
+  public static final String STORE_FILE = "msgstore.db";
+  /** The accounts database's file inside the data directory. */
+  public static final String ACCOUNTS_FILE = "accounts.db";
   public static final String DEFAULT_BIND = "127.0.0.1";
   public static final int DEFAULT_PORT = 8080;
   public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(15);
