@@ -125,33 +125,22 @@ final class RemoteSession implements Session {
   }
 
   StoreId storeOfMessage(MessageId id) {
-    return store.storeOfMessage(id).orElseGet(() -> findStore(s -> sp(s) + "/messages/" + id + "?open=SHOW_SOFT_DELETES",
-        "message " + id, s -> store.learnMessage(id, s)));
+    return store.storeOfMessage(id).orElseGet(() -> locate(id.toString(), s -> store.learnMessage(id, s)));
   }
 
   StoreId storeOfFolder(FolderId id) {
-    return store.storeOfFolder(id).orElseGet(() -> findStore(s -> sp(s) + "/folders/" + id, "folder " + id,
-        s -> store.learnFolder(id, s)));
+    return store.storeOfFolder(id).orElseGet(() -> locate(id.toString(), s -> store.learnFolder(id, s)));
   }
 
-  /** An id this store has not seen yet: asks each store the user can see (rare: ids come from answers). */
-  private StoreId findStore(java.util.function.Function<StoreId, String> probe, String what, Consumer<StoreId> learn) {
-    StoreException last = null;
-    for (StoreInfo s : stores()) {
-      Http.Response r = http.exchange(http.request(probe.apply(s.id()), auth).GET().build());
-      if (r.ok()) {
-        learn.accept(s.id());
-        return s.id();
-      }
-      StoreException e = Http.problem(r).toException();
-      if (e.error() != MapiError.NOT_FOUND) {
-        last = e;
-      }
+  /** An id this store has not seen yet (rare: ids come from answers): one {@code GET /locate/{id}}. */
+  private StoreId locate(String id, Consumer<StoreId> learn) {
+    Http.Response r = http.exchange(http.request("/locate/" + id, auth).GET().build());
+    if (!r.ok()) {
+      throw Http.problem(r).toException();
     }
-    if (last != null) {
-      throw last;
-    }
-    throw new StoreException(MapiError.NOT_FOUND, what + " not found");
+    StoreId s = Json.storeId(r.body().path("storeId").asText(), "storeId");
+    learn.accept(s);
+    return s;
   }
 
   static <T> T read(JsonNode n, Class<T> type) {

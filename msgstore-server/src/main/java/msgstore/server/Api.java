@@ -98,6 +98,32 @@ final class Api {
     r.json(201, Json.storeInfo(s));
   }
 
+  /**
+   * Which store a message or folder id belongs to ({@code GET /locate/m-5}): ids are global but
+   * routes name the store, so a client holding only an id asks once instead of trying each store.
+   * An object the caller may not read answers 404 like a missing one.
+   */
+  void locate(Req r) {
+    String id = r.ctx().pathParam("id");
+    ObjectNode out = F.objectNode().put("id", id);
+    try {
+      if (id.startsWith("f-")) {
+        FolderInfo f = r.session().openFolder(Json.folderId(id, "path.id")).info();
+        out.put("storeId", f.storeId().toString());
+      } else {
+        try (Message m = r.session().openMessage(Json.messageId(id, "path.id"), OpenFlag.SHOW_SOFT_DELETES)) {
+          out.put("storeId", m.storeId().toString()).put("folderId", m.folderId().toString());
+        }
+      }
+    } catch (StoreException e) {
+      if (e.error() == MapiError.NO_ACCESS) {
+        throw new StoreException(MapiError.NOT_FOUND, id + " not found");
+      }
+      throw e;
+    }
+    r.json(200, out);
+  }
+
   void store(Req r) {
     r.json(200, Json.storeInfo(r.session().store(r.store())));
   }

@@ -200,8 +200,13 @@ public final class MsgstoreServer implements AutoCloseable {
       }
       c.requestLogger.http((ctx, ms) -> {
         metrics.request(ctx.method().name(), ctx.statusCode());
-        LOG.debug("{} {} {} {} {}ms", ctx.method(), ctx.path(), ctx.statusCode(),
-            Optional.ofNullable(ctx.<String>attribute("user")).orElse("-"), Math.round(ms));
+        if (LOG.isDebugEnabled()) {
+          // Structured: the fields are key-value pairs (JSON fields with MSGSTORE_LOG_FORMAT=JSON).
+          LOG.atDebug().addKeyValue("method", ctx.method().name()).addKeyValue("path", ctx.path())
+              .addKeyValue("status", ctx.statusCode())
+              .addKeyValue("user", Optional.ofNullable(ctx.<String>attribute("user")).orElse("-"))
+              .addKeyValue("ms", Math.round(ms)).log("request");
+        }
       });
       c.routes.exception(HttpResponseException.class, (e, ctx) -> httpError(e.getStatus(), e.getMessage(), ctx));
       c.routes.exception(Exception.class, this::onException);
@@ -246,6 +251,7 @@ public final class MsgstoreServer implements AutoCloseable {
     r.get(API + "/openapi.json", this::openApi); // public: the contract is not a secret
     r.get(API + "/limits", api(api::limits));
     r.get(API + "/stores", api(api::stores));
+    r.get(API + "/locate/{id}", api(api::locate));
     r.post(API + "/stores", api(api::createStore));
     String st = API + "/stores/{s}";
     r.get(st, api(api::store));
@@ -434,14 +440,17 @@ public final class MsgstoreServer implements AutoCloseable {
       }
       String field = se instanceof WireException w ? w.field() : "";
       if (status >= 500) {
-        LOG.error("{} {} failed: {}", ctx.method(), ctx.path(), se.getMessage(), se);
+        LOG.atError().addKeyValue("method", ctx.method().name()).addKeyValue("path", ctx.path())
+            .addKeyValue("mapiError", se.error().mapiName()).setCause(se).log("request failed: {}", se.getMessage());
       } else {
-        LOG.debug("{} {}: {}", ctx.method(), ctx.path(), se.getMessage());
+        LOG.atDebug().addKeyValue("method", ctx.method().name()).addKeyValue("path", ctx.path())
+            .addKeyValue("mapiError", se.error().mapiName()).log("request refused: {}", se.getMessage());
       }
       write(ctx, new Problem(status, se.error(), HttpStatus.title(se.error()), se.detail(), ctx.path(), field, extras));
       return;
     }
-    LOG.error("{} {} failed unexpectedly", ctx.method(), ctx.path(), e);
+    LOG.atError().addKeyValue("method", ctx.method().name()).addKeyValue("path", ctx.path()).setCause(e)
+        .log("request failed unexpectedly");
     write(ctx, Problem.of(500, MapiError.CALL_FAILED, "internal error; see the server log", ctx.path()));
   }
 

@@ -233,6 +233,19 @@ class AuthorizationMatrixTest {
   }
 
   @Test
+  void locateNamesTheStoreOfAnIdToThoseWhoMayReadItAndAnswers404ToOthers() {
+    String m = msg.get(sharedRead);
+    JsonNode own = send(Caller.OWNER, "GET", "/locate/" + m, null).expect(200).json();
+    assertThat(own.get("storeId").asText()).isEqualTo(store);
+    assertThat(own.get("folderId").asText()).isEqualTo(sharedRead);
+    assertThat(send(Caller.REVIEWER, "GET", "/locate/" + sharedRead, null).expect(200).json().get("storeId").asText())
+        .isEqualTo(store);
+    send(Caller.REVIEWER, "GET", "/locate/" + msg.get(privateFolder), null).expect(404);
+    send(Caller.STRANGER, "GET", "/locate/" + m, null).expect(404);
+    send(Caller.OWNER, "GET", "/locate/m-999999", null).expect(404);
+  }
+
+  @Test
   void onlyTheOwnerMayShareAFolder() {
     send(Caller.EDITOR, "PUT", "/stores/" + store + "/folders/" + sharedEdit + "/rights/stranger", "{\"rights\":\"EDITOR\"}")
         .expect(403);
