@@ -108,9 +108,9 @@ final class Saves {
       id = r.message();
       String ifMatch = r.ctx().header("If-Match");
       if (ifMatch == null || ifMatch.isBlank()) {
-        throw new ProblemException(Problem.of(428, MapiError.INVALID_PARAMETER, "a " + r.ctx().method()
+        throw new ProblemException(new Problem(428, MapiError.INVALID_PARAMETER, "Precondition required", "a " + r.ctx().method()
             + " of message " + id + " needs If-Match: \"<changeKey>\" (the version the edits are based on), or "
-            + "If-Match: * to overwrite whatever version is current (FORCE_SAVE)", ""), Map.of());
+            + "If-Match: * to overwrite whatever version is current (FORCE_SAVE)", "", "", F.objectNode()), Map.of());
       }
       if (ifMatch.strip().equals("*")) {
         force = true;

@@ -71,6 +71,9 @@ class MessageSaveRulesOverHttpTest {
     assertThat(put.header("Content-Type")).startsWith("application/problem+json");
     assertThat(put.json().get("mapiError").asText()).isEqualTo("MAPI_E_INVALID_PARAMETER");
     assertThat(put.json().get("detail").asText()).contains("If-Match");
+    assertThat(put.json().get("title").asText()).isEqualTo("Precondition required");
+    assertThat(put.json().get("status").asInt()).isEqualTo(428);
+    assertThat(t.get("alice", path(c)).etag()).as("nothing written").isEqualTo(c.etag());
     assertThat(t.patch("alice", path(c), props("PidTagSubject", "y"), null).status()).isEqualTo(428);
   }
 
