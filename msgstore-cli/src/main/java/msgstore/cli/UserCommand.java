@@ -61,6 +61,28 @@ final class UserCommand implements Callable<Integer> {
     return Accounts.open(dir.resolve(ServerConfig.ACCOUNTS_FILE));
   }
 
+  /** A subcommand that works on the accounts database: opens it, runs, closes it. */
+  abstract static class OnAccounts implements Callable<Integer> {
+    final Io io;
+
+    @ParentCommand
+    UserCommand parent;
+
+    OnAccounts(Io io) {
+      this.io = io;
+    }
+
+    @Override
+    public final Integer call() {
+      try (Accounts accounts = parent.open()) {
+        run(accounts);
+      }
+      return Main.EXIT_OK;
+    }
+
+    abstract void run(Accounts accounts);
+  }
+
   /** A new password: from the console twice without echo, else one line of stdin. */
   static char[] newPassword(Io io, String user) {
     Optional<char[]> first = io.readSecret("New password for " + user + ": ");
@@ -80,12 +102,7 @@ final class UserCommand implements Callable<Integer> {
   }
 
   @Command(name = "add", description = "Adds a user; the password comes from stdin (one line) or is asked twice.")
-  static final class Add implements Callable<Integer> {
-    private final Io io;
-
-    @ParentCommand
-    UserCommand parent;
-
+  static final class Add extends OnAccounts {
     @Option(names = "--admin", description = "Make the user an administrator.")
     boolean admin;
 
@@ -96,28 +113,25 @@ final class UserCommand implements Callable<Integer> {
     String name;
 
     Add(Io io) {
-      this.io = io;
+      super(io);
     }
 
     @Override
-    public Integer call() {
-      try (Accounts accounts = parent.open()) {
-        if (accounts.exists(name)) {
-          throw new StoreException(MapiError.COLLISION, "user " + name + " already exists");
-        }
-        char[] password = newPassword(io, name);
-        try {
-          accounts.addUser(name, password, !noMailbox);
-        } finally {
-          Arrays.fill(password, '\0');
-        }
-        if (admin) {
-          accounts.setAdmin(name, true);
-        }
-        String mailbox = noMailbox ? "" : createMailboxNow(accounts);
-        io.out().println("added user " + name + (admin ? " (administrator)" : "") + mailbox);
+    void run(Accounts accounts) {
+      if (accounts.exists(name)) {
+        throw new StoreException(MapiError.COLLISION, "user " + name + " already exists");
       }
-      return Main.EXIT_OK;
+      char[] password = newPassword(io, name);
+      try {
+        accounts.addUser(name, password, !noMailbox);
+      } finally {
+        Arrays.fill(password, '\0');
+      }
+      if (admin) {
+        accounts.setAdmin(name, true);
+      }
+      String mailbox = noMailbox ? "" : createMailboxNow(accounts);
+      io.out().println("added user " + name + (admin ? " (administrator)" : "") + mailbox);
     }
 
     /**
@@ -147,100 +161,71 @@ final class UserCommand implements Callable<Integer> {
   }
 
   @Command(name = "list", description = "Lists users.")
-  static final class ListUsers implements Callable<Integer> {
-    private final Io io;
-
-    @ParentCommand
-    UserCommand parent;
-
+  static final class ListUsers extends OnAccounts {
     ListUsers(Io io) {
-      this.io = io;
+      super(io);
     }
 
     @Override
-    public Integer call() {
-      try (Accounts accounts = parent.open()) {
-        List<List<String>> rows = new ArrayList<>();
-        for (String u : accounts.users()) {
-          long active = accounts.tokens(u).stream().filter(TokenInfo::active).count();
-          rows.add(List.of(u, accounts.isAdmin(u) ? "admin" : "", active == 0 ? "" : active + " token(s)"));
-        }
-        if (rows.isEmpty()) {
-          io.err().println("no users yet (msgstore serve creates admin on its first start)");
-        } else {
-          Text.table(io.out(), List.of("USER", "ROLE", "TOKENS"), rows);
-        }
+    void run(Accounts accounts) {
+      List<List<String>> rows = new ArrayList<>();
+      for (String u : accounts.users()) {
+        long active = accounts.tokens(u).stream().filter(TokenInfo::active).count();
+        rows.add(List.of(u, accounts.isAdmin(u) ? "admin" : "", active == 0 ? "" : active + " token(s)"));
       }
-      return Main.EXIT_OK;
+      if (rows.isEmpty()) {
+        io.err().println("no users yet (msgstore serve creates admin on its first start)");
+      } else {
+        Text.table(io.out(), List.of("USER", "ROLE", "TOKENS"), rows);
+      }
     }
   }
 
   @Command(name = "rm", description = "Removes a user and their tokens (their store stays).")
-  static final class Remove implements Callable<Integer> {
-    private final Io io;
-
-    @ParentCommand
-    UserCommand parent;
-
+  static final class Remove extends OnAccounts {
     @Parameters(paramLabel = "NAME")
     String name;
 
     Remove(Io io) {
-      this.io = io;
+      super(io);
     }
 
     @Override
-    public Integer call() {
-      try (Accounts accounts = parent.open()) {
-        if (!accounts.removeUser(name)) {
-          throw new StoreException(MapiError.NOT_FOUND, "no user " + name);
-        }
-        io.out().println("removed user " + name);
+    void run(Accounts accounts) {
+      if (!accounts.removeUser(name)) {
+        throw new StoreException(MapiError.NOT_FOUND, "no user " + name);
       }
-      return Main.EXIT_OK;
+      io.out().println("removed user " + name);
     }
   }
 
   @Command(name = "passwd", description = "Sets a user's password (stdin, or asked twice); their logins end at once.")
-  static final class Passwd implements Callable<Integer> {
-    private final Io io;
-
-    @ParentCommand
-    UserCommand parent;
-
+  static final class Passwd extends OnAccounts {
     @Parameters(paramLabel = "NAME")
     String name;
 
     Passwd(Io io) {
-      this.io = io;
+      super(io);
     }
 
     @Override
-    public Integer call() {
-      try (Accounts accounts = parent.open()) {
-        if (!accounts.exists(name)) {
-          throw new StoreException(MapiError.NOT_FOUND, "no user " + name);
-        }
-        char[] password = newPassword(io, name);
-        try {
-          accounts.setPassword(name, password);
-        } finally {
-          Arrays.fill(password, '\0');
-        }
-        io.out().println("changed the password of " + name);
+    void run(Accounts accounts) {
+      if (!accounts.exists(name)) {
+        throw new StoreException(MapiError.NOT_FOUND, "no user " + name);
       }
-      return Main.EXIT_OK;
+      char[] password = newPassword(io, name);
+      try {
+        accounts.setPassword(name, password);
+      } finally {
+        Arrays.fill(password, '\0');
+      }
+      io.out().println("changed the password of " + name);
     }
   }
 
   @Command(name = "token", description = {"Issues a bearer token and prints it (only this once).",
       "Use it as MSGSTORE_TOKEN, or: curl -H 'Authorization: Bearer TOKEN' ..."})
-  static final class Token implements Callable<Integer> {
-    private final Io io;
-
-    @ParentCommand
-    UserCommand parent;
-
+  static final class Token extends OnAccounts {
     @Option(names = "--label", paramLabel = "TEXT", defaultValue = "", description = "What the token is for.")
     String label;
 
@@ -248,59 +233,43 @@ final class UserCommand implements Callable<Integer> {
     String name;
 
     Token(Io io) {
-      this.io = io;
+      super(io);
     }
 
     @Override
-    public Integer call() {
-      try (Accounts accounts = parent.open()) {
-        TokenInfo t = accounts.createToken(name, label);
-        io.out().println(t.token().orElseThrow());
-        io.err().println("token " + t.id() + " for " + name + " (revoke: msgstore user revoke " + name + " " + t.id()
-            + ")");
-      }
-      return Main.EXIT_OK;
+    void run(Accounts accounts) {
+      TokenInfo t = accounts.createToken(name, label);
+      io.out().println(t.token().orElseThrow());
+      io.err().println("token " + t.id() + " for " + name + " (revoke: msgstore user revoke " + name + " " + t.id()
+          + ")");
     }
   }
 
   @Command(name = "tokens", description = "Lists a user's tokens (without their secrets).")
-  static final class Tokens implements Callable<Integer> {
-    private final Io io;
-
-    @ParentCommand
-    UserCommand parent;
-
+  static final class Tokens extends OnAccounts {
     @Parameters(paramLabel = "NAME")
     String name;
 
     Tokens(Io io) {
-      this.io = io;
+      super(io);
     }
 
     @Override
-    public Integer call() {
-      try (Accounts accounts = parent.open()) {
-        if (!accounts.exists(name)) {
-          throw new StoreException(MapiError.NOT_FOUND, "no user " + name);
-        }
-        List<List<String>> rows = new ArrayList<>();
-        for (TokenInfo t : accounts.tokens(name)) {
-          rows.add(List.of(t.id(), t.createdAt().toString(),
-              t.revokedAt().map(r -> "revoked " + r).orElse("active"), t.label()));
-        }
-        Text.table(io.out(), List.of("ID", "CREATED", "STATE", "LABEL"), rows);
+    void run(Accounts accounts) {
+      if (!accounts.exists(name)) {
+        throw new StoreException(MapiError.NOT_FOUND, "no user " + name);
       }
-      return Main.EXIT_OK;
+      List<List<String>> rows = new ArrayList<>();
+      for (TokenInfo t : accounts.tokens(name)) {
+        rows.add(List.of(t.id(), t.createdAt().toString(),
+            t.revokedAt().map(r -> "revoked " + r).orElse("active"), t.label()));
+      }
+      Text.table(io.out(), List.of("ID", "CREATED", "STATE", "LABEL"), rows);
     }
   }
 
   @Command(name = "revoke", description = "Revokes a token; it stops working at once.")
-  static final class Revoke implements Callable<Integer> {
-    private final Io io;
-
-    @ParentCommand
-    UserCommand parent;
-
+  static final class Revoke extends OnAccounts {
     @Parameters(index = "0", paramLabel = "NAME")
     String name;
 
@@ -308,18 +277,15 @@ final class UserCommand implements Callable<Integer> {
     String id;
 
     Revoke(Io io) {
-      this.io = io;
+      super(io);
     }
 
     @Override
-    public Integer call() {
-      try (Accounts accounts = parent.open()) {
-        if (!accounts.revokeToken(name, id)) {
-          throw new StoreException(MapiError.NOT_FOUND, "user " + name + " has no token " + id);
-        }
-        io.out().println("revoked token " + id + " of " + name);
+    void run(Accounts accounts) {
+      if (!accounts.revokeToken(name, id)) {
+        throw new StoreException(MapiError.NOT_FOUND, "user " + name + " has no token " + id);
       }
-      return Main.EXIT_OK;
+      io.out().println("revoked token " + id + " of " + name);
     }
   }
 }
