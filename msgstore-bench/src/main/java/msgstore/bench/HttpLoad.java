@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -709,13 +710,14 @@ public final class HttpLoad {
     AtomicLong delivered = new AtomicLong();
     AtomicLong duplicates = new AtomicLong();
     AtomicBoolean armed = new AtomicBoolean(); // set just before the measured saves; probes come before
+    Set<String> probeKeys = ConcurrentHashMap.newKeySet(); // a probe's event read after arming is not a measured one
     SseSubscribers.Listener listener = (sub, data, now) -> { // selector thread
       if (!seenAny[sub]) {
         seenAny[sub] = true;
         ready.incrementAndGet();
       }
       String key = eventChangeKey(data);
-      if (key == null || !armed.get()) {
+      if (key == null || !armed.get() || probeKeys.contains(key)) {
         return;
       }
       Integer i = keyIndex.get(key);
@@ -741,23 +743,22 @@ public final class HttpLoad {
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
       while (fleet.streaming() + fleet.failed() < subs && System.nanoTime() < deadline) {
-        Thread.sleep(50);
+        Thread.sleep(50); // polls the selector thread's counters until every subscriber answered
       }
       // Probe saves until every subscriber has read an event: then every subscription is live.
       SplittableRandom rnd = new SplittableRandom(42);
       deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       int probes = 0;
       while (ready.get() < subs - fleet.failed() && System.nanoTime() < deadline) {
-        saveSubject(s, ids[rnd.nextInt(ids.length)], "sse probe " + probes++);
-        Thread.sleep(300);
+        probeKeys.add(saveSubject(s, ids[rnd.nextInt(ids.length)], "sse probe " + probes++).changeKey().toString());
+        Thread.sleep(300); // the probe rate: a few per second while subscriptions go live
       }
       streaming = fleet.streaming();
       System.out.printf("# SSE: %,d streaming, %,d ready after %d probe save(s), %d failed%s%n", streaming, ready.get(),
           probes, fleet.failed(), fleet.firstFailure() == null ? "" : " (" + fleet.firstFailure() + ")");
       heapWith = heapAfterGc();
       threadsWith = ManagementFactory.getThreadMXBean().getThreadCount();
-      Thread.sleep(500); // let the last probe events drain
-      armed.set(true);
+      armed.set(true); // probe events still in flight are recognised by their keys and ignored
 
       long interval = 1_000_000_000L / p.sseRate;
       long t0 = System.nanoTime();
@@ -773,9 +774,8 @@ public final class HttpLoad {
       long expected = (long) streaming * k;
       deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30); // then what has not arrived is missing
       while (delivered.get() < expected && System.nanoTime() < deadline) {
-        Thread.sleep(20);
+        Thread.sleep(20); // polls the selector thread's counter until every delivery arrived or the deadline
       }
-      Thread.sleep(200); // in case a late probe was counted in place of a measured event
     } finally {
       s.close();
       fleet.close(); // joins the selector thread: its writes are visible from here
@@ -846,7 +846,7 @@ public final class HttpLoad {
     var mem = ManagementFactory.getMemoryMXBean();
     for (int i = 0; i < 3; i++) {
       System.gc();
-      Thread.sleep(100);
+      Thread.sleep(100); // a pause between collections, so that what the first one freed is reclaimed by the next
     }
     return mem.getHeapMemoryUsage().getUsed();
   }
