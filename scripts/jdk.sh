@@ -1,7 +1,17 @@
 # Sourced by the launcher and CI: finds a JDK 21+ and exports JAVA_HOME and PATH.
 # Order: $JAVA_HOME if it is 21+, then the newest JDK under /usr/lib/jvm, then `java` on PATH.
+# The JDK's major version: from its `release` file when it has one (no JVM start, so the launcher
+# stays fast), else by asking its java.
 msgstore_java_major() {
-  "$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | head -n1
+  local v=""
+  if [ -r "$1/release" ]; then
+    v=$(sed -n 's/^JAVA_VERSION="\([0-9.]*\).*/\1/p' "$1/release" | head -n1)
+    case "$v" in 1.*) v=${v#1.} ;; esac
+  fi
+  if [ -z "$v" ]; then
+    v=$("$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | head -n1)
+  fi
+  echo "$v"
 }
 msgstore_find_jdk() {
   local candidate major best="" best_major=0

@@ -19,7 +19,9 @@ import picocli.CommandLine.Spec;
  * <p>Exit codes: 0 ok, 1 a MAPI error (one line {@code msgstore: MAPI_E_...: detail} on stderr),
  * 2 a usage error, 3 cannot connect or an I/O failure.
  */
+// scope = INHERIT copies -h/--help and -V/--version (and the exit code list) to every subcommand.
 @Command(name = "msgstore", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+    scope = CommandLine.ScopeType.INHERIT,
     description = "A MAPI-style message store: run the server, manage users, read and edit mail.",
     subcommands = {ServeCommand.class, UserCommand.class, LsCommand.class, ShowCommand.class,
         EditCommand.class, NewCommand.class, RmCommand.class, UndeleteCommand.class, MvCommand.class,
@@ -43,7 +45,7 @@ public final class Main implements Callable<Integer> {
 
   /** Runs one command line; returns its exit code. Never calls System.exit. */
   static int run(Io io, String... args) {
-    CommandLine cl = new CommandLine(Main.class, new Factory(io));
+    CommandLine cl = commandLine(io);
     cl.setOut(new PrintWriter(io.out(), true));
     cl.setErr(new PrintWriter(io.err(), true));
     cl.setExecutionExceptionHandler((ex, cmd, parsed) -> report(io, ex));
@@ -51,6 +53,11 @@ public final class Main implements Callable<Integer> {
     io.out().flush();
     io.err().flush();
     return rc;
+  }
+
+  /** The command tree, its commands created with {@code io}. */
+  static CommandLine commandLine(Io io) {
+    return new CommandLine(Main.class, new Factory(io));
   }
 
   @Override

@@ -2,7 +2,8 @@ package msgstore.cli;
 
 /**
  * A one-line progress indicator on stderr, shown only with a terminal (so pipes and files never
- * get carriage returns).
+ * get carriage returns), and not with {@code MSGSTORE_PROGRESS=0} (the launcher sets it when
+ * stderr is not a terminal, which Java cannot tell).
  */
 final class Progress implements AutoCloseable {
   private final Io io;
@@ -22,7 +23,7 @@ final class Progress implements AutoCloseable {
   }
 
   void update(long done) {
-    if (!io.interactive()) {
+    if (!io.interactive() || io.env("MSGSTORE_PROGRESS").filter("0"::equals).isPresent()) {
       return;
     }
     long now = System.nanoTime();

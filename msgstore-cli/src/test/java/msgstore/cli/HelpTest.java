@@ -1,0 +1,70 @@
+package msgstore.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.io.PrintStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** {@code -h} and {@code --help} work on every command and subcommand (issue 7). */
+class HelpTest {
+  private static final Editor NO_EDITOR = (file, interactive, log) -> {
+    throw new AssertionError("no editor expected");
+  };
+
+  /** Every command path below the root, found by walking picocli's tree: [serve], [user, add], ... */
+  private static List<List<String>> everyCommand() {
+    PrintStream nowhere = new PrintStream(OutputStream.nullOutputStream());
+    Io io = Io.of(new ByteArrayInputStream(new byte[0]), nowhere, nowhere, Map.of(), NO_EDITOR);
+    List<List<String>> paths = new ArrayList<>();
+    walk(Main.commandLine(io), List.of(), paths);
+    return paths;
+  }
+
+  private static void walk(CommandLine cl, List<String> path, List<List<String>> into) {
+    for (var e : cl.getSubcommands().entrySet()) {
+      if (!e.getKey().equals(e.getValue().getCommandName())) {
+        continue; // an alias
+      }
+      List<String> sub = new ArrayList<>(path);
+      sub.add(e.getKey());
+      into.add(sub);
+      walk(e.getValue(), sub, into);
+    }
+  }
+
+  @Test
+  void treeShouldHoldTheCommandsAndSubcommands() {
+    assertThat(everyCommand()).contains(List.of("serve"), List.of("user"), List.of("user", "add"),
+        List.of("backup"), List.of("restore-backup"), List.of("help"));
+  }
+
+  @Test
+  void everyCommandShouldAnswerHelpWithExitZeroAndItsUsage() {
+    List<List<String>> commands = everyCommand();
+    for (List<String> path : commands) {
+      for (String flag : List.of("--help", "-h")) {
+        List<String> args = new ArrayList<>(path);
+        args.add(flag);
+        CliRun r = CliRun.run(Map.of(), "", NO_EDITOR, args.toArray(String[]::new));
+        assertThat(r.code()).as("msgstore %s: %s", String.join(" ", args), r).isZero();
+        assertThat(r.out()).as("msgstore %s", String.join(" ", args))
+            .contains("Usage: msgstore " + String.join(" ", path))
+            .doesNotContain("\u001b[");
+        assertThat(r.err()).as("msgstore %s", String.join(" ", args)).isEmpty();
+      }
+    }
+  }
+
+  @Test
+  void anUnknownOptionShouldStillBeAUsageError() {
+    CliRun r = CliRun.run(Map.of(), "", NO_EDITOR, "serve", "--no-such-option");
+    assertThat(r.code()).as(r.toString()).isEqualTo(Main.EXIT_USAGE);
+    assertThat(r.err()).contains("Unknown option: '--no-such-option'");
+  }
+}
