@@ -70,6 +70,11 @@ final class SqliteBlobs {
   }
 
   Path pathOf(String sha) {
+    return pathIn(dir, sha);
+  }
+
+  /** Where blob {@code sha} lives in the blob directory {@code dir}. */
+  static Path pathIn(Path dir, String sha) {
     return dir.resolve(sha.substring(0, 2)).resolve(sha);
   }
 
