@@ -194,6 +194,41 @@ public final class Accounts implements AutoCloseable {
     return file;
   }
 
+  /**
+   * Writes a consistent copy of the accounts database to {@code target}, which must not exist,
+   * readable by its owner only: {@code VACUUM INTO}, one read transaction, so it works while
+   * other processes (the server, {@code msgstore user}) change the file.
+   *
+   * @throws StoreException COLLISION when {@code target} exists; DISK_ERROR/NOT_ENOUGH_DISK/
+   *     CALL_FAILED when it cannot be written (nothing is left at {@code target} then)
+   */
+  public void backup(Path target) {
+    Path absolute = Objects.requireNonNull(target, "target").toAbsolutePath();
+    if (Files.exists(absolute)) {
+      throw new StoreException(MapiError.COLLISION, "backup target " + absolute + " already exists");
+    }
+    createPrivately(absolute); // VACUUM INTO fills an empty file and keeps its permissions
+    boolean done = false;
+    try {
+      withConnection("back up the accounts database " + file + " to " + absolute, c -> {
+        try (PreparedStatement vacuum = c.prepareStatement("VACUUM INTO ?")) {
+          vacuum.setString(1, absolute.toString());
+          vacuum.executeUpdate();
+        }
+        return null;
+      });
+      done = true;
+    } finally {
+      if (!done) {
+        try {
+          Files.deleteIfExists(absolute);
+        } catch (IOException ignored) {
+          // the caller reports the original failure
+        }
+      }
+    }
+  }
+
   /** Closes the connection. Idempotent; every other method then fails with INVALID_OBJECT. */
   @Override
   public void close() {
