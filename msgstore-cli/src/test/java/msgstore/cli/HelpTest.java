@@ -46,18 +46,31 @@ class HelpTest {
 
   @Test
   void everyCommandShouldAnswerHelpWithExitZeroAndItsUsage() {
-    List<List<String>> commands = everyCommand();
-    for (List<String> path : commands) {
-      for (String flag : List.of("--help", "-h")) {
-        List<String> args = new ArrayList<>(path);
-        args.add(flag);
-        CliRun r = CliRun.run(Map.of(), "", NO_EDITOR, args.toArray(String[]::new));
-        assertThat(r.code()).as("msgstore %s: %s", String.join(" ", args), r).isZero();
-        assertThat(r.out()).as("msgstore %s", String.join(" ", args))
-            .contains("Usage: msgstore " + String.join(" ", path))
-            .doesNotContain("\u001b[");
-        assertThat(r.err()).as("msgstore %s", String.join(" ", args)).isEmpty();
+    for (List<String> path : everyCommand()) {
+      List<String> args = new ArrayList<>(path);
+      args.add("--help");
+      CliRun r = CliRun.run(Map.of(), "", NO_EDITOR, args.toArray(String[]::new));
+      assertThat(r.code()).as("msgstore %s: %s", String.join(" ", args), r).isZero();
+      assertThat(r.out()).as("msgstore %s", String.join(" ", args))
+          .contains("Usage: msgstore " + String.join(" ", path))
+          .doesNotContain("\u001b[");
+      assertThat(r.err()).as("msgstore %s", String.join(" ", args)).isEmpty();
+    }
+  }
+
+  @Test
+  void everyCommandShouldTakeTheShortFormAsAHelpRequest() {
+    PrintStream nowhere = new PrintStream(OutputStream.nullOutputStream());
+    Io io = Io.of(new ByteArrayInputStream(new byte[0]), nowhere, nowhere, Map.of(), NO_EDITOR);
+    for (List<String> path : everyCommand()) {
+      List<String> args = new ArrayList<>(path);
+      args.add("-h");
+      CommandLine.ParseResult parsed = Main.commandLine(io).parseArgs(args.toArray(String[]::new));
+      while (parsed.hasSubcommand()) {
+        parsed = parsed.subcommand();
       }
+      assertThat(parsed.commandSpec().qualifiedName(" ")).isEqualTo("msgstore " + String.join(" ", path));
+      assertThat(parsed.isUsageHelpRequested()).as("msgstore %s", String.join(" ", args)).isTrue();
     }
   }
 
