@@ -39,6 +39,11 @@ class LauncherTest {
     write("msgstore-api/src/main/java/A.java", "class A {}");
     write("msgstore-api/src/test/java/ATest.java", "class ATest {}");
     buildLog = root.resolve("builds.log");
+    FileTime anHourAgo = FileTime.from(Instant.now().minusSeconds(3600));
+    for (String f : List.of("msgstore", "scripts/jdk.sh", "pom.xml", "msgstore-api/pom.xml",
+        "msgstore-api/src/main/java/A.java", "msgstore-api/src/test/java/ATest.java")) {
+      Files.setLastModifiedTime(root.resolve(f), anHourAgo);
+    }
   }
 
   private Path write(String relative, String text) throws IOException {
