@@ -51,7 +51,7 @@ import org.junit.jupiter.api.io.TempDir;
  * </ul>
  *
  * <p>Small in CI (4 clients, about 100 acknowledged saves before the backup); {@code
- * -Dmsgstore.stress=full}: 16 clients, 3,000 saves before the backup, 5 rounds.
+ * -Dmsgstore.stress=full}: 16 clients, 2,000 saves before the backup, 3 rounds.
  */
 class BackupDuringStormTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -62,9 +62,9 @@ class BackupDuringStormTest {
 
   private static final int CLIENTS = FULL ? 16 : 4;
   private static final int SEEDED = FULL ? 32 : 8;
-  private static final int ACKS_BEFORE_BACKUP = FULL ? 3000 : 100;
-  private static final int ACKS_AFTER_BACKUP = FULL ? 1000 : 30;
-  private static final int ROUNDS = FULL ? 5 : 1;
+  private static final int ACKS_BEFORE_BACKUP = FULL ? 2000 : 100;
+  private static final int ACKS_AFTER_BACKUP = FULL ? 500 : 30;
+  private static final int ROUNDS = FULL ? 3 : 1;
 
   @TempDir
   Path dir;
