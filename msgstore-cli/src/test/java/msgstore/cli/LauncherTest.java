@@ -157,4 +157,25 @@ class LauncherTest {
     assertThat(next.err()).contains(BUILDING);
     assertThat(builds()).isEqualTo(1);
   }
+
+  @Test
+  void testShouldPassMavensExitCodeAndStripItsEscapesOnEachStream() throws Exception {
+    // A stand-in mvn first on PATH, writing what Maven 3.8 writes into a pipe even with -B.
+    Path bin = root.resolve("fake-bin");
+    Files.createDirectories(bin);
+    Path mvn = bin.resolve("mvn");
+    Files.writeString(mvn, "#!/usr/bin/env bash\nprintf '\\033[0m[INFO] args: %s\\n' \"$*\"\n"
+        + "printf '\\033[0m\\033[1;31m[ERROR] a test failed\\033[m\\n' >&2\nexit 5\n");
+    mvn.toFile().setExecutable(true);
+    ProcessBuilder pb = new ProcessBuilder("bash", root.resolve("msgstore").toString(), "test", "-Dfoo=1")
+        .directory(root.toFile());
+    pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    Run r = finish(p);
+
+    assertThat(r.code()).isEqualTo(5);
+    assertThat(out).contains("[INFO] args: -B -ntp -Dstyle.color=never verify -Dfoo=1").doesNotContain("\u001b", "ERROR");
+    assertThat(r.err()).contains("[ERROR] a test failed").doesNotContain("\u001b", "INFO");
+  }
 }
