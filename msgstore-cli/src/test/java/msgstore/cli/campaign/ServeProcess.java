@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * file. {@link #kill()} is {@link Process#destroyForcibly()}, which is SIGKILL on Linux (the
  * process ends with status 137, checked by the callers).
  */
-final class ServeProcess implements AutoCloseable {
+public final class ServeProcess implements AutoCloseable {
   static final int SIGKILL_STATUS = 128 + 9;
   private static final Pattern SERVING = Pattern.compile("msgstore serving (https?://\\S+)/api/v1");
 
@@ -38,7 +38,7 @@ final class ServeProcess implements AutoCloseable {
   }
 
   /** Starts {@code msgstore serve --data DIR --port 0 ARGS...}; does not wait for it to listen. */
-  static ServeProcess start(Path data, Path stderr, Map<String, String> env, String... args) throws IOException {
+  public static ServeProcess start(Path data, Path stderr, Map<String, String> env, String... args) throws IOException {
     String java = ProcessHandle.current().info().command().orElse(
         Path.of(System.getProperty("java.home"), "bin", "java").toString());
     List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC",
@@ -66,7 +66,7 @@ final class ServeProcess implements AutoCloseable {
   }
 
   /** The base URL ({@code http://127.0.0.1:PORT}) once the server prints it; fails if it exits or stays silent. */
-  String awaitUrl(long timeoutMillis) throws InterruptedException {
+  public String awaitUrl(long timeoutMillis) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
     synchronized (stdout) {
       while (true) {
@@ -87,7 +87,7 @@ final class ServeProcess implements AutoCloseable {
   }
 
   /** SIGKILL; returns the exit status. */
-  int kill() throws InterruptedException {
+  public int kill() throws InterruptedException {
     process.destroyForcibly();
     if (!process.waitFor(60, TimeUnit.SECONDS)) {
       throw new AssertionError("msgstore serve did not die within 60 s of SIGKILL");
@@ -96,7 +96,7 @@ final class ServeProcess implements AutoCloseable {
   }
 
   /** SIGTERM (graceful stop); returns the exit status. */
-  int stop() throws InterruptedException {
+  public int stop() throws InterruptedException {
     process.destroy();
     if (!process.waitFor(60, TimeUnit.SECONDS)) {
       process.destroyForcibly();
@@ -106,7 +106,7 @@ final class ServeProcess implements AutoCloseable {
   }
 
   /** Waits for the process to exit by itself; returns the exit status. */
-  int awaitExit(long timeoutMillis) throws InterruptedException {
+  public int awaitExit(long timeoutMillis) throws InterruptedException {
     if (!process.waitFor(timeoutMillis, TimeUnit.MILLISECONDS)) {
       process.destroyForcibly();
       throw new AssertionError("msgstore serve still ran after " + timeoutMillis + " ms; stdout " + stdout()
@@ -116,13 +116,13 @@ final class ServeProcess implements AutoCloseable {
     return process.exitValue();
   }
 
-  List<String> stdout() {
+  public List<String> stdout() {
     synchronized (stdout) {
       return List.copyOf(stdout);
     }
   }
 
-  String stderr() {
+  public String stderr() {
     try {
       return Files.exists(stderr) ? Files.readString(stderr) : "";
     } catch (IOException e) {
@@ -130,7 +130,7 @@ final class ServeProcess implements AutoCloseable {
     }
   }
 
-  String stderrText() {
+  public String stderrText() {
     String s = stderr();
     return s.isBlank() ? "" : "\nserver stderr:\n" + (s.length() > 6000 ? s.substring(0, 6000) + "..." : s);
   }
