@@ -147,53 +147,72 @@ class ServerCrashCampaignTest {
     log("server crash campaign: %d rounds (msgstore.stress=%s), %d clients, seed %d (rerun with "
         + "-Dmsgstore.crash.seed=%d)", rounds, System.getProperty(Stress.PROPERTY, "ci"), CLIENTS, seed, seed);
     long total = System.nanoTime();
+    long lastStartMillis = 3000;
+    Map<String, Integer> crashPoints = new TreeMap<>();
+    List<Long> roundTimes = new ArrayList<>();
     for (int round = 1; round <= rounds; round++) {
       long t0 = System.nanoTime();
-      // Half the rounds are killed a random time into the storm, half after a random number of acknowledged saves.
+      // About one round in six (not the first) is killed during start-up and recovery, the others under the
+      // storm: half a random time after the first acknowledged save, half after a random number of them.
+      boolean duringStart = round > 1 && rnd.nextInt(6) == 0;
+      long killAfterStartMillis = (long) (rnd.nextDouble() * 1.2 * lastStartMillis);
       boolean byTime = rnd.nextBoolean();
       long killAfterMillis = rnd.nextInt(2000);
       int killAfterAcks = 1 + rnd.nextInt(rnd.nextBoolean() ? 30 : 300);
-      String plan = byTime ? "kill " + killAfterMillis + " ms after the first ack" : "kill after " + killAfterAcks + " acks";
+      String plan = duringStart ? "kill " + killAfterStartMillis + " ms after process start"
+          : byTime ? "kill " + killAfterMillis + " ms after the first ack" : "kill after " + killAfterAcks + " acks";
       Path stderr = dir.resolve("serve-" + round + ".err");
       int acksBefore = model.saves.size();
       int exit;
-      Storm storm;
-      long startMillis;
+      Storm storm = null;
+      long startMillis = -1;
       try (ServeProcess server = ServeProcess.start(data, stderr, Map.of())) {
         long s0 = System.nanoTime();
-        String base = server.awaitUrl(START_TIMEOUT_MILLIS) + "/api/v1";
-        startMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - s0);
-        if (round == 1) {
-          setUp(base, model);
-        }
-        storm = new Storm(base, model, round, rnd.nextLong());
-        storm.start();
-        long warm = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (model.saves.size() == acksBefore && System.nanoTime() < warm && storm.failure.get() == null) {
-          Thread.sleep(5); // timed kills count from the first acknowledged save, not from a cold JVM's start
-        }
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(byTime ? killAfterMillis : 30_000);
-        while (System.nanoTime() < deadline && (byTime || model.saves.size() - acksBefore < killAfterAcks)) {
-          if (storm.failure.get() != null) {
-            break;
+        if (duringStart) {
+          Thread.sleep(killAfterStartMillis); // a deliberate random moment: start-up, recovery or just listening
+        } else {
+          String base = server.awaitUrl(START_TIMEOUT_MILLIS) + "/api/v1";
+          startMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - s0);
+          lastStartMillis = startMillis;
+          if (round == 1) {
+            setUp(base, model);
           }
-          Thread.sleep(5); // the kill moment itself is what is random; polling every 5 ms is fine
+          storm = new Storm(base, model, round, rnd.nextLong());
+          storm.start();
+          long warm = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+          while (model.saves.size() == acksBefore && System.nanoTime() < warm && storm.failure.get() == null) {
+            Thread.sleep(5); // timed kills count from the first acknowledged save, not from a cold JVM's start
+          }
+          long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(byTime ? killAfterMillis : 30_000);
+          while (System.nanoTime() < deadline && (byTime || model.saves.size() - acksBefore < killAfterAcks)) {
+            if (storm.failure.get() != null) {
+              break;
+            }
+            Thread.sleep(5); // the kill moment itself is what is random; polling every 5 ms is fine
+          }
+          storm.killed.set(true);
         }
-        storm.killed.set(true);
         exit = server.kill();
-        storm.join();
-        if (storm.failure.get() != null) {
-          fail("round " + round + " (seed " + seed + "): a client saw something impossible: " + storm.failure.get()
-              + server.stderrText());
+        if (storm != null) {
+          storm.join();
+          if (storm.failure.get() != null) {
+            fail("round " + round + " (seed " + seed + "): a client saw something impossible: " + storm.failure.get()
+                + server.stderrText());
+          }
         }
         assertThat(exit).as("exit status of msgstore serve after SIGKILL").isEqualTo(ServeProcess.SIGKILL_STATUS);
       }
+      crashPoints.merge(duringStart ? "during start-up" : byTime ? "timed, under the storm"
+          : "after N acks, under the storm", 1, Integer::sum);
       List<String> problems = new ArrayList<>();
       String verified = verify(data, round, model, problems);
-      log("round %d/%d [%s]: started in %d ms, %d acked saves, %d rejected, %d unanswered, statuses %s; %s; %d ms",
-          round, rounds, plan, startMillis, model.saves.size() - acksBefore, storm.rejected.get(),
-          storm.unanswered.get(), new TreeMap<>(storm.statuses), verified,
-          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+      long roundMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+      roundTimes.add(roundMillis);
+      log("round %d/%d [%s]: %s, %d acked saves, %d rejected, %d unanswered, statuses %s; %s; %d ms",
+          round, rounds, plan, startMillis < 0 ? "killed before serving" : "started in " + startMillis + " ms",
+          model.saves.size() - acksBefore, storm == null ? 0 : storm.rejected.get(),
+          storm == null ? 0 : storm.unanswered.get(), storm == null ? "{}" : new TreeMap<>(storm.statuses), verified,
+          roundMillis);
       if (!problems.isEmpty()) {
         fail("server crash campaign failed in round " + round + " of " + rounds + " (seed " + seed + ", " + plan + "): "
             + problems.size() + " problem(s):\n  " + String.join("\n  ", problems.subList(0,
@@ -221,6 +240,7 @@ class ServerCrashCampaignTest {
     assertThat(problems).as("event stream after the last restart").isEmpty();
     // The check can fail: a planted acknowledgement of a save that never happened, and a planted
     // refusal of a save that did commit, must both be reported.
+    int checkedSaves = model.checkedSaves;
     Saved last = model.saves.stream().filter(sv -> sv.how().startsWith("PUT")).reduce((a, b) -> b).orElseThrow();
     model.saves.add(new Saved(rounds + 1, "planted", last.id(), last.cn() + 1_000_000, "never-sent", false));
     model.rejected.add(last.token());
@@ -230,9 +250,12 @@ class ServerCrashCampaignTest {
     assertThat(planted).as("problems found with a planted lost save and a planted refused save")
         .anySatisfy(p -> assertThat(p).startsWith("acknowledged save lost: planted"))
         .anySatisfy(p -> assertThat(p).contains("holds token " + last.token() + ", whose save was refused"));
-    log("server crash campaign: %d rounds passed in %d ms; %d acknowledged saves checked, %d rejected saves absent, "
-        + "%d unanswered saves found whole, %d events streamed across %d restarts == journal (last position %d)",
-        rounds, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - total), model.checkedSaves, model.rejectedChecked,
+    log("server crash campaign: %d rounds passed in %d ms (per round: min %d, median %d, max %d ms); crash points %s;"
+        + " %d acknowledged saves checked, %d refused saves absent, %d unanswered saves found whole, %d events"
+        + " streamed across %d restarts == journal (last position %d)",
+        rounds, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - total), roundTimes.stream().min(Long::compare)
+            .orElse(0L), roundTimes.stream().sorted().toList().get(roundTimes.size() / 2),
+        roundTimes.stream().max(Long::compare).orElse(0L), crashPoints, checkedSaves, model.rejectedChecked,
         model.unansweredWhole, model.events.size(), rounds, lastPosition);
   }
 
