@@ -446,12 +446,29 @@ public final class MsgstoreServer implements AutoCloseable {
         LOG.atDebug().addKeyValue("method", ctx.method().name()).addKeyValue("path", ctx.path())
             .addKeyValue("mapiError", se.error().mapiName()).log("request refused: {}", se.getMessage());
       }
-      write(ctx, new Problem(status, se.error(), HttpStatus.title(se.error()), se.detail(), ctx.path(), field, extras));
+      String detail = switch (se.error()) {
+        case NOT_ENOUGH_DISK, DISK_ERROR, CORRUPT_DATA, VERSION, NOT_ENOUGH_MEMORY, CALL_FAILED ->
+            serverSideDetail(se.error());
+        default -> se.detail();
+      };
+      write(ctx, new Problem(status, se.error(), HttpStatus.title(se.error()), detail, ctx.path(), field, extras));
       return;
     }
     LOG.atError().addKeyValue("method", ctx.method().name()).addKeyValue("path", ctx.path()).setCause(e)
         .log("request failed unexpectedly");
     write(ctx, Problem.of(500, MapiError.CALL_FAILED, "internal error; see the server log", ctx.path()));
+  }
+
+  /**
+   * What a client is told of a failure on the server's side (disk full, I/O error, corrupt store):
+   * the storage's own message names server files and driver errors, so it goes to the log only.
+   */
+  static String serverSideDetail(MapiError e) {
+    return switch (e) {
+      case NOT_ENOUGH_DISK -> "the server's disk is full: nothing was written; retry when space has been freed";
+      default -> "the server could not read or write its store (" + e.mapiName() + "); nothing was written by this "
+          + "request; the server log has the details";
+    };
   }
 
   private static void httpError(int status, String message, Context ctx) {

@@ -20,6 +20,8 @@ public final class HistoryRecorder {
     OPEN,
     /** Save from {@code base} (with edits); result: the new change number, or CHANGED / DELETED. */
     SAVE,
+    /** Forced save (FORCE_SAVE, {@code If-Match: *}): whatever the base; result: the new change number, or DELETED. */
+    FORCE_SAVE,
     /** Delete; OK, or NOT_FOUND. */
     DELETE
   }

@@ -18,7 +18,8 @@ import msgstore.testkit.HistoryRecorder.Outcome;
  * number and whether it is deleted. OPEN reads the change number (NOT_FOUND once deleted). SAVE(base)
  * succeeds only when the current change number is its base, and then installs a larger one (R28,
  * R33); it fails with CHANGED when the base is older, and with DELETED once the message is gone (R27,
- * which comes first). DELETE succeeds once (R41, R45).
+ * which comes first). FORCE_SAVE (X2) installs a larger change number whatever the current one is,
+ * and fails only with DELETED once the message is gone. DELETE succeeds once (R41, R45).
  *
  * A history is linearizable when its operations can be put in one sequence that the model accepts
  * and that respects real time: an operation that responded before another was invoked comes first.
@@ -79,6 +80,10 @@ public final class LinearizabilityChecker {
         }
         yield op.outcome() == Outcome.CHANGED ? Optional.of(s) : Optional.empty();
       }
+      case FORCE_SAVE -> s.deleted()
+          ? (op.outcome() == Outcome.DELETED ? Optional.of(s) : Optional.empty())
+          : (op.outcome() == Outcome.OK && op.result() > s.cn() ? Optional.of(new State(op.result(), false))
+              : Optional.empty());
       case DELETE -> s.deleted()
           ? (op.outcome() == Outcome.NOT_FOUND ? Optional.of(s) : Optional.empty())
           : (op.outcome() == Outcome.OK ? Optional.of(new State(s.cn(), true)) : Optional.empty());

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -30,6 +32,63 @@ final class SqliteSchema {
   /** The schema version this code writes. */
   static int latestVersion() {
     return MIGRATIONS.size();
+  }
+
+  /**
+   * Checks the store file before SQLite opens it, for what SQLite reports late or vaguely: a
+   * directory or other non-file in its place, a file that cannot be read, or a database file
+   * shorter than its own header says (truncated; SQLite would open it and fail on some later read).
+   * The length check is skipped while a non-empty WAL file is there: recovery rewrites those pages.
+   *
+   * @throws StoreException CORRUPT_DATA naming the file and the damage, NO_ACCESS when it cannot be
+   *     read, DISK_ERROR on other I/O errors
+   */
+  static void checkFile(Path file) {
+    if (Files.isDirectory(file)) {
+      throw new StoreException(MapiError.CORRUPT_DATA, file + " is a directory, not a msgstore database file");
+    }
+    if (!Files.exists(file)) {
+      return;
+    }
+    if (!Files.isRegularFile(file)) {
+      throw new StoreException(MapiError.CORRUPT_DATA, file + " is not a regular file, so not a msgstore database");
+    }
+    byte[] h = new byte[100];
+    int n;
+    long length;
+    try (InputStream in = Files.newInputStream(file)) {
+      n = in.readNBytes(h, 0, h.length);
+      length = Files.size(file);
+    } catch (AccessDeniedException e) {
+      throw new StoreException(MapiError.NO_ACCESS, file + " cannot be read: permission denied", e);
+    } catch (IOException e) {
+      throw SqliteErrorTranslator.translate(e, "reading the header of " + file);
+    }
+    byte[] magic = "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
+    if (n < h.length || !java.util.Arrays.equals(h, 0, magic.length, magic, 0, magic.length)) {
+      return; // empty, or not SQLite: checkRecognised says which
+    }
+    int pageSize = (h[16] & 0xff) << 8 | (h[17] & 0xff);
+    long pageBytes = pageSize == 1 ? 65536 : pageSize;
+    long changeCounter = int32(h, 24);
+    long pages = int32(h, 28);
+    long validFor = int32(h, 92);
+    Path wal = file.resolveSibling(file.getFileName() + "-wal");
+    boolean walPending;
+    try {
+      walPending = Files.exists(wal) && Files.size(wal) > 0;
+    } catch (IOException e) {
+      walPending = true;
+    }
+    if (pages > 0 && changeCounter == validFor && !walPending && length < pages * pageBytes) {
+      throw new StoreException(MapiError.CORRUPT_DATA, file + " is truncated: its header counts " + pages
+          + " pages of " + pageBytes + " bytes (" + pages * pageBytes + " bytes), but the file has only " + length
+          + " bytes; restore it from a backup");
+    }
+  }
+
+  private static long int32(byte[] b, int at) {
+    return (b[at] & 0xffL) << 24 | (b[at + 1] & 0xffL) << 16 | (b[at + 2] & 0xffL) << 8 | (b[at + 3] & 0xffL);
   }
 
   /**

@@ -174,6 +174,7 @@ public final class SqliteStorage implements Storage {
         throw new StoreException(MapiError.BUSY, "store file " + file + " is in use by another process");
       }
       SqliteBlobs blobs = new SqliteBlobs(o.blobDirectory(), o.clock());
+      SqliteSchema.checkFile(file);
       try {
         writeConnection = SqliteConnection.open(file);
         SqliteSchema.checkRecognised(writeConnection.jdbc(), file);
