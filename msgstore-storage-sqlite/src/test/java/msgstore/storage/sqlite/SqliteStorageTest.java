@@ -12,8 +12,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicReference;
 import msgstore.api.ChangeKey;
 import msgstore.api.ChangeNumber;
@@ -270,11 +273,62 @@ class SqliteStorageTest {
   }
 
   @Test
-  void setFolderPropsShouldReplacePropsOfALiveFolder() {
-    commit(new WriteOp.SetFolderProps(inbox, new byte[] {1, 2, 3}));
-    assertThat(storage.findFolder(inbox).orElseThrow().props()).containsExactly(1, 2, 3);
-    assertThat(failure(new WriteOp.SetFolderProps(424242, new byte[0])).reason())
+  void mergeFolderPropShouldHandTheCommittedPropsToTheMergeAndStoreWhatItReturns() {
+    List<byte[]> seen = new ArrayList<>();
+    commit(new WriteOp.MergeFolderProp(inbox, 0x3004001F, current -> {
+      seen.add(current);
+      return new byte[] {1, 2, 3};
+    }));
+    commit(new WriteOp.MergeFolderProp(inbox, 0x3004001F, current -> {
+      seen.add(current);
+      return new byte[] {1, 3};
+    }));
+    assertThat(seen).hasSize(2);
+    assertThat(seen.get(0)).isEmpty();
+    assertThat(seen.get(1)).containsExactly(1, 2, 3);
+    assertThat(storage.findFolder(inbox).orElseThrow().props()).containsExactly(1, 3);
+    assertThat(failure(new WriteOp.MergeFolderProp(424242, 0x3004001F, current -> current)).reason())
         .isEqualTo(PreconditionFailedException.Reason.NOT_FOUND);
+  }
+
+  @Test
+  void mergeFolderPropShouldNeverLoseAConcurrentMergeWhenThreadsMergeAtOnce() throws Exception {
+    int threads = 8;
+    int merges = 40;
+    CyclicBarrier start = new CyclicBarrier(threads);
+    List<Thread> workers = new ArrayList<>();
+    List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
+    for (int t = 0; t < threads; t++) {
+      byte mark = (byte) (t + 1);
+      workers.add(Thread.ofPlatform().start(() -> {
+        try {
+          start.await();
+          for (int i = 0; i < merges; i++) {
+            commit(new WriteOp.MergeFolderProp(inbox, 0x3004001F, current -> {
+              byte[] next = Arrays.copyOf(current, current.length + 1);
+              next[current.length] = mark;
+              return next;
+            }));
+          }
+        } catch (Throwable e) {
+          errors.add(e);
+        }
+      }));
+    }
+    for (Thread w : workers) {
+      w.join();
+    }
+    assertThat(errors).isEmpty();
+    byte[] props = storage.findFolder(inbox).orElseThrow().props();
+    assertThat(props).as("every acknowledged merge is in the set").hasSize(threads * merges);
+    for (int t = 1; t <= threads; t++) {
+      byte mark = (byte) t;
+      int n = 0;
+      for (byte b : props) {
+        n += b == mark ? 1 : 0;
+      }
+      assertThat(n).as("merges of thread %d", t).isEqualTo(merges);
+    }
   }
 
   @Test
