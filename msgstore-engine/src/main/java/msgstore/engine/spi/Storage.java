@@ -49,10 +49,16 @@ public interface Storage extends AutoCloseable {
   /** The message with its current version, soft-deleted ones included; empty when hard-deleted or never existed. */
   Optional<StoredMessage> findMessage(long messageId);
 
-  /** Live messages of a folder in the order of an indexed column; ties broken by id ascending. */
+  /** Live messages of a folder in the order of an indexed column, ties broken by id ascending, from one snapshot. */
   List<StoredMessage> pageFolder(long folderId, IndexedColumn sort, boolean descending, int offset, int limit);
 
-  /** Every live message of a folder (for restrictions and sorts the index cannot serve). */
+  /**
+   * Every live message of a folder, in id order, for restrictions and sorts the index cannot
+   * serve. The whole scan reads one consistent snapshot (one read transaction): a commit that
+   * lands while it runs is seen entirely or not at all, so no message is seen twice or missed and
+   * no count is one that never existed. The sink runs while the snapshot is held: it must be quick
+   * and must not call the storage.
+   */
   void scanFolder(long folderId, Consumer<StoredMessage> sink);
 
   /** Ids of soft-deleted messages of a folder. */

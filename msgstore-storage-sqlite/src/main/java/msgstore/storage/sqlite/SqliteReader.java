@@ -28,15 +28,14 @@ import msgstore.engine.spi.VersionRecord;
  * platform and virtual threads.
  */
 final class SqliteReader implements AutoCloseable {
-  /** Messages fetched per round trip by {@link #scanFolder}; the connection is returned between chunks. */
-  static final int SCAN_CHUNK = 256;
-
   @FunctionalInterface
   interface Query<T> {
     T run(SqliteConnection c) throws SQLException;
   }
 
   private static final System.Logger LOG = System.getLogger(SqliteReader.class.getName());
+  /** What the current thread is scanning while a {@link #scanFolder} sink runs; null otherwise. */
+  private static final ThreadLocal<String> SCANNING = new ThreadLocal<>();
 
   private final Path file;
   private final int size;
@@ -75,6 +74,10 @@ final class SqliteReader implements AutoCloseable {
 
   /** Runs {@code query} on a pooled connection; {@code operation} names it in errors. */
   <T> T read(String operation, Query<T> query) {
+    if (SCANNING.get() != null) {
+      throw new StoreException(MapiError.CALL_FAILED, operation + " called from the sink of a scan of "
+          + SCANNING.get() + ": a sink must not read the storage (it holds a reader connection of " + file + ")");
+    }
     SqliteConnection c = acquire(operation);
     try {
       return query.run(c);
@@ -269,32 +272,27 @@ final class SqliteReader implements AutoCloseable {
   }
 
   /**
-   * Feeds every live message of a folder to {@code sink} in id order, in chunks of {@link
-   * #SCAN_CHUNK}: no connection is held while the sink runs, so the sink may read the storage.
+   * Feeds every live message of a folder to {@code sink} in id order from one snapshot: one
+   * statement, stepped row by row, is one read transaction in WAL mode, so commits that land
+   * while it runs are not seen (no message twice, none missed, no mix of versions) and memory
+   * stays one row. The connection is held until the last row; the sink must be quick and must
+   * not read the storage (it would wait for a second connection of the pool).
    */
   void scanFolder(long folderId, Consumer<StoredMessage> sink) {
-    long after = 0;
-    while (true) {
-      long from = after;
-      List<StoredMessage> chunk = read("scan folder " + folderId, c -> {
-        PreparedStatement ps = c.prepare("SELECT " + SqliteRows.MESSAGE_COLUMNS + " FROM " + SqliteRows.MESSAGE_WITH_CONTENT
-            + " WHERE m.folder_id = ? AND m.deleted = 0 AND m.id > ? ORDER BY m.id LIMIT " + SCAN_CHUNK);
-        ps.setLong(1, folderId);
-        ps.setLong(2, from);
-        List<StoredMessage> out = new ArrayList<>(SCAN_CHUNK);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            out.add(SqliteRows.message(rs));
-          }
+    read("scan folder " + folderId, c -> {
+      PreparedStatement ps = c.prepare("SELECT " + SqliteRows.MESSAGE_COLUMNS + " FROM " + SqliteRows.MESSAGE_WITH_CONTENT
+          + " WHERE m.folder_id = ? AND m.deleted = 0 ORDER BY m.id");
+      ps.setLong(1, folderId);
+      try (ResultSet rs = ps.executeQuery()) {
+        SCANNING.set("folder " + folderId);
+        while (rs.next()) {
+          sink.accept(SqliteRows.message(rs));
         }
-        return out;
-      });
-      chunk.forEach(sink);
-      if (chunk.size() < SCAN_CHUNK) {
-        return;
+      } finally {
+        SCANNING.remove();
       }
-      after = chunk.getLast().id();
-    }
+      return null;
+    });
   }
 
   List<Long> softDeletedInFolder(long folderId) {

@@ -732,26 +732,73 @@ class SqliteStorageTest {
         .containsExactly(upper, lower, none);
   }
 
-  @Test
-  void scanFolderShouldVisitEveryLiveMessageAcrossChunks() {
-    int n = SqliteReader.SCAN_CHUNK * 2 + 7;
+  private List<Long> createMany(long folder, int n) {
     List<WriteOp> ops = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      ops.add(new WriteOp.PutMessage(0, inbox, new Expect.New(), text("m" + i), "CREATED", 0, EventType.OBJECT_CREATED,
+      ops.add(new WriteOp.PutMessage(0, folder, new Expect.New(), text("m" + i), "CREATED", 0, EventType.OBJECT_CREATED,
           List.of()));
     }
-    storage.commit(new WriteBatch(ALICE, ops));
+    return storage.commit(new WriteBatch(ALICE, ops)).results().stream().map(CommitResult.OpResult::id).toList();
+  }
+
+  @Test
+  void scanFolderShouldVisitEveryLiveMessageInIdOrder() {
+    int n = 519;
+    List<Long> ids = createMany(inbox, n);
+    commit(new WriteOp.DeleteMessage(ids.get(3), false, 0));
     List<StoredMessage> seen = new ArrayList<>();
-    storage.scanFolder(inbox, m -> {
-      storage.findMessage(m.id()).orElseThrow(); // the sink may read the storage
-      seen.add(m);
-    });
-    assertThat(seen).hasSize(n);
+    storage.scanFolder(inbox, seen::add);
+    assertThat(seen).hasSize(n - 1);
+    assertThat(seen).extracting(StoredMessage::id).isSorted().doesNotContain(ids.get(3));
     assertThat(seen).extracting(StoredMessage::cn).doesNotHaveDuplicates();
+    assertThat(seen).allSatisfy(m -> assertThat(m.content()).isNotNull());
     assertThat(storage.findFolder(inbox).orElseThrow()).satisfies(f -> {
-      assertThat(f.contentCount()).isEqualTo(n);
-      assertThat(f.unreadCount()).isEqualTo(n);
+      assertThat(f.contentCount()).isEqualTo(n - 1);
+      assertThat(f.unreadCount()).isEqualTo(n - 1);
     });
+  }
+
+  @Test
+  void scanFolderShouldReadOneSnapshotWhenCommitsLandWhileItRuns() throws Exception {
+    List<Long> ids = createMany(inbox, 600);
+    long first = ids.getFirst();
+    long last = ids.getLast();
+    List<Long> seen = new ArrayList<>();
+    AtomicReference<Long> movedTo = new AtomicReference<>();
+    storage.scanFolder(inbox, m -> {
+      if (seen.isEmpty()) {
+        // While the scan is at its first row, another thread commits: the first message leaves
+        // and comes back under a new (higher) id, the last is deleted, and a new one arrives.
+        Thread t = Thread.ofPlatform().start(() -> {
+          long out = commit(new WriteOp.MoveMessage(first, archive, false, text("moved"))).get(0).id();
+          movedTo.set(commit(new WriteOp.MoveMessage(out, inbox, false, text("moved"))).get(0).id());
+          commit(new WriteOp.DeleteMessage(last, false, 0));
+          create(inbox, "new");
+        });
+        try {
+          t.join();
+        } catch (InterruptedException e) {
+          throw new AssertionError(e);
+        }
+      }
+      seen.add(m.id());
+    });
+    assertThat(movedTo.get()).as("the commits landed during the scan").isNotNull();
+    assertThat(seen).as("exactly the messages of the snapshot the scan started on").containsExactlyElementsOf(ids);
+    List<Long> after = new ArrayList<>();
+    storage.scanFolder(inbox, m -> after.add(m.id()));
+    assertThat(after).hasSize(600).contains(movedTo.get()).doesNotContain(first, last);
+  }
+
+  @Test
+  void scanFolderShouldRefuseASinkThatReadsTheStorage() {
+    long id = create(inbox, "one");
+    assertThatThrownBy(() -> storage.scanFolder(inbox, m -> storage.findMessage(m.id())))
+        .isInstanceOfSatisfying(StoreException.class, e -> {
+          assertThat(e.error()).isEqualTo(MapiError.CALL_FAILED);
+          assertThat(e.getMessage()).contains("sink", "folder " + inbox);
+        });
+    assertThat(storage.findMessage(id)).as("the reader pool is intact").isPresent();
   }
 
   @Test
