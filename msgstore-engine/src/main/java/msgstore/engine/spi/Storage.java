@@ -124,7 +124,13 @@ public interface Storage extends AutoCloseable {
 
   // ---- maintenance
 
-  /** Deletes versions committed before {@code olderThan}, keeping the newest {@code keepLast} of each message; purges soft-deleted messages deleted before {@code olderThan}. Returns versions removed. */
+  /**
+   * Deletes versions committed before {@code olderThan}, keeping the newest {@code keepLast} of
+   * each message and always its current one; purges soft-deleted messages deleted before {@code
+   * olderThan} (X1, X3). Returns versions removed. Incremental: the work is done in bounded
+   * transactions that let commits submitted meanwhile through, so a prune of a big store never
+   * stalls the writer for more than one step; the result equals that of one pass.
+   */
   int pruneHistory(Instant olderThan, int keepLast);
 
   /** Deletes blobs no version refers to and that were stored before {@code storedBefore}. Returns blobs removed. */

@@ -354,8 +354,25 @@ public final class SqliteStorage implements Storage {
     if (keepLast < 0) {
       throw new StoreException(MapiError.INVALID_PARAMETER, "pruneHistory needs keepLast >= 0, got " + keepLast);
     }
-    return writer.runTask("prune history before " + olderThan + " keeping " + keepLast,
-        (c, now) -> SqliteMaintenance.pruneHistory(c, olderThan, keepLast));
+    return pruneHistory(olderThan, keepLast, SqliteMaintenance.PruneLimits.DEFAULT);
+  }
+
+  /**
+   * Prunes in bounded steps, each its own writer transaction queued behind the saves submitted
+   * meanwhile, so a prune of a big store never holds the writer for more than one step.
+   */
+  int pruneHistory(Instant olderThan, int keepLast, SqliteMaintenance.PruneLimits limits) {
+    String operation = "prune history before " + olderThan + " keeping " + keepLast;
+    SqliteMaintenance.PruneCursor cursor = SqliteMaintenance.PruneCursor.START;
+    long removed = 0;
+    while (!cursor.done()) {
+      SqliteMaintenance.PruneCursor from = cursor;
+      SqliteMaintenance.PruneStep step = writer.runTask(operation,
+          (c, now) -> SqliteMaintenance.pruneStep(c, olderThan, keepLast, from, limits));
+      removed += step.removed();
+      cursor = step.next();
+    }
+    return (int) Math.min(Integer.MAX_VALUE, removed);
   }
 
   @Override
