@@ -49,8 +49,12 @@ public interface Storage extends AutoCloseable {
   /** The message with its current version, soft-deleted ones included; empty when hard-deleted or never existed. */
   Optional<StoredMessage> findMessage(long messageId);
 
-  /** Live messages of a folder in the order of an indexed column, ties broken by id ascending, from one snapshot. */
-  List<StoredMessage> pageFolder(long folderId, IndexedColumn sort, boolean descending, int offset, int limit);
+  /**
+   * A page of the live messages of a folder in the order of an indexed column, ties broken by id
+   * ascending, with the folder's live message count; both from one snapshot (one read
+   * transaction), so the count is that of the rows the page was cut from.
+   */
+  FolderPage pageFolder(long folderId, IndexedColumn sort, boolean descending, int offset, int limit);
 
   /**
    * Every live message of a folder, in id order, for restrictions and sorts the index cannot

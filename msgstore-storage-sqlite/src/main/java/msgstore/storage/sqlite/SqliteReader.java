@@ -1,6 +1,7 @@
 package msgstore.storage.sqlite;
 
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -15,6 +16,7 @@ import java.util.function.Consumer;
 import msgstore.api.MapiError;
 import msgstore.api.StoreEvent;
 import msgstore.api.StoreException;
+import msgstore.engine.spi.FolderPage;
 import msgstore.engine.spi.IndexedColumn;
 import msgstore.engine.spi.NamedPropRow;
 import msgstore.engine.spi.StoredFolder;
@@ -247,27 +249,41 @@ final class SqliteReader implements AutoCloseable {
     return expression + (descending ? " DESC" : " ASC") + " NULLS LAST";
   }
 
-  List<StoredMessage> pageFolder(long folderId, IndexedColumn sort, boolean descending, int offset, int limit) {
+  /** The page and the folder's live count in one read transaction (one snapshot in WAL mode). */
+  FolderPage pageFolder(long folderId, IndexedColumn sort, boolean descending, int offset, int limit) {
     if (sort == null || offset < 0 || limit < 0) {
       throw new StoreException(MapiError.INVALID_PARAMETER,
           "page of folder " + folderId + ": bad sort " + sort + ", offset " + offset + " or limit " + limit);
     }
-    if (limit == 0) {
-      return List.of();
-    }
     return read("page folder " + folderId, c -> {
-      PreparedStatement ps = c.prepare("SELECT " + SqliteRows.MESSAGE_COLUMNS + " FROM " + SqliteRows.MESSAGE_WITH_CONTENT
-          + " WHERE m.folder_id = ? AND m.deleted = 0 ORDER BY " + sortTerm(sort, descending) + ", m.id ASC LIMIT ? OFFSET ?");
-      ps.setLong(1, folderId);
-      ps.setInt(2, limit);
-      ps.setInt(3, offset);
-      List<StoredMessage> out = new ArrayList<>();
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(SqliteRows.message(rs));
+      Connection jdbc = c.jdbc();
+      jdbc.setAutoCommit(false);
+      try {
+        PreparedStatement count = c.prepare("SELECT content_count FROM folder WHERE id = ? AND deleted = 0");
+        count.setLong(1, folderId);
+        long live;
+        try (ResultSet rs = count.executeQuery()) {
+          live = rs.next() ? rs.getLong(1) : 0;
         }
+        List<StoredMessage> out = new ArrayList<>();
+        if (limit > 0 && live > 0) {
+          PreparedStatement ps = c.prepare("SELECT " + SqliteRows.MESSAGE_COLUMNS + " FROM "
+              + SqliteRows.MESSAGE_WITH_CONTENT + " WHERE m.folder_id = ? AND m.deleted = 0 ORDER BY "
+              + sortTerm(sort, descending) + ", m.id ASC LIMIT ? OFFSET ?");
+          ps.setLong(1, folderId);
+          ps.setInt(2, limit);
+          ps.setInt(3, offset);
+          try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              out.add(SqliteRows.message(rs));
+            }
+          }
+        }
+        return new FolderPage(out, live);
+      } finally {
+        jdbc.rollback();
+        jdbc.setAutoCommit(true);
       }
-      return out;
     });
   }
 

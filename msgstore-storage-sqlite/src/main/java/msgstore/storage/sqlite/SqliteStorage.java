@@ -22,6 +22,7 @@ import msgstore.api.MapiError;
 import msgstore.api.StoreEvent;
 import msgstore.api.StoreException;
 import msgstore.engine.spi.CommitResult;
+import msgstore.engine.spi.FolderPage;
 import msgstore.engine.spi.IndexedColumn;
 import msgstore.engine.spi.NamedPropRow;
 import msgstore.engine.spi.Storage;
@@ -260,7 +261,7 @@ public final class SqliteStorage implements Storage {
   }
 
   @Override
-  public List<StoredMessage> pageFolder(long folderId, IndexedColumn sort, boolean descending, int offset, int limit) {
+  public FolderPage pageFolder(long folderId, IndexedColumn sort, boolean descending, int offset, int limit) {
     return reader.pageFolder(folderId, sort, descending, offset, limit);
   }
 

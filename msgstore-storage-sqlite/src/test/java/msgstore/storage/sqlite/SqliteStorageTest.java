@@ -470,7 +470,7 @@ class SqliteStorageTest {
             List.of()));
     assertThat(e.opIndex()).isEqualTo(1);
     assertThat(storage.journalHead()).isEqualTo(head);
-    assertThat(storage.pageFolder(inbox, IndexedColumn.SUBJECT, false, 0, 10)).hasSize(1);
+    assertThat(storage.pageFolder(inbox, IndexedColumn.SUBJECT, false, 0, 10).messages()).hasSize(1);
     assertThat(save(id, inbox, 1, "v2").cn()).isEqualTo(2);
     assertThat(storage.journalHead()).isEqualTo(head + 1);
   }
@@ -703,16 +703,19 @@ class SqliteStorageTest {
     long a2 = create(inbox, "a");
     long c = create(inbox, "c");
     commit(new WriteOp.DeleteMessage(c, false, 0));
-    assertThat(storage.pageFolder(inbox, IndexedColumn.SUBJECT, false, 0, 10)).extracting(StoredMessage::id)
+    assertThat(storage.pageFolder(inbox, IndexedColumn.SUBJECT, false, 0, 10).messages()).extracting(StoredMessage::id)
         .containsExactly(a1, a2, b);
-    assertThat(storage.pageFolder(inbox, IndexedColumn.SUBJECT, true, 0, 10)).extracting(StoredMessage::id)
+    assertThat(storage.pageFolder(inbox, IndexedColumn.SUBJECT, true, 0, 10).messages()).extracting(StoredMessage::id)
         .containsExactly(b, a1, a2);
-    assertThat(storage.pageFolder(inbox, IndexedColumn.SUBJECT, false, 1, 1)).extracting(StoredMessage::id)
+    assertThat(storage.pageFolder(inbox, IndexedColumn.SUBJECT, false, 1, 1).messages()).extracting(StoredMessage::id)
         .containsExactly(a2);
-    assertThat(storage.pageFolder(inbox, IndexedColumn.DELIVERY_TIME, false, 0, 10)).extracting(StoredMessage::id)
+    assertThat(storage.pageFolder(inbox, IndexedColumn.DELIVERY_TIME, false, 0, 10).messages()).extracting(StoredMessage::id)
         .containsExactly(b, a1, a2);
-    assertThat(storage.pageFolder(inbox, IndexedColumn.SUBJECT, false, 0, 10).get(0).content())
+    assertThat(storage.pageFolder(inbox, IndexedColumn.SUBJECT, false, 0, 10).messages().get(0).content())
         .isEqualTo("a".getBytes(UTF_8));
+    assertThat(storage.pageFolder(inbox, IndexedColumn.SUBJECT, false, 1, 1).liveCount())
+        .as("the folder's live count comes with the page").isEqualTo(3);
+    assertThat(storage.pageFolder(inbox, IndexedColumn.SUBJECT, false, 0, 0).liveCount()).isEqualTo(3);
   }
 
   @Test
@@ -722,13 +725,13 @@ class SqliteStorageTest {
     long none = commit(new WriteOp.PutMessage(0, inbox, new Expect.New(), ctx -> new NewVersion(new byte[0],
         new NewVersion.Columns(null, null, null, null, 0, null, null, false), List.of(), 0), "CREATED", 0,
         EventType.OBJECT_CREATED, List.of())).get(0).id();
-    assertThat(storage.pageFolder(inbox, IndexedColumn.SUBJECT, false, 0, 10)).extracting(StoredMessage::id)
+    assertThat(storage.pageFolder(inbox, IndexedColumn.SUBJECT, false, 0, 10).messages()).extracting(StoredMessage::id)
         .containsExactly(lower, upper, none);
-    assertThat(storage.pageFolder(inbox, IndexedColumn.SUBJECT, true, 0, 10)).extracting(StoredMessage::id)
+    assertThat(storage.pageFolder(inbox, IndexedColumn.SUBJECT, true, 0, 10).messages()).extracting(StoredMessage::id)
         .containsExactly(upper, lower, none);
-    assertThat(storage.pageFolder(inbox, IndexedColumn.DELIVERY_TIME, true, 0, 10)).extracting(StoredMessage::id)
+    assertThat(storage.pageFolder(inbox, IndexedColumn.DELIVERY_TIME, true, 0, 10).messages()).extracting(StoredMessage::id)
         .containsExactly(upper, lower, none);
-    assertThat(storage.pageFolder(inbox, IndexedColumn.IMPORTANCE, false, 0, 10)).extracting(StoredMessage::id)
+    assertThat(storage.pageFolder(inbox, IndexedColumn.IMPORTANCE, false, 0, 10).messages()).extracting(StoredMessage::id)
         .containsExactly(upper, lower, none);
   }
 
