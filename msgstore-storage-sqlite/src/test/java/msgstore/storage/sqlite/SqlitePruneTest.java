@@ -231,7 +231,7 @@ class SqlitePruneTest {
 
   @Test
   void saveShouldCommitBetweenPruneStepsWhenALargePruneRuns() throws Exception { // X1
-    int messages = Stress.scale(1_000, 10_000);
+    int messages = Stress.scale(600, 10_000);
     Stall stall = measureStall("stall", messages, 20, true);
     System.out.println("incremental prune: " + stall);
     assertThat(stall.savesDuringPrune()).as("saves committed while the prune ran: %s", stall).isGreaterThanOrEqualTo(3);
