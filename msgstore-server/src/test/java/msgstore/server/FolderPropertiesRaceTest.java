@@ -3,16 +3,19 @@ package msgstore.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import msgstore.server.TestServer.Resp;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,10 +40,10 @@ class FolderPropertiesRaceTest {
         CyclicBarrier together = new CyclicBarrier(2);
         String comment = "comment " + round;
         String subject = "subject " + round;
-        CompletableFuture<Resp> a = patchAt(clients, t, path, together, "PidTagComment", comment);
-        CompletableFuture<Resp> b = patchAt(clients, t, path, together, "PidTagOriginalSubject", subject);
-        assertThat(a.get(30, TimeUnit.SECONDS).status()).as("round %d, comment", round).isEqualTo(200);
-        assertThat(b.get(30, TimeUnit.SECONDS).status()).as("round %d, original subject", round).isEqualTo(200);
+        CompletableFuture<Integer> a = patchAt(clients, t, path, together, "PidTagComment", comment);
+        CompletableFuture<Integer> b = patchAt(clients, t, path, together, "PidTagOriginalSubject", subject);
+        assertThat(a.get(30, TimeUnit.SECONDS)).as("round %d, comment", round).isEqualTo(200);
+        assertThat(b.get(30, TimeUnit.SECONDS)).as("round %d, original subject", round).isEqualTo(200);
         JsonNode props = t.get("alice", path + "?tags=PidTagComment,PidTagOriginalSubject").json().get("properties");
         String gotComment = text(props, "PidTagComment");
         String gotSubject = text(props, "PidTagOriginalSubject");
@@ -53,17 +56,26 @@ class FolderPropertiesRaceTest {
     }
   }
 
-  private static CompletableFuture<Resp> patchAt(ExecutorService clients, TestServer t, String path,
+  /** Two clients: each PATCH goes out on its own HTTP/1.1 client, released with the other by the barrier. */
+  private static CompletableFuture<Integer> patchAt(ExecutorService clients, TestServer t, String path,
       CyclicBarrier together, String tag, String value) {
+    HttpClient client = tag.equals("PidTagComment") ? FIRST : SECOND;
+    HttpRequest request = HttpRequest.newBuilder(URI.create(t.base + path)).timeout(Duration.ofSeconds(30))
+        .header("Authorization", TestServer.basic("alice")).header("Content-Type", "application/json")
+        .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"properties\":{\"" + tag + "\":\"" + value + "\"}}"))
+        .build();
     return CompletableFuture.supplyAsync(() -> {
       try {
         together.await(30, TimeUnit.SECONDS);
+        return client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
       } catch (Exception e) {
         throw new IllegalStateException(e);
       }
-      return t.send("alice", "PATCH", path, "{\"properties\":{\"" + tag + "\":\"" + value + "\"}}", Map.of());
     }, clients);
   }
+
+  private static final HttpClient FIRST = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private static final HttpClient SECOND = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   private static String text(JsonNode props, String tag) {
     JsonNode p = props.get(tag);
