@@ -190,7 +190,7 @@ final class EmbeddedFolder implements Folder {
 
   @Override
   public void setProp(PropValue value) {
-    StoredFolder f = writable();
+    writable();
     PropTag t = value.tag();
     if (t.id() == PropTags.DISPLAY_NAME.id()) {
       rename(value.asString());
@@ -204,10 +204,14 @@ final class EmbeddedFolder implements Folder {
       throw new StoreException(MapiError.TOO_BIG, "folder property " + t + " is over the limit of "
           + session.options().limits().maxPropertyBytes() + " bytes");
     }
-    List<PropValue> props = new ArrayList<>(ContentCodec.decodeProps(f.props()));
-    props.removeIf(p -> p.tag().id() == t.id());
-    props.add(value);
-    session.commit(new WriteOp.SetFolderProps(id, ContentCodec.encodeProps(Content.sorted(props))));
+    // The merge runs inside the storage write on the folder's committed properties: a read here
+    // and a write of the whole set there would lose a concurrent writer's other property.
+    session.commit(new WriteOp.MergeFolderProp(id, t.value(), current -> {
+      List<PropValue> props = new ArrayList<>(ContentCodec.decodeProps(current));
+      props.removeIf(p -> p.tag().id() == t.id());
+      props.add(value);
+      return ContentCodec.encodeProps(Content.sorted(props));
+    }));
   }
 
   @Override

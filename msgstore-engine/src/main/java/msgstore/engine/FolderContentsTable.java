@@ -18,6 +18,7 @@ import msgstore.api.Restriction;
 import msgstore.api.SortOrder;
 import msgstore.api.StoreException;
 import msgstore.api.TableRow;
+import msgstore.engine.spi.FolderPage;
 import msgstore.engine.spi.IndexedColumn;
 import msgstore.engine.spi.StoredFolder;
 import msgstore.engine.spi.StoredMessage;
@@ -25,7 +26,8 @@ import msgstore.engine.spi.StoredMessage;
 /**
  * A folder's contents table. Without a restriction and with one sort key on an indexed column, a
  * page is read straight from the backend's index (first page of a 100k folder in milliseconds);
- * anything else scans the folder, decodes each version, filters, sorts and slices in memory.
+ * anything else scans the folder, decodes each version, filters, sorts and slices in memory. Each
+ * query reads one snapshot of the folder, whatever commits land while it runs.
  */
 final class FolderContentsTable implements ContentsTable {
   static final List<PropTag> DEFAULT_COLUMNS = List.of(MID, SUBJECT, SENDER_NAME, MESSAGE_DELIVERY_TIME,
@@ -65,23 +67,12 @@ final class FolderContentsTable implements ContentsTable {
 
   @Override
   public List<TableRow> queryRows(int offset, int count) {
-    if (offset < 0 || count < 0 || count > MAX_ROWS) {
-      throw new StoreException(MapiError.INVALID_PARAMETER, "queryRows on " + folder + ": offset must be >= 0 and count 0.."
-          + MAX_ROWS + ", got offset " + offset + ", count " + count);
-    }
-    StoredFolder f = session.readableFolder(folder);
-    FolderRights rights = session.rights(f);
+    checkRange(offset, count);
     if (count == 0) {
+      session.readableFolder(folder); // still NOT_FOUND / NO_ACCESS
       return List.of();
     }
-    Optional<IndexedColumn> indexed = sort.size() == 1 ? IndexedColumn.of(sort.get(0).tag()) : Optional.empty();
-    if (restriction == null && indexed.isPresent()) {
-      List<StoredMessage> page = session.storage.pageFolder(f.id(), indexed.get(), sort.get(0).descending(), offset, count);
-      return page.stream().map(m -> row(new Row(m, rights))).toList();
-    }
-    List<Row> rows = matchingRows(f, rights);
-    rows.sort(comparator());
-    return rows.subList(Math.min(offset, rows.size()), Math.min(rows.size(), offset + count)).stream().map(this::row).toList();
+    return page(offset, count).rows();
   }
 
   @Override
@@ -91,6 +82,33 @@ final class FolderContentsTable implements ContentsTable {
       return (int) f.contentCount();
     }
     return matchingRows(f, session.rights(f)).size();
+  }
+
+  /**
+   * A page and the table's row count, read from one snapshot: either one index page with the
+   * folder's count ({@code Storage.pageFolder}) or one scan ({@code Storage.scanFolder}).
+   */
+  ServerSupport.TablePage page(int offset, int count) {
+    checkRange(offset, count);
+    StoredFolder f = session.readableFolder(folder);
+    FolderRights rights = session.rights(f);
+    Optional<IndexedColumn> indexed = sort.size() == 1 ? IndexedColumn.of(sort.get(0).tag()) : Optional.empty();
+    if (restriction == null && indexed.isPresent()) {
+      FolderPage page = session.storage.pageFolder(f.id(), indexed.get(), sort.get(0).descending(), offset, count);
+      return new ServerSupport.TablePage((int) page.liveCount(),
+          page.messages().stream().map(m -> row(new Row(m, rights))).toList());
+    }
+    List<Row> rows = matchingRows(f, rights);
+    rows.sort(comparator());
+    return new ServerSupport.TablePage(rows.size(), rows.subList(Math.min(offset, rows.size()),
+        Math.min(rows.size(), offset + count)).stream().map(this::row).toList());
+  }
+
+  private void checkRange(int offset, int count) {
+    if (offset < 0 || count < 0 || count > MAX_ROWS) {
+      throw new StoreException(MapiError.INVALID_PARAMETER, "queryRows on " + folder + ": offset must be >= 0 and count 0.."
+          + MAX_ROWS + ", got offset " + offset + ", count " + count);
+    }
   }
 
   private List<Row> matchingRows(StoredFolder f, FolderRights rights) {

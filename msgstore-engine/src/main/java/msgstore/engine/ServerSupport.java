@@ -4,11 +4,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.Optional;
 import msgstore.api.AccessLevel;
 import msgstore.api.Attachment;
 import msgstore.api.ChangeKey;
 import msgstore.api.ContentRef;
+import msgstore.api.ContentsTable;
 import msgstore.api.FolderRights;
 import msgstore.api.MapiError;
 import msgstore.api.Message;
@@ -19,6 +21,7 @@ import msgstore.api.Session;
 import msgstore.api.StoreException;
 import msgstore.api.StoreId;
 import msgstore.api.StoreInfo;
+import msgstore.api.TableRow;
 import msgstore.engine.spi.StoredFolder;
 import msgstore.engine.spi.StoredMessage;
 import msgstore.engine.spi.VersionRecord;
@@ -36,6 +39,25 @@ public final class ServerSupport {
   private static final int MAX_FOLDERS_SCANNED = 100_000;
 
   private ServerSupport() {}
+
+  /** A contents-table page and the table's row count, from one snapshot. */
+  public record TablePage(int rowCount, List<TableRow> rows) {
+    public TablePage {
+      rows = List.copyOf(rows);
+    }
+  }
+
+  /**
+   * {@link ContentsTable#rowCount} and {@link ContentsTable#queryRows} at once, read from one
+   * snapshot of the folder so that the count and the rows agree even while saves and moves
+   * commit (an HTTP answer carries both). A table of another implementation is asked twice.
+   */
+  public static TablePage queryTable(ContentsTable table, int offset, int count) {
+    if (table instanceof FolderContentsTable t) {
+      return t.page(offset, count);
+    }
+    return new TablePage(table.rowCount(), table.queryRows(offset, count));
+  }
 
   /**
    * Opens a message like {@link Session#openMessage} (same checks: NOT_FOUND R4, NO_ACCESS R2/R5,

@@ -351,10 +351,11 @@ final class Api {
       t.sortBy(sort);
     }
     t.restrict(restriction);
+    ServerSupport.TablePage page = ServerSupport.queryTable(t, offset, limit); // count and rows: one snapshot
     ObjectNode o = F.objectNode();
-    o.put("rowCount", t.rowCount());
+    o.put("rowCount", page.rowCount());
     ArrayNode rows = o.putArray("rows");
-    for (TableRow row : t.queryRows(offset, limit)) {
+    for (TableRow row : page.rows()) {
       rows.add(Json.tableRow(row));
     }
     r.json(200, o);

@@ -24,11 +24,15 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import msgstore.api.ChangeNumber;
+import msgstore.api.Folder;
 import msgstore.api.MapiError;
 import msgstore.api.Message;
 import msgstore.api.MessageId;
 import msgstore.api.ObjectChangedException;
 import msgstore.api.OpenFlag;
+import msgstore.api.PropTag;
+import msgstore.api.PropTags;
+import msgstore.api.PropValue;
 import msgstore.api.SaveResult;
 import msgstore.api.Session;
 import msgstore.api.StoreException;
@@ -316,6 +320,40 @@ public abstract class ConcurrencyContract extends StoreContractBase {
       }
     }
     assertThat(allCns).as("R61: change numbers are never reused").hasSize(THREADS * savesPerThread);
+  }
+
+  @Test
+  @DisplayName("Two sessions setting different properties of one folder at once never lose either value")
+  void folderPropsShouldKeepBothValuesWhenTwoSessionsSetDifferentPropertiesAtOnce() throws Exception {
+    int rounds = Stress.scale(40, 400);
+    Folder folder = inbox().createFolder("Shared settings");
+    PropTag other = PropTags.ORIGINAL_SUBJECT;
+    Folder viaA = session(0).openFolder(folder.id());
+    Folder viaB = session(1).openFolder(folder.id());
+    List<String> lost = new ArrayList<>();
+    for (int round = 0; round < rounds; round++) {
+      String comment = "comment " + round;
+      String subject = "subject " + round;
+      race(List.<Callable<Void>>of(
+          () -> {
+            viaA.setProp(PropValue.of(PropTags.COMMENT, comment));
+            return null;
+          },
+          () -> {
+            viaB.setProp(PropValue.of(other, subject));
+            return null;
+          }));
+      Folder fresh = session(2).openFolder(folder.id());
+      Optional<PropValue> c = fresh.getProp(PropTags.COMMENT);
+      Optional<PropValue> o = fresh.getProp(other);
+      if (!c.equals(Optional.of(PropValue.of(PropTags.COMMENT, comment)))
+          || !o.equals(Optional.of(PropValue.of(other, subject)))) {
+        lost.add("round " + round + ": comment " + c.map(PropValue::rawValue).orElse(null) + ", original subject "
+            + o.map(PropValue::rawValue).orElse(null));
+      }
+    }
+    assertThat(lost).as("rounds (of %d) where an acknowledged folder property was overwritten by an older value",
+        rounds).isEmpty();
   }
 
   @Test

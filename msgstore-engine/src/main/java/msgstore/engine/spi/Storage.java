@@ -49,10 +49,20 @@ public interface Storage extends AutoCloseable {
   /** The message with its current version, soft-deleted ones included; empty when hard-deleted or never existed. */
   Optional<StoredMessage> findMessage(long messageId);
 
-  /** Live messages of a folder in the order of an indexed column; ties broken by id ascending. */
-  List<StoredMessage> pageFolder(long folderId, IndexedColumn sort, boolean descending, int offset, int limit);
+  /**
+   * A page of the live messages of a folder in the order of an indexed column, ties broken by id
+   * ascending, with the folder's live message count; both from one snapshot (one read
+   * transaction), so the count is that of the rows the page was cut from.
+   */
+  FolderPage pageFolder(long folderId, IndexedColumn sort, boolean descending, int offset, int limit);
 
-  /** Every live message of a folder (for restrictions and sorts the index cannot serve). */
+  /**
+   * Every live message of a folder, in id order, for restrictions and sorts the index cannot
+   * serve. The whole scan reads one consistent snapshot (one read transaction): a commit that
+   * lands while it runs is seen entirely or not at all, so no message is seen twice or missed and
+   * no count is one that never existed. The sink runs while the snapshot is held: it must be quick
+   * and must not call the storage.
+   */
   void scanFolder(long folderId, Consumer<StoredMessage> sink);
 
   /** Ids of soft-deleted messages of a folder. */
@@ -118,7 +128,13 @@ public interface Storage extends AutoCloseable {
 
   // ---- maintenance
 
-  /** Deletes versions committed before {@code olderThan}, keeping the newest {@code keepLast} of each message; purges soft-deleted messages deleted before {@code olderThan}. Returns versions removed. */
+  /**
+   * Deletes versions committed before {@code olderThan}, keeping the newest {@code keepLast} of
+   * each message and always its current one; purges soft-deleted messages deleted before {@code
+   * olderThan} (X1, X3). Returns versions removed. Incremental: the work is done in bounded
+   * transactions that let commits submitted meanwhile through, so a prune of a big store never
+   * stalls the writer for more than one step; the result equals that of one pass.
+   */
   int pruneHistory(Instant olderThan, int keepLast);
 
   /** Deletes blobs no version refers to and that were stored before {@code storedBefore}. Returns blobs removed. */

@@ -36,8 +36,13 @@ public sealed interface WriteOp {
    */
   record DeleteFolder(long folderId, boolean hard) implements WriteOp {}
 
-  /** Replaces a live folder's encoded property set. Fails NOT_FOUND. No journal entry. */
-  record SetFolderProps(long folderId, byte[] props) implements WriteOp {}
+  /**
+   * Sets or deletes the one property {@code propTag} of a live folder: the backend reads the
+   * folder's encoded property set, calls {@code merge} with it and writes the result, all inside
+   * the write transaction. Concurrent merges of different properties therefore never lose one
+   * another; on the same property the last commit wins. Fails NOT_FOUND. No journal entry.
+   */
+  record MergeFolderProp(long folderId, int propTag, FolderPropsMerge merge) implements WriteOp {}
 
   /** Sets (or with {@code rights} null, removes) a rights row. Fails NOT_FOUND. */
   record SetRights(long folderId, String user, String rights) implements WriteOp {}

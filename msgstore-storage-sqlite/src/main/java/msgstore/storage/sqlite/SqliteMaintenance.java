@@ -9,42 +9,129 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
-/** History pruning (on the writer thread) and the integrity check (on a reader). */
+/** History pruning (in bounded steps on the writer thread) and the integrity check (on a reader). */
 final class SqliteMaintenance {
   private SqliteMaintenance() {}
 
+  /** Versions examined per prune transaction (plus the rest of the last message's versions). */
+  static final int PRUNE_SCAN_VERSIONS = 2_000;
+  /** Versions removed per prune transaction at most. */
+  static final int PRUNE_BATCH_VERSIONS = 500;
+  /** Soft-deleted messages purged per prune transaction. */
+  static final int PURGE_BATCH_MESSAGES = 100;
+
+  /** The limits of one prune step; tests make them small to exercise resuming. */
+  record PruneLimits(int scanVersions, int batchVersions, int purgeMessages) {
+    static final PruneLimits DEFAULT = new PruneLimits(PRUNE_SCAN_VERSIONS, PRUNE_BATCH_VERSIONS, PURGE_BATCH_MESSAGES);
+
+    PruneLimits {
+      if (scanVersions < 1 || batchVersions < 1 || purgeMessages < 1) {
+        throw new IllegalArgumentException("prune limits must be positive: " + scanVersions + ", " + batchVersions
+            + ", " + purgeMessages);
+      }
+    }
+  }
+
   /**
-   * Deletes versions committed before {@code olderThan} beyond the newest {@code keepLast} of each
-   * message, never a message's current version, and purges messages soft-deleted before {@code
-   * olderThan} with their whole history. Blob references of removed versions go with them.
-   * Returns the number of versions removed.
+   * Where a prune resumes: first purging soft-deleted messages, then pruning the history of
+   * messages with ids above {@code afterMessageId}.
    */
-  static int pruneHistory(SqliteConnection c, Instant olderThan, int keepLast) throws SQLException {
+  record PruneCursor(boolean purging, long afterMessageId, boolean done) {
+    static final PruneCursor START = new PruneCursor(true, 0, false);
+    static final PruneCursor DONE = new PruneCursor(false, Long.MAX_VALUE, true);
+
+    static PruneCursor after(long messageId) {
+      return new PruneCursor(false, messageId, false);
+    }
+  }
+
+  /** What one prune step removed and where the next one resumes. */
+  record PruneStep(int removed, PruneCursor next) {}
+
+  /**
+   * One bounded step of history pruning (X1, X3), run in its own writer transaction so that saves
+   * queued meanwhile commit between steps. Repeating steps from {@link PruneCursor#START} until
+   * the cursor is {@link PruneCursor#done} removes exactly what one pass over the whole store
+   * would: versions committed before {@code olderThan} beyond the newest {@code keepLast} of their
+   * message, never a message's current version, and messages soft-deleted before {@code
+   * olderThan} with their whole history. Blob references of removed versions go with them.
+   *
+   * <p>A step first purges up to {@link PruneLimits#purgeMessages} soft-deleted messages; once
+   * none is left, it examines the versions of the messages after the cursor, about {@link
+   * PruneLimits#scanVersions} of them, and removes at most {@link PruneLimits#batchVersions}. A
+   * version is past "keep last" when its cn is below the {@code keepLast}-th newest cn of its
+   * message, which the primary key answers without ranking the whole table; removing old
+   * versions never changes which are the newest, so a step may stop inside a message and the next
+   * resume there.
+   */
+  static PruneStep pruneStep(SqliteConnection c, Instant olderThan, int keepLast, PruneCursor cursor, PruneLimits limits)
+      throws SQLException {
+    if (cursor.done()) {
+      return new PruneStep(0, cursor);
+    }
     long cutoff = SqliteRows.micros(olderThan);
+    return cursor.purging() ? purgeStep(c, cutoff, limits) : pruneVersionsStep(c, cutoff, keepLast, cursor, limits);
+  }
+
+  private static PruneStep purgeStep(SqliteConnection c, long cutoff, PruneLimits limits) throws SQLException {
+    c.execute("CREATE TEMP TABLE IF NOT EXISTS prune_message (id INTEGER PRIMARY KEY)");
+    c.execute("DELETE FROM temp.prune_message");
+    PreparedStatement pick = c.prepare("INSERT INTO temp.prune_message (id) SELECT id FROM message"
+        + " WHERE deleted = 1 AND deleted_at < ? ORDER BY deleted_at, id LIMIT ?");
+    pick.setLong(1, cutoff);
+    pick.setInt(2, limits.purgeMessages());
+    int messages = pick.executeUpdate();
+    c.execute("DELETE FROM version_blob WHERE message_id IN (SELECT id FROM temp.prune_message)");
+    int removed = c.prepare("DELETE FROM message_version WHERE message_id IN (SELECT id FROM temp.prune_message)")
+        .executeUpdate();
+    c.execute("DELETE FROM message WHERE id IN (SELECT id FROM temp.prune_message)");
+    c.execute("DELETE FROM temp.prune_message");
+    return new PruneStep(removed, messages < limits.purgeMessages() ? PruneCursor.after(0) : PruneCursor.START);
+  }
+
+  private static PruneStep pruneVersionsStep(SqliteConnection c, long cutoff, int keepLast, PruneCursor cursor,
+      PruneLimits limits) throws SQLException {
+    long after = cursor.afterMessageId();
+    PreparedStatement bound = c.prepare(
+        "SELECT message_id FROM message_version WHERE message_id > ? ORDER BY message_id, cn LIMIT 1 OFFSET ?");
+    bound.setLong(1, after);
+    bound.setInt(2, limits.scanVersions() - 1);
+    long upTo;
+    try (ResultSet rs = bound.executeQuery()) {
+      upTo = rs.next() ? rs.getLong(1) : Long.MAX_VALUE;
+    }
     c.execute("CREATE TEMP TABLE IF NOT EXISTS prune_victim (message_id INTEGER NOT NULL, cn INTEGER NOT NULL,"
         + " PRIMARY KEY (message_id, cn)) WITHOUT ROWID");
     c.execute("DELETE FROM temp.prune_victim");
-    PreparedStatement old = c.prepare("INSERT INTO temp.prune_victim (message_id, cn)"
-        + " SELECT v.message_id, v.cn FROM (SELECT message_id, cn, committed_at,"
-        + " row_number() OVER (PARTITION BY message_id ORDER BY cn DESC) AS rank FROM message_version) v"
-        + " JOIN message m ON m.id = v.message_id WHERE v.rank > ? AND v.committed_at < ? AND v.cn <> m.cn");
-    old.setInt(1, keepLast);
-    old.setLong(2, cutoff);
-    old.executeUpdate();
-    PreparedStatement purged = c.prepare("INSERT OR IGNORE INTO temp.prune_victim (message_id, cn)"
-        + " SELECT v.message_id, v.cn FROM message m JOIN message_version v ON v.message_id = m.id"
-        + " WHERE m.deleted = 1 AND m.deleted_at < ?");
-    purged.setLong(1, cutoff);
-    purged.executeUpdate();
+    PreparedStatement pick = c.prepare("INSERT INTO temp.prune_victim (message_id, cn)"
+        + " SELECT v.message_id, v.cn FROM message_version v JOIN message m ON m.id = v.message_id"
+        + " WHERE v.message_id > ?1 AND v.message_id <= ?2 AND v.committed_at < ?3 AND v.cn <> m.cn"
+        + " AND (?4 = 0 OR v.cn < (SELECT k.cn FROM message_version k WHERE k.message_id = v.message_id"
+        + " ORDER BY k.cn DESC LIMIT 1 OFFSET ?4 - 1))"
+        + " ORDER BY v.message_id, v.cn LIMIT ?5");
+    pick.setLong(1, after);
+    pick.setLong(2, upTo);
+    pick.setLong(3, cutoff);
+    pick.setInt(4, keepLast);
+    pick.setInt(5, limits.batchVersions());
+    int victims = pick.executeUpdate();
+    PruneCursor next;
+    if (victims == limits.batchVersions()) {
+      long last;
+      try (ResultSet rs = c.prepare("SELECT max(message_id) FROM temp.prune_victim").executeQuery()) {
+        rs.next();
+        last = rs.getLong(1);
+      }
+      next = PruneCursor.after(last - 1); // that message may have more victims
+    } else {
+      next = upTo == Long.MAX_VALUE ? PruneCursor.DONE : PruneCursor.after(upTo);
+    }
     c.execute("DELETE FROM version_blob WHERE (message_id, cn) IN (SELECT message_id, cn FROM temp.prune_victim)");
     int removed = c.prepare(
         "DELETE FROM message_version WHERE (message_id, cn) IN (SELECT message_id, cn FROM temp.prune_victim)")
         .executeUpdate();
-    PreparedStatement messages = c.prepare("DELETE FROM message WHERE deleted = 1 AND deleted_at < ?");
-    messages.setLong(1, cutoff);
-    messages.executeUpdate();
     c.execute("DELETE FROM temp.prune_victim");
-    return removed;
+    return new PruneStep(removed, next);
   }
 
   /** The database's problems as readable strings; empty when sound. */

@@ -1,6 +1,7 @@
 package msgstore.storage.sqlite;
 
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -15,6 +16,7 @@ import java.util.function.Consumer;
 import msgstore.api.MapiError;
 import msgstore.api.StoreEvent;
 import msgstore.api.StoreException;
+import msgstore.engine.spi.FolderPage;
 import msgstore.engine.spi.IndexedColumn;
 import msgstore.engine.spi.NamedPropRow;
 import msgstore.engine.spi.StoredFolder;
@@ -28,15 +30,14 @@ import msgstore.engine.spi.VersionRecord;
  * platform and virtual threads.
  */
 final class SqliteReader implements AutoCloseable {
-  /** Messages fetched per round trip by {@link #scanFolder}; the connection is returned between chunks. */
-  static final int SCAN_CHUNK = 256;
-
   @FunctionalInterface
   interface Query<T> {
     T run(SqliteConnection c) throws SQLException;
   }
 
   private static final System.Logger LOG = System.getLogger(SqliteReader.class.getName());
+  /** What the current thread is scanning while a {@link #scanFolder} sink runs; null otherwise. */
+  private static final ThreadLocal<String> SCANNING = new ThreadLocal<>();
 
   private final Path file;
   private final int size;
@@ -75,6 +76,10 @@ final class SqliteReader implements AutoCloseable {
 
   /** Runs {@code query} on a pooled connection; {@code operation} names it in errors. */
   <T> T read(String operation, Query<T> query) {
+    if (SCANNING.get() != null) {
+      throw new StoreException(MapiError.CALL_FAILED, operation + " called from the sink of a scan of "
+          + SCANNING.get() + ": a sink must not read the storage (it holds a reader connection of " + file + ")");
+    }
     SqliteConnection c = acquire(operation);
     try {
       return query.run(c);
@@ -244,57 +249,66 @@ final class SqliteReader implements AutoCloseable {
     return expression + (descending ? " DESC" : " ASC") + " NULLS LAST";
   }
 
-  List<StoredMessage> pageFolder(long folderId, IndexedColumn sort, boolean descending, int offset, int limit) {
+  /** The page and the folder's live count in one read transaction (one snapshot in WAL mode). */
+  FolderPage pageFolder(long folderId, IndexedColumn sort, boolean descending, int offset, int limit) {
     if (sort == null || offset < 0 || limit < 0) {
       throw new StoreException(MapiError.INVALID_PARAMETER,
           "page of folder " + folderId + ": bad sort " + sort + ", offset " + offset + " or limit " + limit);
     }
-    if (limit == 0) {
-      return List.of();
-    }
     return read("page folder " + folderId, c -> {
-      PreparedStatement ps = c.prepare("SELECT " + SqliteRows.MESSAGE_COLUMNS + " FROM " + SqliteRows.MESSAGE_WITH_CONTENT
-          + " WHERE m.folder_id = ? AND m.deleted = 0 ORDER BY " + sortTerm(sort, descending) + ", m.id ASC LIMIT ? OFFSET ?");
-      ps.setLong(1, folderId);
-      ps.setInt(2, limit);
-      ps.setInt(3, offset);
-      List<StoredMessage> out = new ArrayList<>();
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(SqliteRows.message(rs));
+      Connection jdbc = c.jdbc();
+      jdbc.setAutoCommit(false);
+      try {
+        PreparedStatement count = c.prepare("SELECT content_count FROM folder WHERE id = ? AND deleted = 0");
+        count.setLong(1, folderId);
+        long live;
+        try (ResultSet rs = count.executeQuery()) {
+          live = rs.next() ? rs.getLong(1) : 0;
         }
+        List<StoredMessage> out = new ArrayList<>();
+        if (limit > 0 && live > 0) {
+          PreparedStatement ps = c.prepare("SELECT " + SqliteRows.MESSAGE_COLUMNS + " FROM "
+              + SqliteRows.MESSAGE_WITH_CONTENT + " WHERE m.folder_id = ? AND m.deleted = 0 ORDER BY "
+              + sortTerm(sort, descending) + ", m.id ASC LIMIT ? OFFSET ?");
+          ps.setLong(1, folderId);
+          ps.setInt(2, limit);
+          ps.setInt(3, offset);
+          try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              out.add(SqliteRows.message(rs));
+            }
+          }
+        }
+        return new FolderPage(out, live);
+      } finally {
+        jdbc.rollback();
+        jdbc.setAutoCommit(true);
       }
-      return out;
     });
   }
 
   /**
-   * Feeds every live message of a folder to {@code sink} in id order, in chunks of {@link
-   * #SCAN_CHUNK}: no connection is held while the sink runs, so the sink may read the storage.
+   * Feeds every live message of a folder to {@code sink} in id order from one snapshot: one
+   * statement, stepped row by row, is one read transaction in WAL mode, so commits that land
+   * while it runs are not seen (no message twice, none missed, no mix of versions) and memory
+   * stays one row. The connection is held until the last row; the sink must be quick and must
+   * not read the storage (it would wait for a second connection of the pool).
    */
   void scanFolder(long folderId, Consumer<StoredMessage> sink) {
-    long after = 0;
-    while (true) {
-      long from = after;
-      List<StoredMessage> chunk = read("scan folder " + folderId, c -> {
-        PreparedStatement ps = c.prepare("SELECT " + SqliteRows.MESSAGE_COLUMNS + " FROM " + SqliteRows.MESSAGE_WITH_CONTENT
-            + " WHERE m.folder_id = ? AND m.deleted = 0 AND m.id > ? ORDER BY m.id LIMIT " + SCAN_CHUNK);
-        ps.setLong(1, folderId);
-        ps.setLong(2, from);
-        List<StoredMessage> out = new ArrayList<>(SCAN_CHUNK);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            out.add(SqliteRows.message(rs));
-          }
+    read("scan folder " + folderId, c -> {
+      PreparedStatement ps = c.prepare("SELECT " + SqliteRows.MESSAGE_COLUMNS + " FROM " + SqliteRows.MESSAGE_WITH_CONTENT
+          + " WHERE m.folder_id = ? AND m.deleted = 0 ORDER BY m.id");
+      ps.setLong(1, folderId);
+      try (ResultSet rs = ps.executeQuery()) {
+        SCANNING.set("folder " + folderId);
+        while (rs.next()) {
+          sink.accept(SqliteRows.message(rs));
         }
-        return out;
-      });
-      chunk.forEach(sink);
-      if (chunk.size() < SCAN_CHUNK) {
-        return;
+      } finally {
+        SCANNING.remove();
       }
-      after = chunk.getLast().id();
-    }
+      return null;
+    });
   }
 
   List<Long> softDeletedInFolder(long folderId) {

@@ -22,6 +22,7 @@ import msgstore.api.MapiError;
 import msgstore.api.StoreEvent;
 import msgstore.api.StoreException;
 import msgstore.engine.spi.CommitResult;
+import msgstore.engine.spi.FolderPage;
 import msgstore.engine.spi.IndexedColumn;
 import msgstore.engine.spi.NamedPropRow;
 import msgstore.engine.spi.Storage;
@@ -261,7 +262,7 @@ public final class SqliteStorage implements Storage {
   }
 
   @Override
-  public List<StoredMessage> pageFolder(long folderId, IndexedColumn sort, boolean descending, int offset, int limit) {
+  public FolderPage pageFolder(long folderId, IndexedColumn sort, boolean descending, int offset, int limit) {
     return reader.pageFolder(folderId, sort, descending, offset, limit);
   }
 
@@ -355,8 +356,25 @@ public final class SqliteStorage implements Storage {
     if (keepLast < 0) {
       throw new StoreException(MapiError.INVALID_PARAMETER, "pruneHistory needs keepLast >= 0, got " + keepLast);
     }
-    return writer.runTask("prune history before " + olderThan + " keeping " + keepLast,
-        (c, now) -> SqliteMaintenance.pruneHistory(c, olderThan, keepLast));
+    return pruneHistory(olderThan, keepLast, SqliteMaintenance.PruneLimits.DEFAULT);
+  }
+
+  /**
+   * Prunes in bounded steps, each its own writer transaction queued behind the saves submitted
+   * meanwhile, so a prune of a big store never holds the writer for more than one step.
+   */
+  int pruneHistory(Instant olderThan, int keepLast, SqliteMaintenance.PruneLimits limits) {
+    String operation = "prune history before " + olderThan + " keeping " + keepLast;
+    SqliteMaintenance.PruneCursor cursor = SqliteMaintenance.PruneCursor.START;
+    long removed = 0;
+    while (!cursor.done()) {
+      SqliteMaintenance.PruneCursor from = cursor;
+      SqliteMaintenance.PruneStep step = writer.runTask(operation,
+          (c, now) -> SqliteMaintenance.pruneStep(c, olderThan, keepLast, from, limits));
+      removed += step.removed();
+      cursor = step.next();
+    }
+    return (int) Math.min(Integer.MAX_VALUE, removed);
   }
 
   @Override

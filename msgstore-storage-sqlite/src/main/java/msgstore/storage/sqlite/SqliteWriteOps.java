@@ -131,7 +131,7 @@ final class SqliteWriteOps {
       case WriteOp.CreateFolder o -> createFolder(o);
       case WriteOp.UpdateFolder o -> updateFolder(o);
       case WriteOp.DeleteFolder o -> deleteFolder(o);
-      case WriteOp.SetFolderProps o -> setFolderProps(o);
+      case WriteOp.MergeFolderProp o -> mergeFolderProp(o);
       case WriteOp.SetRights o -> setRights(o);
       case WriteOp.MapNamedProp o -> mapNamedProp(o);
       case WriteOp.PutMessage o -> putMessage(o);
@@ -310,16 +310,28 @@ final class SqliteWriteOps {
     return new OpResult(top.id(), 0, 0, position);
   }
 
-  private OpResult setFolderProps(WriteOp.SetFolderProps o) throws SQLException {
-    if (o.props() == null) {
-      throw invalid("SetFolderProps of folder " + o.folderId() + " needs props (empty for none)");
+  private OpResult mergeFolderProp(WriteOp.MergeFolderProp o) throws SQLException {
+    String prop = String.format("property 0x%08X of folder %d", o.propTag(), o.folderId());
+    if (o.merge() == null) {
+      throw invalid("MergeFolderProp of " + prop + " needs a merge function");
     }
-    PreparedStatement ps = c.prepare("UPDATE folder SET props = ? WHERE id = ? AND deleted = 0");
-    ps.setBytes(1, o.props());
-    ps.setLong(2, o.folderId());
-    if (ps.executeUpdate() == 0) {
-      throw failed(Reason.NOT_FOUND, 0, "no live folder " + o.folderId());
+    PreparedStatement read = c.prepare("SELECT props FROM folder WHERE id = ? AND deleted = 0");
+    read.setLong(1, o.folderId());
+    byte[] current;
+    try (ResultSet rs = read.executeQuery()) {
+      if (!rs.next()) {
+        throw failed(Reason.NOT_FOUND, 0, "no live folder " + o.folderId());
+      }
+      current = rs.getBytes(1);
     }
+    byte[] merged = o.merge().merge(current == null ? new byte[0] : current);
+    if (merged == null) {
+      throw invalid("the merge of " + prop + " returned no property set");
+    }
+    PreparedStatement write = c.prepare("UPDATE folder SET props = ? WHERE id = ?");
+    write.setBytes(1, merged);
+    write.setLong(2, o.folderId());
+    write.executeUpdate();
     return new OpResult(o.folderId(), 0, 0, 0);
   }
 

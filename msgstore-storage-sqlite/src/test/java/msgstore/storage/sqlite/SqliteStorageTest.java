@@ -12,8 +12,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicReference;
 import msgstore.api.ChangeKey;
 import msgstore.api.ChangeNumber;
@@ -270,11 +273,62 @@ class SqliteStorageTest {
   }
 
   @Test
-  void setFolderPropsShouldReplacePropsOfALiveFolder() {
-    commit(new WriteOp.SetFolderProps(inbox, new byte[] {1, 2, 3}));
-    assertThat(storage.findFolder(inbox).orElseThrow().props()).containsExactly(1, 2, 3);
-    assertThat(failure(new WriteOp.SetFolderProps(424242, new byte[0])).reason())
+  void mergeFolderPropShouldHandTheCommittedPropsToTheMergeAndStoreWhatItReturns() {
+    List<byte[]> seen = new ArrayList<>();
+    commit(new WriteOp.MergeFolderProp(inbox, 0x3004001F, current -> {
+      seen.add(current);
+      return new byte[] {1, 2, 3};
+    }));
+    commit(new WriteOp.MergeFolderProp(inbox, 0x3004001F, current -> {
+      seen.add(current);
+      return new byte[] {1, 3};
+    }));
+    assertThat(seen).hasSize(2);
+    assertThat(seen.get(0)).isEmpty();
+    assertThat(seen.get(1)).containsExactly(1, 2, 3);
+    assertThat(storage.findFolder(inbox).orElseThrow().props()).containsExactly(1, 3);
+    assertThat(failure(new WriteOp.MergeFolderProp(424242, 0x3004001F, current -> current)).reason())
         .isEqualTo(PreconditionFailedException.Reason.NOT_FOUND);
+  }
+
+  @Test
+  void mergeFolderPropShouldNeverLoseAConcurrentMergeWhenThreadsMergeAtOnce() throws Exception {
+    int threads = 8;
+    int merges = 40;
+    CyclicBarrier start = new CyclicBarrier(threads);
+    List<Thread> workers = new ArrayList<>();
+    List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
+    for (int t = 0; t < threads; t++) {
+      byte mark = (byte) (t + 1);
+      workers.add(Thread.ofPlatform().start(() -> {
+        try {
+          start.await();
+          for (int i = 0; i < merges; i++) {
+            commit(new WriteOp.MergeFolderProp(inbox, 0x3004001F, current -> {
+              byte[] next = Arrays.copyOf(current, current.length + 1);
+              next[current.length] = mark;
+              return next;
+            }));
+          }
+        } catch (Throwable e) {
+          errors.add(e);
+        }
+      }));
+    }
+    for (Thread w : workers) {
+      w.join();
+    }
+    assertThat(errors).isEmpty();
+    byte[] props = storage.findFolder(inbox).orElseThrow().props();
+    assertThat(props).as("every acknowledged merge is in the set").hasSize(threads * merges);
+    for (int t = 1; t <= threads; t++) {
+      byte mark = (byte) t;
+      int n = 0;
+      for (byte b : props) {
+        n += b == mark ? 1 : 0;
+      }
+      assertThat(n).as("merges of thread %d", t).isEqualTo(merges);
+    }
   }
 
   @Test
@@ -416,7 +470,7 @@ class SqliteStorageTest {
             List.of()));
     assertThat(e.opIndex()).isEqualTo(1);
     assertThat(storage.journalHead()).isEqualTo(head);
-    assertThat(storage.pageFolder(inbox, IndexedColumn.SUBJECT, false, 0, 10)).hasSize(1);
+    assertThat(storage.pageFolder(inbox, IndexedColumn.SUBJECT, false, 0, 10).messages()).hasSize(1);
     assertThat(save(id, inbox, 1, "v2").cn()).isEqualTo(2);
     assertThat(storage.journalHead()).isEqualTo(head + 1);
   }
@@ -649,16 +703,19 @@ class SqliteStorageTest {
     long a2 = create(inbox, "a");
     long c = create(inbox, "c");
     commit(new WriteOp.DeleteMessage(c, false, 0));
-    assertThat(storage.pageFolder(inbox, IndexedColumn.SUBJECT, false, 0, 10)).extracting(StoredMessage::id)
+    assertThat(storage.pageFolder(inbox, IndexedColumn.SUBJECT, false, 0, 10).messages()).extracting(StoredMessage::id)
         .containsExactly(a1, a2, b);
-    assertThat(storage.pageFolder(inbox, IndexedColumn.SUBJECT, true, 0, 10)).extracting(StoredMessage::id)
+    assertThat(storage.pageFolder(inbox, IndexedColumn.SUBJECT, true, 0, 10).messages()).extracting(StoredMessage::id)
         .containsExactly(b, a1, a2);
-    assertThat(storage.pageFolder(inbox, IndexedColumn.SUBJECT, false, 1, 1)).extracting(StoredMessage::id)
+    assertThat(storage.pageFolder(inbox, IndexedColumn.SUBJECT, false, 1, 1).messages()).extracting(StoredMessage::id)
         .containsExactly(a2);
-    assertThat(storage.pageFolder(inbox, IndexedColumn.DELIVERY_TIME, false, 0, 10)).extracting(StoredMessage::id)
+    assertThat(storage.pageFolder(inbox, IndexedColumn.DELIVERY_TIME, false, 0, 10).messages()).extracting(StoredMessage::id)
         .containsExactly(b, a1, a2);
-    assertThat(storage.pageFolder(inbox, IndexedColumn.SUBJECT, false, 0, 10).get(0).content())
+    assertThat(storage.pageFolder(inbox, IndexedColumn.SUBJECT, false, 0, 10).messages().get(0).content())
         .isEqualTo("a".getBytes(UTF_8));
+    assertThat(storage.pageFolder(inbox, IndexedColumn.SUBJECT, false, 1, 1).liveCount())
+        .as("the folder's live count comes with the page").isEqualTo(3);
+    assertThat(storage.pageFolder(inbox, IndexedColumn.SUBJECT, false, 0, 0).liveCount()).isEqualTo(3);
   }
 
   @Test
@@ -668,36 +725,83 @@ class SqliteStorageTest {
     long none = commit(new WriteOp.PutMessage(0, inbox, new Expect.New(), ctx -> new NewVersion(new byte[0],
         new NewVersion.Columns(null, null, null, null, 0, null, null, false), List.of(), 0), "CREATED", 0,
         EventType.OBJECT_CREATED, List.of())).get(0).id();
-    assertThat(storage.pageFolder(inbox, IndexedColumn.SUBJECT, false, 0, 10)).extracting(StoredMessage::id)
+    assertThat(storage.pageFolder(inbox, IndexedColumn.SUBJECT, false, 0, 10).messages()).extracting(StoredMessage::id)
         .containsExactly(lower, upper, none);
-    assertThat(storage.pageFolder(inbox, IndexedColumn.SUBJECT, true, 0, 10)).extracting(StoredMessage::id)
+    assertThat(storage.pageFolder(inbox, IndexedColumn.SUBJECT, true, 0, 10).messages()).extracting(StoredMessage::id)
         .containsExactly(upper, lower, none);
-    assertThat(storage.pageFolder(inbox, IndexedColumn.DELIVERY_TIME, true, 0, 10)).extracting(StoredMessage::id)
+    assertThat(storage.pageFolder(inbox, IndexedColumn.DELIVERY_TIME, true, 0, 10).messages()).extracting(StoredMessage::id)
         .containsExactly(upper, lower, none);
-    assertThat(storage.pageFolder(inbox, IndexedColumn.IMPORTANCE, false, 0, 10)).extracting(StoredMessage::id)
+    assertThat(storage.pageFolder(inbox, IndexedColumn.IMPORTANCE, false, 0, 10).messages()).extracting(StoredMessage::id)
         .containsExactly(upper, lower, none);
   }
 
-  @Test
-  void scanFolderShouldVisitEveryLiveMessageAcrossChunks() {
-    int n = SqliteReader.SCAN_CHUNK * 2 + 7;
+  private List<Long> createMany(long folder, int n) {
     List<WriteOp> ops = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      ops.add(new WriteOp.PutMessage(0, inbox, new Expect.New(), text("m" + i), "CREATED", 0, EventType.OBJECT_CREATED,
+      ops.add(new WriteOp.PutMessage(0, folder, new Expect.New(), text("m" + i), "CREATED", 0, EventType.OBJECT_CREATED,
           List.of()));
     }
-    storage.commit(new WriteBatch(ALICE, ops));
+    return storage.commit(new WriteBatch(ALICE, ops)).results().stream().map(CommitResult.OpResult::id).toList();
+  }
+
+  @Test
+  void scanFolderShouldVisitEveryLiveMessageInIdOrder() {
+    int n = 519;
+    List<Long> ids = createMany(inbox, n);
+    commit(new WriteOp.DeleteMessage(ids.get(3), false, 0));
     List<StoredMessage> seen = new ArrayList<>();
-    storage.scanFolder(inbox, m -> {
-      storage.findMessage(m.id()).orElseThrow(); // the sink may read the storage
-      seen.add(m);
-    });
-    assertThat(seen).hasSize(n);
+    storage.scanFolder(inbox, seen::add);
+    assertThat(seen).hasSize(n - 1);
+    assertThat(seen).extracting(StoredMessage::id).isSorted().doesNotContain(ids.get(3));
     assertThat(seen).extracting(StoredMessage::cn).doesNotHaveDuplicates();
+    assertThat(seen).allSatisfy(m -> assertThat(m.content()).isNotNull());
     assertThat(storage.findFolder(inbox).orElseThrow()).satisfies(f -> {
-      assertThat(f.contentCount()).isEqualTo(n);
-      assertThat(f.unreadCount()).isEqualTo(n);
+      assertThat(f.contentCount()).isEqualTo(n - 1);
+      assertThat(f.unreadCount()).isEqualTo(n - 1);
     });
+  }
+
+  @Test
+  void scanFolderShouldReadOneSnapshotWhenCommitsLandWhileItRuns() throws Exception {
+    List<Long> ids = createMany(inbox, 600);
+    long first = ids.getFirst();
+    long last = ids.getLast();
+    List<Long> seen = new ArrayList<>();
+    AtomicReference<Long> movedTo = new AtomicReference<>();
+    storage.scanFolder(inbox, m -> {
+      if (seen.isEmpty()) {
+        // While the scan is at its first row, another thread commits: the first message leaves
+        // and comes back under a new (higher) id, the last is deleted, and a new one arrives.
+        Thread t = Thread.ofPlatform().start(() -> {
+          long out = commit(new WriteOp.MoveMessage(first, archive, false, text("moved"))).get(0).id();
+          movedTo.set(commit(new WriteOp.MoveMessage(out, inbox, false, text("moved"))).get(0).id());
+          commit(new WriteOp.DeleteMessage(last, false, 0));
+          create(inbox, "new");
+        });
+        try {
+          t.join();
+        } catch (InterruptedException e) {
+          throw new AssertionError(e);
+        }
+      }
+      seen.add(m.id());
+    });
+    assertThat(movedTo.get()).as("the commits landed during the scan").isNotNull();
+    assertThat(seen).as("exactly the messages of the snapshot the scan started on").containsExactlyElementsOf(ids);
+    List<Long> after = new ArrayList<>();
+    storage.scanFolder(inbox, m -> after.add(m.id()));
+    assertThat(after).hasSize(600).contains(movedTo.get()).doesNotContain(first, last);
+  }
+
+  @Test
+  void scanFolderShouldRefuseASinkThatReadsTheStorage() {
+    long id = create(inbox, "one");
+    assertThatThrownBy(() -> storage.scanFolder(inbox, m -> storage.findMessage(m.id())))
+        .isInstanceOfSatisfying(StoreException.class, e -> {
+          assertThat(e.error()).isEqualTo(MapiError.CALL_FAILED);
+          assertThat(e.getMessage()).contains("sink", "folder " + inbox);
+        });
+    assertThat(storage.findMessage(id)).as("the reader pool is intact").isPresent();
   }
 
   @Test
