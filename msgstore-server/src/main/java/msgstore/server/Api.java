@@ -522,6 +522,11 @@ final class Api {
     r.json(201, Json.contentRef(ref));
   }
 
+  /**
+   * A blob by digest, only to a caller who may read a message of this store referring to it (or,
+   * while nothing refers to it, to whoever could have uploaded it): {@link
+   * ServerSupport#openReadableContent}. Knowing a digest is not a right to its content.
+   */
   void getContent(Req r) {
     StoreId s = r.store();
     r.session().store(s);
@@ -529,7 +534,7 @@ final class Api {
     if (!sha.matches("[0-9a-f]{64}")) {
       throw new WireException(MapiError.INVALID_PARAMETER, "path.sha256", "not a lower-case SHA-256 hex digest");
     }
-    try (InputStream in = r.session().openContent(new ContentRef(sha, 0))) {
+    try (InputStream in = ServerSupport.openReadableContent(r.session(), s, sha)) {
       r.ctx().status(200).contentType("application/octet-stream").header("ETag", "\"" + sha + "\"");
       in.transferTo(r.ctx().res().getOutputStream());
     } catch (IOException e) {

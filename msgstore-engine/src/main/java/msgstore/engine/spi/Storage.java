@@ -102,6 +102,15 @@ public interface Storage extends AutoCloseable {
   /** Streams a blob. @throws msgstore.api.StoreException NOT_FOUND when missing */
   InputStream openBlob(String sha256);
 
+  // ---- blob references (who may read a blob)
+
+  /**
+   * The messages, in every store, that refer to a blob from a retained version (current or
+   * history), each once, by message id; empty when no version refers to it (uploaded and not yet
+   * saved, or no longer referenced). One indexed lookup by digest, not a scan.
+   */
+  List<BlobReference> blobReferences(String sha256);
+
   // ---- writes
 
   /**

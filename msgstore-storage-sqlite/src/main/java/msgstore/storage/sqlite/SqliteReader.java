@@ -15,6 +15,7 @@ import java.util.function.Consumer;
 import msgstore.api.MapiError;
 import msgstore.api.StoreEvent;
 import msgstore.api.StoreException;
+import msgstore.engine.spi.BlobReference;
 import msgstore.engine.spi.IndexedColumn;
 import msgstore.engine.spi.NamedPropRow;
 import msgstore.engine.spi.StoredFolder;
@@ -438,6 +439,25 @@ final class SqliteReader implements AutoCloseable {
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next();
       }
+    });
+  }
+
+  /**
+   * The messages referring to a blob (version_blob_by_sha, then message by primary key), each
+   * once, ordered by id.
+   */
+  List<BlobReference> blobReferences(String sha) {
+    return read("look up the messages referring to blob " + sha, c -> {
+      PreparedStatement ps = c.prepare("SELECT DISTINCT m.id, m.store_guid, m.folder_id, m.deleted "
+          + "FROM version_blob vb JOIN message m ON m.id = vb.message_id WHERE vb.sha = ? ORDER BY m.id");
+      ps.setString(1, sha);
+      List<BlobReference> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(new BlobReference(rs.getLong(1), UUID.fromString(rs.getString(2)), rs.getLong(3), rs.getInt(4) != 0));
+        }
+      }
+      return out;
     });
   }
 }
