@@ -32,7 +32,11 @@ public interface Storage extends AutoCloseable {
 
   Optional<StoredStore> findStore(UUID storeGuid);
 
-  /** Stores owned by {@code user} or with at least one rights row naming {@code user}. */
+  /**
+   * Stores owned by {@code user} or with at least one live folder whose rights row gives {@code
+   * user} more than NONE (a NONE row, e.g. one withdrawing inherited rights, does not make the
+   * store visible).
+   */
   List<StoredStore> storesVisibleTo(String user);
 
   /** A folder, deleted ones included (see {@link StoredFolder#deleted()}). */

@@ -168,7 +168,8 @@ final class SqliteReader implements AutoCloseable {
   List<StoredStore> storesVisibleTo(String user) {
     return read("list stores visible to " + user, c -> {
       PreparedStatement ps = c.prepare("SELECT " + SqliteRows.STORE_COLUMNS + " FROM store WHERE owner = ?"
-          + " OR guid IN (SELECT f.store_guid FROM folder_rights r JOIN folder f ON f.id = r.folder_id WHERE r.user = ?)"
+          + " OR guid IN (SELECT f.store_guid FROM folder_rights r JOIN folder f ON f.id = r.folder_id WHERE r.user = ?"
+          + " AND r.rights <> 'NONE' AND f.deleted = 0)"
           + " ORDER BY created_at, guid");
       ps.setString(1, user);
       ps.setString(2, user);
