@@ -443,14 +443,17 @@ final class SqliteReader implements AutoCloseable {
     });
   }
 
+  /** Served by version_blob_by_sha and the message primary key (SqliteBlobTest checks the plan). */
+  static final String BLOB_REFERENCES = "SELECT DISTINCT m.id, m.store_guid, m.folder_id, m.deleted "
+      + "FROM version_blob vb JOIN message m ON m.id = vb.message_id WHERE vb.sha = ? ORDER BY m.id";
+
   /**
    * The messages referring to a blob (version_blob_by_sha, then message by primary key), each
    * once, ordered by id.
    */
   List<BlobReference> blobReferences(String sha) {
     return read("look up the messages referring to blob " + sha, c -> {
-      PreparedStatement ps = c.prepare("SELECT DISTINCT m.id, m.store_guid, m.folder_id, m.deleted "
-          + "FROM version_blob vb JOIN message m ON m.id = vb.message_id WHERE vb.sha = ? ORDER BY m.id");
+      PreparedStatement ps = c.prepare(BLOB_REFERENCES);
       ps.setString(1, sha);
       List<BlobReference> out = new ArrayList<>();
       try (ResultSet rs = ps.executeQuery()) {
