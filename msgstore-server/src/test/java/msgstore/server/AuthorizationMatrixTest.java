@@ -612,6 +612,44 @@ class AuthorizationMatrixTest {
     send(Caller.STRANGER, "GET", API + "/stores/" + store + "/events", null).expect(404);
   }
 
+  /**
+   * Requests on an object the caller may change that name another object in the body, which they
+   * may not read: 404 as if it did not exist, and nothing changes on either side.
+   */
+  @Order(4)
+  @Test
+  void requestsNamingAnObjectOfAnotherFolderOrStoreAnswer404AndChangeNothing() {
+    String edit = folder.get(Place.EDIT);
+    String priv = message.get(Place.PRIVATE);
+    boolean readBefore = send(Caller.OWNER, "GET", m(priv), null).expect(200).json().get("read").asBoolean();
+    String strangers = API + "/stores/" + strangerStore + "/messages/" + strangerMessage;
+    boolean strangersBefore = send(Caller.STRANGER, "GET", strangers, null).expect(200).json().get("read").asBoolean();
+    List<Call> calls = List.of(
+        new Call("POST", f(edit) + "/read-flags", "{\"ids\":[\"" + priv + "\"],\"read\":" + !readBefore + "}", 404, null),
+        new Call("POST", f(edit) + "/read-flags", "{\"ids\":[\"" + strangerMessage + "\"],\"read\":" + !strangersBefore + "}", 404,
+            null),
+        new Call("POST", m(victim(Place.EDIT)) + "/move", "{\"folderId\":\"" + folder.get(Place.PRIVATE) + "\"}", 404,
+            null),
+        new Call("POST", m(message.get(Place.EDIT)) + "/copy", "{\"folderId\":\"" + sub.get(Place.READ) + "\"}", 404,
+            null),
+        new Call("PATCH", f(victimFolder(Place.EDIT)), "{\"parentId\":\"" + folder.get(Place.PRIVATE) + "\"}", 404, null),
+        new Call("POST", s() + "/messages/delete", "{\"ids\":[\"" + victim(Place.EDIT) + "\",\"" + priv + "\"]}", 404,
+            null));
+    int before = send(Caller.OWNER, "GET", f(Place.PRIVATE) + "/messages?limit=1", null).expect(200).json()
+        .get("rowCount").asInt();
+    for (Call call : calls) {
+      Answer a = send(Caller.EDITOR, call.method(), call.path(), call.body());
+      assertThat(a.status()).as("%s %s %s: %s", call.method(), call.path(), call.body(), a.body()).isEqualTo(404);
+      noLeak(Caller.EDITOR, call, a.body());
+    }
+    assertThat(send(Caller.OWNER, "GET", m(priv), null).expect(200).json().get("read").asBoolean())
+        .as("the private message's read state").isEqualTo(readBefore);
+    assertThat(send(Caller.OWNER, "GET", f(Place.PRIVATE) + "/messages?limit=1", null).expect(200).json()
+        .get("rowCount").asInt()).as("nothing moved into or out of the private folder").isEqualTo(before);
+    assertThat(send(Caller.STRANGER, "GET", strangers, null).expect(200).json().get("read").asBoolean())
+        .as("the stranger's message").isEqualTo(strangersBefore);
+  }
+
   @Order(4)
   @Test
   void noCallerCanRevokeAnotherUsersToken() {
