@@ -181,7 +181,7 @@ final class UserCommand implements Callable<Integer> {
     }
   }
 
-  @Command(name = "rm", description = "Removes a user and their tokens (their store stays).")
+  @Command(name = "rm", description = "Removes a user and their tokens (their store stays); never the last administrator.")
   static final class Remove extends OnAccounts {
     @Parameters(paramLabel = "NAME")
     String name;

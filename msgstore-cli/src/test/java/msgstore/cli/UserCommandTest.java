@@ -110,8 +110,30 @@ class UserCommandTest {
     try (Accounts accounts = Accounts.open(data.resolve("accounts.db"))) {
       assertThat(accounts.authenticate("Bearer " + secret)).isEmpty();
     }
+    assertThat(user("pw-dave\n", "add", "dave", "--admin").code()).isZero(); // carol is not the last admin
     assertThat(user("", "rm", "carol").code()).isZero();
     assertThat(user("", "list").out()).doesNotContain("carol");
+  }
+
+  @Test
+  void rmShouldRefuseToRemoveTheLastAdministratorWithExitCode1() {
+    assertThat(user("pw-root\n", "add", "root", "--admin").code()).isZero();
+    assertThat(user("pw-bob\n", "add", "bob").code()).isZero();
+
+    CliRun last = user("", "rm", "root");
+    assertThat(last.code()).as(last.toString()).isEqualTo(1);
+    assertThat(last.err()).startsWith("msgstore: MAPI_E_NO_ACCESS: cannot remove user root: they are the last "
+        + "administrator").contains("msgstore user add NAME --admin");
+    assertThat(last.out()).isEmpty();
+    assertThat(user("", "list").out()).containsPattern("root\\s+admin");
+    try (Accounts accounts = Accounts.open(data.resolve("accounts.db"))) {
+      assertThat(accounts.authenticate(basic("root", "pw-root"))).as("root still logs in").contains("root");
+    }
+
+    assertThat(user("pw-eve\n", "add", "eve", "--admin").code()).isZero();
+    CliRun notLast = user("", "rm", "root");
+    assertThat(notLast.code()).as(notLast.toString()).isZero();
+    assertThat(user("", "list").out()).doesNotContain("root").containsPattern("eve\\s+admin");
   }
 
   @Test

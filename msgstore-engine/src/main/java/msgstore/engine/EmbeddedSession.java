@@ -124,7 +124,8 @@ final class EmbeddedSession implements Session {
     StoredFolder f = storage.findFolder(id.value()).filter(x -> !x.deleted())
         .orElseThrow(() -> new StoreException(MapiError.NOT_FOUND, "folder " + id + " not found"));
     if (!rights(f).canRead()) {
-      throw new StoreException(MapiError.NO_ACCESS, user + " may not read folder " + id + " ('" + f.displayName() + "')");
+      // No display name: a caller who may not read the folder must not learn its name (ADR 0009).
+      throw new StoreException(MapiError.NO_ACCESS, user + " may not read folder " + id);
     }
     return f;
   }

@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import msgstore.api.AccessLevel;
 import msgstore.api.Attachment;
@@ -22,6 +24,7 @@ import msgstore.api.StoreException;
 import msgstore.api.StoreId;
 import msgstore.api.StoreInfo;
 import msgstore.api.TableRow;
+import msgstore.engine.spi.BlobReference;
 import msgstore.engine.spi.StoredFolder;
 import msgstore.engine.spi.StoredMessage;
 import msgstore.engine.spi.VersionRecord;
@@ -120,6 +123,63 @@ public final class ServerSupport {
       throw new StoreException(MapiError.NO_ACCESS, es.user() + " may not write to any folder of store " + store);
     }
     return es.storage.putBlob(in, es.options().limits().maxAttachmentBytes());
+  }
+
+  /**
+   * Opens a blob of {@code store} by its digest for a caller who may read it (ADR 0009: anyone
+   * else gets NOT_FOUND, as if it did not exist). The caller may read a blob when
+   *
+   * <ul>
+   *   <li>a message of {@code store} that they may read refers to it from its current version or a
+   *       retained history version (whoever may read a message may read all its retained versions,
+   *       {@link Session#versions}; soft-deleted messages count, as they do there); or
+   *   <li>no message of any store refers to it (uploaded for a save that has not happened yet, or
+   *       no longer referenced and not yet collected) and the caller could have uploaded it: the
+   *       owner of {@code store} or an editor of one of its folders ({@link #putContent}'s rule;
+   *       who uploaded a blob is not recorded).
+   * </ul>
+   *
+   * A blob referred to only by messages of other stores, or only by messages the caller may not
+   * read, is NOT_FOUND. The references come from one indexed lookup by digest; the rights check
+   * costs one folder read per distinct folder and stops at the first readable message.
+   *
+   * @throws StoreException NOT_FOUND for a store the caller cannot see, a blob they may not read,
+   *     or a missing blob; INVALID_PARAMETER when {@code sha256} is not a lower-case hex digest
+   */
+  public static InputStream openReadableContent(Session s, StoreId store, String sha256) {
+    EmbeddedSession es = embedded(s);
+    es.checkOpen();
+    StoreInfo info = es.store(store); // NOT_FOUND when not visible
+    if (sha256 == null || !sha256.matches("[0-9a-f]{64}")) {
+      throw new StoreException(MapiError.INVALID_PARAMETER, "not a lower-case SHA-256 content hash: '" + sha256 + "'");
+    }
+    List<BlobReference> refs = es.storage.blobReferences(sha256);
+    if (!mayReadBlob(es, info, refs)) {
+      throw new StoreException(MapiError.NOT_FOUND, "no content " + sha256 + " in store " + store);
+    }
+    return es.storage.openBlob(sha256);
+  }
+
+  private static boolean mayReadBlob(EmbeddedSession es, StoreInfo info, List<BlobReference> refs) {
+    boolean owner = info.owner().equals(es.user());
+    if (refs.isEmpty()) {
+      return owner || writesSomewhere(es, info);
+    }
+    Map<Long, Boolean> readableFolders = new HashMap<>();
+    for (BlobReference r : refs) {
+      if (!r.storeGuid().equals(info.id().guid())) {
+        continue;
+      }
+      if (owner) {
+        return true;
+      }
+      boolean readable = readableFolders.computeIfAbsent(r.folderId(),
+          f -> es.storage.findFolder(f).map(folder -> es.rights(folder).canRead()).orElse(false));
+      if (readable) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean writesSomewhere(EmbeddedSession es, StoreInfo info) {

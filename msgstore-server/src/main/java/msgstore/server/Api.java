@@ -72,6 +72,23 @@ final class Api {
     this.accounts = accounts;
   }
 
+  /**
+   * Opens an object that a request names outside its path (a parent, a target folder, ids in a
+   * body, an event scope) for reading: when the caller may not read it, NOT_FOUND as if it did not
+   * exist (ADR 0009), never a NO_ACCESS that would confirm it exists. Path objects get the same
+   * treatment in MsgstoreServer.
+   */
+  static <T> T readableOrAbsent(String what, java.util.function.Supplier<T> open) {
+    try {
+      return open.get();
+    } catch (StoreException e) {
+      if (e.error() == MapiError.NO_ACCESS) {
+        throw new StoreException(MapiError.NOT_FOUND, what + " not found");
+      }
+      throw e;
+    }
+  }
+
   /** "A message id in a path must belong to the store in the path, or 404." */
   static void requireStore(StoreId actual, StoreId path, String what) {
     if (!actual.equals(path)) {
@@ -180,7 +197,7 @@ final class Api {
     String name = Json.text(b, "displayName", "");
     FolderId parentId = b.hasNonNull("parentId") ? Json.folderId(b.get("parentId").asText(), "parentId")
         : r.session().store(s).rootFolder();
-    Folder parent = r.session().openFolder(parentId);
+    Folder parent = readableOrAbsent("folder " + parentId, () -> r.session().openFolder(parentId));
     requireStore(parent.storeId(), s, "folder " + parentId);
     Folder f = parent.createFolder(name);
     r.ctx().header("Location", r.storePath(s) + "/folders/" + f.id());
@@ -209,7 +226,9 @@ final class Api {
       f.rename(Json.text(b, "displayName", ""));
     }
     if (b.hasNonNull("parentId")) {
-      f.moveTo(Json.folderId(b.get("parentId").asText(), "parentId"));
+      FolderId target = Json.folderId(b.get("parentId").asText(), "parentId");
+      readableOrAbsent("folder " + target, () -> r.session().openFolder(target));
+      f.moveTo(target);
     }
     r.json(200, Json.folderInfo(f.info()));
   }
@@ -365,7 +384,7 @@ final class Api {
 
   /** Checks that a message is in the path's store (and visible at all); deleted ones count. */
   private static void checkMessage(Req r, MessageId id) {
-    try (Message h = r.session().openMessage(id, OpenFlag.SHOW_SOFT_DELETES)) {
+    try (Message h = readableOrAbsent("message " + id, () -> r.session().openMessage(id, OpenFlag.SHOW_SOFT_DELETES))) {
       requireStore(h.storeId(), r.store(), "message " + id);
     }
   }
@@ -411,6 +430,7 @@ final class Api {
     JsonNode b = r.json();
     FolderId target = Json.folderId(Json.text(b, "folderId", ""), "folderId");
     checkMessage(r, id);
+    readableOrAbsent("folder " + target, () -> r.session().openFolder(target));
     MessageId moved = copy ? r.session().copyMessage(id, target) : r.session().moveMessage(id, target);
     r.ctx().header("Location", r.storePath(r.store()) + "/messages/" + moved);
     r.json(copy ? 201 : 200, F.objectNode().put("id", moved.toString()));
@@ -523,6 +543,11 @@ final class Api {
     r.json(201, Json.contentRef(ref));
   }
 
+  /**
+   * A blob by digest, only to a caller who may read a message of this store referring to it (or,
+   * while nothing refers to it, to whoever could have uploaded it): {@link
+   * ServerSupport#openReadableContent}. Knowing a digest is not a right to its content.
+   */
   void getContent(Req r) {
     StoreId s = r.store();
     r.session().store(s);
@@ -530,7 +555,7 @@ final class Api {
     if (!sha.matches("[0-9a-f]{64}")) {
       throw new WireException(MapiError.INVALID_PARAMETER, "path.sha256", "not a lower-case SHA-256 hex digest");
     }
-    try (InputStream in = r.session().openContent(new ContentRef(sha, 0))) {
+    try (InputStream in = ServerSupport.openReadableContent(r.session(), s, sha)) {
       r.ctx().status(200).contentType("application/octet-stream").header("ETag", "\"" + sha + "\"");
       in.transferTo(r.ctx().res().getOutputStream());
     } catch (IOException e) {
@@ -552,15 +577,33 @@ final class Api {
     r.json(200, Json.namedProperty(r.session().propName(r.store(), tag)));
   }
 
+  /** Journal entries scanned at most per request for a caller who sees only part of a store. */
+  static final int JOURNAL_SCAN_LIMIT = 100_000;
+
+  /**
+   * Up to {@code limit} journal entries after {@code after} that the caller may see ({@link
+   * Visibility}). Entries they may not see are skipped, not counted, so a page is short only at
+   * the end of the journal (or after {@link #JOURNAL_SCAN_LIMIT} skipped entries).
+   */
   void journal(Req r) {
     StoreId s = r.store();
     long after = r.longQuery("after", 0);
     int limit = r.intQuery("limit", 100, 0, 10_000);
     Visibility v = new Visibility(r.session(), s);
     ArrayNode a = F.arrayNode();
-    for (StoreEvent e : r.session().readJournal(s, after, limit)) {
-      if (v.canSee(e)) {
-        a.add(Json.event(e));
+    long position = after;
+    int scanned = 0;
+    while (a.size() < limit && scanned < JOURNAL_SCAN_LIMIT) {
+      List<StoreEvent> page = r.session().readJournal(s, position, limit);
+      for (StoreEvent e : page) {
+        if (a.size() < limit) {
+          v.view(e).ifPresent(seen -> a.add(Json.event(seen)));
+        }
+        position = e.position();
+      }
+      scanned += page.size();
+      if (page.size() < limit) {
+        break;
       }
     }
     r.json(200, a);

@@ -144,8 +144,7 @@ final class EventStream {
     FrameKey k = new FrameKey(e.storeId().guid(), e.position());
     String f = frames.get(k);
     if (f == null) {
-      f = "id: " + e.position() + "\nevent: " + e.type().name() + "\ndata: "
-          + new String(Wire.bytes(Json.event(e)), StandardCharsets.UTF_8) + "\n\n";
+      f = encode(e);
       if (frames.size() >= FRAME_CACHE) {
         frames.clear(); // recent events are re-encoded once; a journal replay to one client is not cached for long
       }
@@ -156,14 +155,18 @@ final class EventStream {
 
   private static final int FRAME_CACHE = 4096;
 
+  private static String encode(StoreEvent e) {
+    return "id: " + e.position() + "\nevent: " + e.type().name() + "\ndata: "
+        + new String(Wire.bytes(Json.event(e)), StandardCharsets.UTF_8) + "\n\n";
+  }
+
   private void drain(Client c, OutputStream out, Visibility visibility, List<StoreEvent> batch)
       throws IOException {
     c.queue.drainTo(batch, 500);
     StringBuilder b = new StringBuilder(256 * batch.size());
     for (StoreEvent e : batch) {
-      if (visibility.canSee(e)) {
-        b.append(frame(e));
-      }
+      // Filtered by the caller's rights (Visibility); a rewritten entry is encoded for this client only.
+      visibility.view(e).ifPresent(v -> b.append(v == e ? frame(e) : encode(v)));
     }
     batch.clear();
     if (!b.isEmpty()) {
@@ -179,9 +182,12 @@ final class EventStream {
   private static void checkScope(Session s, StoreId store, EventScope scope) {
     switch (scope) {
       case EventScope.Store st -> { }
-      case EventScope.Folder f -> Api.requireStore(s.openFolder(f.folder()).storeId(), store, "folder " + f.folder());
+      case EventScope.Folder f -> Api.requireStore(
+          Api.readableOrAbsent("folder " + f.folder(), () -> s.openFolder(f.folder())).storeId(), store,
+          "folder " + f.folder());
       case EventScope.Message m -> {
-        try (Message h = s.openMessage(m.message(), OpenFlag.SHOW_SOFT_DELETES)) {
+        try (Message h = Api.readableOrAbsent("message " + m.message(),
+            () -> s.openMessage(m.message(), OpenFlag.SHOW_SOFT_DELETES))) {
           Api.requireStore(h.storeId(), store, "message " + m.message());
         }
       }

@@ -168,6 +168,17 @@ public final class MsgstoreServer implements AutoCloseable {
     return metrics;
   }
 
+  /**
+   * The HTTP routes the running router serves, as {@code "METHOD /path/{param}"} in registration
+   * order (read from Javalin's router, so a route added to {@link #routes} is listed without any
+   * other change: AuthorizationMatrixTest fails until it covers it).
+   */
+  java.util.List<String> registeredRoutes() {
+    return app.unsafe.internalRouter.allHttpHandlers().stream()
+        .filter(p -> p.endpoint.method.isHttpMethod())
+        .map(p -> p.endpoint.method.name() + " " + p.endpoint.path).toList();
+  }
+
   /** The password of the {@code admin} user this start created (first start only); show it once. */
   public Optional<String> initialAdminPassword() {
     return initialAdminPassword;

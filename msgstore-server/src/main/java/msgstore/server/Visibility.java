@@ -1,7 +1,9 @@
 package msgstore.server;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import msgstore.api.EventType;
 import msgstore.api.FolderId;
 import msgstore.api.MapiError;
 import msgstore.api.Session;
@@ -10,9 +12,21 @@ import msgstore.api.StoreException;
 import msgstore.api.StoreId;
 
 /**
- * Which journal entries a user may see: every entry of a store they own; otherwise only entries
- * about folders (or messages in folders) that the engine lets them open. Answers are remembered
- * for a few seconds per folder, so a stream or a journal page costs one check per folder.
+ * Which journal entries a user may see, and how (the journal route and the event stream): every
+ * entry of a store they own as it is; otherwise only entries about objects in folders that the
+ * engine lets them read, and never an id of an object they may not read (ADR 0009):
+ *
+ * <ul>
+ *   <li>a message event is seen when the caller may read the message's folder; a folder event
+ *       when they may read the folder itself (a deleted folder: its parent);
+ *   <li>a move or copy between a folder they may read and one they may not is seen only from their
+ *       side: moved or copied in, it is an {@code OBJECT_CREATED} in the readable folder; moved
+ *       out, an {@code OBJECT_DELETED} of the old id from the readable folder; copied out, nothing
+ *       (the source did not change). The unreadable side's ids never appear.
+ * </ul>
+ *
+ * Rights are today's, not those at the time of the entry. Answers are remembered for a few
+ * seconds per folder, so a stream or a journal page costs one check per folder.
  */
 final class Visibility {
   private static final long TTL_NANOS = 5_000_000_000L;
@@ -25,14 +39,45 @@ final class Visibility {
     this.owner = session.store(store).owner().equals(session.user());
   }
 
+  /** Whether the caller sees the entry at all (in some form: see {@link #view}). */
   boolean canSee(StoreEvent e) {
+    return view(e).isPresent();
+  }
+
+  /**
+   * The entry as the caller may see it: {@code e} itself when they may see all of it, a rewritten
+   * entry (same position) for a move or copy across the edge of what they may read, or empty.
+   */
+  Optional<StoreEvent> view(StoreEvent e) {
     if (owner) {
-      return true;
+      return Optional.of(e);
     }
-    if (e.objectKind() == StoreEvent.ObjectKind.FOLDER && readable(FolderId.of(e.id()))) {
-      return true;
+    boolean folder = e.objectKind() == StoreEvent.ObjectKind.FOLDER;
+    boolean crossing = e.type() == EventType.OBJECT_MOVED || e.type() == EventType.OBJECT_COPIED;
+    if (crossing && e.oldParentId().isPresent()) {
+      boolean now = folder ? readable(FolderId.of(e.id())) : readable(e.parentId());
+      boolean before = readable(e.oldParentId());
+      if (now && before) {
+        return Optional.of(e);
+      }
+      if (now) {
+        return Optional.of(new StoreEvent(e.position(), EventType.OBJECT_CREATED, e.storeId(), e.objectKind(), e.id(),
+            e.parentId(), Optional.empty(), Optional.empty(), e.changeNumber(), e.changeKey(), List.of(), e.at()));
+      }
+      if (before && e.type() == EventType.OBJECT_MOVED) {
+        return Optional.of(new StoreEvent(e.position(), EventType.OBJECT_DELETED, e.storeId(), e.objectKind(),
+            e.oldId().orElse(e.id()), e.oldParentId(), Optional.empty(), Optional.empty(), Optional.empty(),
+            Optional.empty(), List.of(), e.at()));
+      }
+      return Optional.empty();
     }
-    return readable(e.parentId()) || readable(e.oldParentId());
+    boolean visible;
+    if (folder) {
+      visible = readable(FolderId.of(e.id())) || (e.type() == EventType.OBJECT_DELETED && readable(e.parentId()));
+    } else {
+      visible = readable(e.parentId());
+    }
+    return visible ? Optional.of(e) : Optional.empty();
   }
 
   private boolean readable(Optional<FolderId> f) {

@@ -32,7 +32,11 @@ public interface Storage extends AutoCloseable {
 
   Optional<StoredStore> findStore(UUID storeGuid);
 
-  /** Stores owned by {@code user} or with at least one rights row naming {@code user}. */
+  /**
+   * Stores owned by {@code user} or with at least one live folder whose rights row gives {@code
+   * user} more than NONE (a NONE row, e.g. one withdrawing inherited rights, does not make the
+   * store visible).
+   */
   List<StoredStore> storesVisibleTo(String user);
 
   /** A folder, deleted ones included (see {@link StoredFolder#deleted()}). */
@@ -111,6 +115,15 @@ public interface Storage extends AutoCloseable {
 
   /** Streams a blob. @throws msgstore.api.StoreException NOT_FOUND when missing */
   InputStream openBlob(String sha256);
+
+  // ---- blob references (who may read a blob)
+
+  /**
+   * The messages, in every store, that refer to a blob from a retained version (current or
+   * history), each once, by message id; empty when no version refers to it (uploaded and not yet
+   * saved, or no longer referenced). One indexed lookup by digest, not a scan.
+   */
+  List<BlobReference> blobReferences(String sha256);
 
   // ---- writes
 

@@ -312,13 +312,18 @@ public final class Accounts implements AutoCloseable {
   }
 
   /**
-   * Removes a user and all their tokens (the user's store, if any, is not touched).
+   * Removes a user and all their tokens (the user's store, if any, is not touched). The last
+   * administrator cannot be removed: the check and the removal are one {@code BEGIN IMMEDIATE}
+   * transaction, so of two concurrent removals of the only two administrators (in any processes)
+   * exactly one succeeds.
    *
    * @return false when there was no such user
+   * @throws StoreException NO_ACCESS when {@code name} is the last administrator (nothing changed)
    */
   public boolean removeUser(String name) {
     Objects.requireNonNull(name, "name");
     int removed = inTransaction("remove user " + name, c -> {
+      refuseLastAdmin(c, name, "remove");
       try (PreparedStatement t = c.prepareStatement("DELETE FROM tokens WHERE user = ?");
           PreparedStatement u = c.prepareStatement("DELETE FROM users WHERE name = ?")) {
         t.setString(1, name);
@@ -360,13 +365,18 @@ public final class Accounts implements AutoCloseable {
   }
 
   /**
-   * Grants or withdraws administrator rights.
+   * Grants or withdraws administrator rights. Withdrawing them from the last administrator is
+   * refused, atomically as in {@link #removeUser}.
    *
-   * @throws StoreException NOT_FOUND when there is no such user
+   * @throws StoreException NOT_FOUND when there is no such user; NO_ACCESS when withdrawing the
+   *     rights of the last administrator (nothing changed)
    */
   public void setAdmin(String name, boolean admin) {
     Objects.requireNonNull(name, "name");
-    int updated = withConnection("set admin flag of user " + name, c -> {
+    int updated = inTransaction("set admin flag of user " + name, c -> {
+      if (!admin) {
+        refuseLastAdmin(c, name, "demote");
+      }
       try (PreparedStatement s = c.prepareStatement("UPDATE users SET admin = ? WHERE name = ?")) {
         s.setInt(1, admin ? 1 : 0);
         s.setString(2, name);
@@ -375,6 +385,19 @@ public final class Accounts implements AutoCloseable {
     });
     if (updated == 0) {
       throw notFound(name);
+    }
+  }
+
+  /**
+   * Inside a write transaction: fails when {@code name} is an administrator and no other user is,
+   * so that somebody can always administer the server.
+   */
+  private static void refuseLastAdmin(Connection c, String name, String what) throws SQLException {
+    boolean isAdmin = queryLong(c, "SELECT count(*) FROM users WHERE name = ? AND admin <> 0", name) > 0;
+    if (isAdmin && queryLong(c, "SELECT count(*) FROM users WHERE admin <> 0 AND name <> ?", name) == 0) {
+      throw new StoreException(MapiError.NO_ACCESS, "cannot " + what + " user " + name
+          + ": they are the last administrator and nobody could administer the server any more; "
+          + "make another user an administrator first (msgstore user add NAME --admin)");
     }
   }
 

@@ -126,6 +126,8 @@ class AccountsTest {
   @Test
   void setAdminShouldChangeTheFlagAndFailForAnUnknownUser() {
     accounts.addUser("bob", "pw".toCharArray(), false);
+    accounts.addUser("root", "pw".toCharArray(), false);
+    accounts.setAdmin("root", true); // so that bob is not the last administrator when demoted
 
     accounts.setAdmin("bob", true);
     assertThat(accounts.isAdmin("bob")).isTrue();
@@ -133,6 +135,69 @@ class AccountsTest {
     assertThat(accounts.isAdmin("bob")).isFalse();
     assertThat(accounts.isAdmin("nobody")).isFalse();
     assertError(() -> accounts.setAdmin("nobody", true), MapiError.NOT_FOUND, "user nobody does not exist");
+  }
+
+  @Test
+  void removeUserAndSetAdminShouldRefuseToLeaveTheServerWithoutAnAdministrator() {
+    accounts.addUser("root", "pw".toCharArray(), false);
+    accounts.setAdmin("root", true);
+    accounts.addUser("bob", "pw".toCharArray(), false);
+
+    assertError(() -> accounts.removeUser("root"), MapiError.NO_ACCESS, "root: they are the last administrator");
+    assertError(() -> accounts.setAdmin("root", false), MapiError.NO_ACCESS, "cannot demote user root");
+    assertThat(accounts.isAdmin("root")).as("nothing changed").isTrue();
+    assertThat(accounts.authenticate(basic("root", "pw"))).contains("root");
+
+    accounts.setAdmin("bob", true);
+    accounts.setAdmin("root", false); // bob administers now
+    assertThat(accounts.removeUser("root")).isTrue();
+    assertError(() -> accounts.removeUser("bob"), MapiError.NO_ACCESS, "last administrator");
+    assertThat(accounts.users()).containsExactly("bob");
+  }
+
+  @Test
+  void twoConcurrentRemovalsOfTheOnlyTwoAdministratorsShouldLeaveExactlyOne() throws Exception {
+    // Two Accounts on one file, as two `msgstore user rm` processes would be: the check and the
+    // delete are one BEGIN IMMEDIATE transaction, so the second removal sees the first one.
+    Accounts other = open(CHEAP);
+    for (int round = 0; round < 20; round++) {
+      String a = "a" + round;
+      String b = "b" + round;
+      for (String u : List.of(a, b)) {
+        accounts.addUser(u, "pw".toCharArray(), false);
+        accounts.setAdmin(u, true);
+      }
+      for (String u : accounts.users()) {
+        if (!u.equals(a) && !u.equals(b) && accounts.isAdmin(u)) {
+          accounts.setAdmin(u, false); // only a and b administer in this round
+        }
+      }
+      java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
+      java.util.concurrent.Callable<String> removeA = () -> {
+        start.await();
+        return remove(accounts, a);
+      };
+      java.util.concurrent.Callable<String> removeB = () -> {
+        start.await();
+        return remove(other, b);
+      };
+      try (var pool = java.util.concurrent.Executors.newFixedThreadPool(2)) {
+        var fa = pool.submit(removeA);
+        var fb = pool.submit(removeB);
+        List<String> outcomes = List.of(fa.get(), fb.get());
+        assertThat(outcomes).as("round %d", round).containsExactlyInAnyOrder("removed", "refused");
+      }
+      assertThat(accounts.users().stream().filter(accounts::isAdmin).toList()).as("round %d", round).hasSize(1);
+    }
+  }
+
+  private static String remove(Accounts a, String user) {
+    try {
+      return a.removeUser(user) ? "removed" : "absent";
+    } catch (StoreException e) {
+      assertThat(e.error()).isEqualTo(MapiError.NO_ACCESS);
+      return "refused";
+    }
   }
 
   @Test

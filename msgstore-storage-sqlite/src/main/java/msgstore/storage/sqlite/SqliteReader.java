@@ -16,6 +16,7 @@ import java.util.function.Consumer;
 import msgstore.api.MapiError;
 import msgstore.api.StoreEvent;
 import msgstore.api.StoreException;
+import msgstore.engine.spi.BlobReference;
 import msgstore.engine.spi.FolderPage;
 import msgstore.engine.spi.IndexedColumn;
 import msgstore.engine.spi.NamedPropRow;
@@ -172,7 +173,8 @@ final class SqliteReader implements AutoCloseable {
   List<StoredStore> storesVisibleTo(String user) {
     return read("list stores visible to " + user, c -> {
       PreparedStatement ps = c.prepare("SELECT " + SqliteRows.STORE_COLUMNS + " FROM store WHERE owner = ?"
-          + " OR guid IN (SELECT f.store_guid FROM folder_rights r JOIN folder f ON f.id = r.folder_id WHERE r.user = ?)"
+          + " OR guid IN (SELECT f.store_guid FROM folder_rights r JOIN folder f ON f.id = r.folder_id WHERE r.user = ?"
+          + " AND r.rights <> 'NONE' AND f.deleted = 0)"
           + " ORDER BY created_at, guid");
       ps.setString(1, user);
       ps.setString(2, user);
@@ -452,6 +454,28 @@ final class SqliteReader implements AutoCloseable {
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next();
       }
+    });
+  }
+
+  /** Served by version_blob_by_sha and the message primary key (SqliteBlobTest checks the plan). */
+  static final String BLOB_REFERENCES = "SELECT DISTINCT m.id, m.store_guid, m.folder_id, m.deleted "
+      + "FROM version_blob vb JOIN message m ON m.id = vb.message_id WHERE vb.sha = ? ORDER BY m.id";
+
+  /**
+   * The messages referring to a blob (version_blob_by_sha, then message by primary key), each
+   * once, ordered by id.
+   */
+  List<BlobReference> blobReferences(String sha) {
+    return read("look up the messages referring to blob " + sha, c -> {
+      PreparedStatement ps = c.prepare(BLOB_REFERENCES);
+      ps.setString(1, sha);
+      List<BlobReference> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(new BlobReference(rs.getLong(1), UUID.fromString(rs.getString(2)), rs.getLong(3), rs.getInt(4) != 0));
+        }
+      }
+      return out;
     });
   }
 }

@@ -21,6 +21,7 @@ import msgstore.api.ContentRef;
 import msgstore.api.MapiError;
 import msgstore.api.StoreEvent;
 import msgstore.api.StoreException;
+import msgstore.engine.spi.BlobReference;
 import msgstore.engine.spi.CommitResult;
 import msgstore.engine.spi.FolderPage;
 import msgstore.engine.spi.IndexedColumn;
@@ -334,6 +335,12 @@ public final class SqliteStorage implements Storage {
   public InputStream openBlob(String sha256) {
     checkOpen("openBlob");
     return blobs.open(sha256);
+  }
+
+  @Override
+  public List<BlobReference> blobReferences(String sha256) {
+    checkOpen("blobReferences");
+    return reader.blobReferences(required(sha256, "sha256"));
   }
 
   // ---- writes

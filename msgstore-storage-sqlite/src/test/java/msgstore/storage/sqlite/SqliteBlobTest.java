@@ -20,6 +20,7 @@ import msgstore.api.ContentRef;
 import msgstore.api.EventType;
 import msgstore.api.MapiError;
 import msgstore.api.StoreException;
+import msgstore.engine.spi.BlobReference;
 import msgstore.engine.spi.NewVersion;
 import msgstore.engine.spi.WriteBatch;
 import msgstore.engine.spi.WriteOp;
@@ -218,6 +219,43 @@ class SqliteBlobTest {
     assertThat(storage.pruneHistory(clock.instant(), 0)).isEqualTo(1);
     assertThat(storage.collectGarbage(clock.instant())).isEqualTo(1);
     assertThat(pathOf(v1Blob.sha256())).doesNotExist();
+  }
+
+  @Test
+  void blobReferencesShouldNameEachMessageReferringToABlobFromAnyRetainedVersionOnce() {
+    ContentRef shared = put("sent to two messages");
+    ContentRef historyOnly = put("only in v1");
+    long a = createReferring(shared.sha256(), historyOnly.sha256());
+    long b = createReferring(shared.sha256());
+    storage.commit(WriteBatch.of("a", new WriteOp.PutMessage(a, inbox, new Expect.AtVersion(storage.findMessage(a)
+        .orElseThrow().cn()), ctx -> new NewVersion("v2".getBytes(UTF_8), new NewVersion.Columns("v2", null, null, null,
+        2, null, null, true), List.of(shared.sha256()), 0), "SAVED", 1, EventType.OBJECT_MODIFIED, List.of())));
+
+    assertThat(storage.blobReferences(shared.sha256())).extracting(BlobReference::messageId).containsExactly(a, b);
+    assertThat(storage.blobReferences(historyOnly.sha256())).singleElement().satisfies(r -> {
+      assertThat(r.messageId()).isEqualTo(a);
+      assertThat(r.folderId()).isEqualTo(inbox);
+      assertThat(r.softDeleted()).isFalse();
+    });
+    assertThat(storage.blobReferences(put("uploaded, never saved").sha256())).isEmpty();
+  }
+
+  @Test
+  void blobReferencesShouldBeOneIndexedLookupNotAScan() {
+    List<String> plan = storage.onWriter("explain", (c, now) -> {
+      List<String> rows = new java.util.ArrayList<>();
+      try (var ps = c.jdbc().prepareStatement("EXPLAIN QUERY PLAN " + SqliteReader.BLOB_REFERENCES)) {
+        ps.setString(1, "0".repeat(64));
+        try (var rs = ps.executeQuery()) {
+          while (rs.next()) {
+            rows.add(rs.getString("detail"));
+          }
+        }
+      }
+      return rows;
+    });
+    assertThat(plan).as("%s", plan).anyMatch(d -> d.contains("version_blob_by_sha"))
+        .noneMatch(d -> d.startsWith("SCAN") && !d.contains("INDEX"));
   }
 
   @Test

@@ -343,6 +343,15 @@ class SqliteStorageTest {
         .isEqualTo(PreconditionFailedException.Reason.NOT_FOUND);
   }
 
+  @Test
+  void aRightsRowOfNoneShouldNotMakeTheStoreVisible() {
+    commit(new WriteOp.SetRights(inbox, "carol", "NONE")); // e.g. withdrawing rights inherited from above
+    assertThat(storage.rightsRow(inbox, "carol")).contains("NONE");
+    assertThat(storage.storesVisibleTo("carol")).as("NONE grants nothing, not even the store's existence").isEmpty();
+    commit(new WriteOp.SetRights(inbox, "carol", "REVIEWER"));
+    assertThat(storage.storesVisibleTo("carol")).extracting(s -> s.guid()).containsExactly(store);
+  }
+
   // ---- messages
 
   @Test
