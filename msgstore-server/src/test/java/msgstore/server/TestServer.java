@@ -39,9 +39,15 @@ final class TestServer implements AutoCloseable {
   }
 
   static TestServer start(Path dir, UnaryOperator<ServerConfig> config, EngineOptions engine) {
+    return start(dir, config, engine, FAST, java.time.Clock.systemUTC());
+  }
+
+  /** With another password hasher, and the clock of the login throttle and the accounts. */
+  static TestServer start(Path dir, UnaryOperator<ServerConfig> config, EngineOptions engine, PasswordHasher hasher,
+      java.time.Clock clock) {
     MsgstoreServer s = MsgstoreServer.start(config.apply(ServerConfig.defaults(dir, 0)
         .withDurability(msgstore.storage.sqlite.SqliteStorage.Durability.RELAXED_MAY_LOSE_RECENT_COMMITS_ON_POWER_LOSS)),
-        FAST, engine);
+        hasher, engine, clock);
     for (String u : new String[] {"alice", "bob", "carol"}) {
       if (!s.accounts().exists(u)) {
         s.accounts().addUser(u, ("secret-" + u).toCharArray(), true);
