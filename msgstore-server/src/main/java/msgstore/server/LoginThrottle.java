@@ -154,7 +154,9 @@ final class LoginThrottle {
       }
       e.failures++;
       e.lastFailure = now;
-      if (e.failures >= threshold) {
+      boolean locked = e.lockedUntil != null && now.isBefore(e.lockedUntil);
+      // A request already in flight when the lock began fails during it: counted, not doubled again.
+      if (e.failures >= threshold && !locked) {
         Duration lock = e.lastLock.isZero() ? limits.loginBackoffInitial() : e.lastLock.multipliedBy(2);
         if (lock.compareTo(limits.loginBackoffMax()) > 0) {
           lock = limits.loginBackoffMax();

@@ -44,6 +44,15 @@ class LoginThrottleTest {
   }
 
   @Test
+  void failuresOfRequestsInFlightDuringALockoutShouldNotExtendIt() {
+    for (int i = 0; i < 6; i++) {
+      throttle.failed("alice", "10.0.0." + i);
+    }
+    assertThat(throttle.blocked("alice", "10.0.1.1")).contains(Duration.ofSeconds(1));
+    assertThat(metrics.render()).contains("msgstore_login_lockouts_total 1");
+  }
+
+  @Test
   void successShouldClearTheUsersFailuresButNotTheAddresses() {
     throttle.failed("alice", "10.0.0.1");
     throttle.failed("alice", "10.0.0.1");
