@@ -95,6 +95,27 @@ class LoginThrottleTest {
   }
 
   @Test
+  void lockoutAndItsEndShouldBeLoggedWithKeyValues() {
+    ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(LoginThrottle.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> seen =
+        new ch.qos.logback.core.read.ListAppender<>();
+    seen.start();
+    log.addAppender(seen);
+    try {
+      for (int i = 0; i < 3; i++) {
+        throttle.failed("alice", "10.0.0.1");
+      }
+      clock.advance(Duration.ofSeconds(1));
+      assertThat(throttle.blocked("alice", "10.0.0.1")).isEmpty();
+    } finally {
+      log.detachAppender(seen);
+    }
+    assertThat(seen.list).extracting(e -> e.getLevel() + " " + e.getMessage() + " " + e.getKeyValuePairs())
+        .containsExactly("WARN login lockout [kind=\"user\", key=\"alice\", address=\"10.0.0.1\", failures=\"3\", seconds=\"1\"]",
+            "INFO login lockout ended [kind=\"user\", key=\"alice\", failures=\"3\", reason=\"expired\"]");
+  }
+
+  @Test
   void retryAfterShouldRoundUpToWholeSecondsAndBeAtLeastOne() {
     assertThat(LoginThrottle.seconds(Duration.ofMillis(1))).isEqualTo(1);
     assertThat(LoginThrottle.seconds(Duration.ofMillis(1001))).isEqualTo(2);
