@@ -141,7 +141,7 @@ final class Http {
       case 413 -> MapiError.TOO_BIG;
       case 400, 428 -> MapiError.INVALID_PARAMETER;
       case 501 -> MapiError.NO_SUPPORT;
-      case 503 -> MapiError.BUSY;
+      case 429, 503 -> MapiError.BUSY;
       case 507 -> MapiError.NOT_ENOUGH_DISK;
       default -> MapiError.CALL_FAILED;
     };

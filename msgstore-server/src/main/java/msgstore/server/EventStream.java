@@ -6,12 +6,13 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import msgstore.api.EventScope;
 import msgstore.api.EventType;
@@ -23,6 +24,7 @@ import msgstore.api.StoreEvent;
 import msgstore.api.StoreId;
 import msgstore.api.Subscription;
 import msgstore.protocol.Json;
+import msgstore.protocol.Problem;
 import msgstore.protocol.Wire;
 import msgstore.protocol.WireException;
 import org.slf4j.Logger;
@@ -42,10 +44,53 @@ final class EventStream {
   static final int QUEUE_CAPACITY = 10_000;
   private final Duration heartbeat;
   private final Set<Client> clients = ConcurrentHashMap.newKeySet();
+  private final int maxPerUser;
+  private final int maxTotal;
+  private final Runnable refused;
+  /** Open streams per user, and in total (guarded by this map's lock). */
+  private final Map<String, Integer> perUser = new HashMap<>();
+  private int open;
 
-  EventStream(Duration heartbeat) {
+  /** @param refused called for each stream refused by a cap (counted in the metrics) */
+  EventStream(Duration heartbeat, AbuseLimits limits, Runnable refused) {
     this.heartbeat = heartbeat;
+    this.maxPerUser = limits.maxEventStreamsPerUser();
+    this.maxTotal = limits.maxEventStreams();
+    this.refused = refused;
   }
+
+  /**
+   * Takes a stream slot of the user: 429 BUSY past {@code max.event.streams.per.user}, 503 BUSY
+   * past {@code max.event.streams}, each with {@code Retry-After}.
+   */
+  private void admit(String user) {
+    synchronized (perUser) {
+      int mine = perUser.getOrDefault(user, 0);
+      if (mine >= maxPerUser) {
+        refused.run();
+        throw new ProblemException(Problem.of(429, MapiError.BUSY, "user " + user + " already has " + mine
+            + " open event streams (max.event.streams.per.user = " + maxPerUser + "); close one first", ""),
+            Map.of("Retry-After", Long.toString(RETRY_AFTER_SECONDS)));
+      }
+      if (open >= maxTotal) {
+        refused.run();
+        throw new ProblemException(Problem.of(503, MapiError.BUSY, "the server already has " + open
+            + " open event streams (max.event.streams = " + maxTotal + ")", ""),
+            Map.of("Retry-After", Long.toString(RETRY_AFTER_SECONDS)));
+      }
+      perUser.put(user, mine + 1);
+      open++;
+    }
+  }
+
+  private void release(String user) {
+    synchronized (perUser) {
+      perUser.computeIfPresent(user, (u, n) -> n <= 1 ? null : n - 1);
+      open--;
+    }
+  }
+
+  private static final long RETRY_AFTER_SECONDS = 5;
 
   int subscribers() {
     return clients.size();
@@ -88,6 +133,7 @@ final class EventStream {
     long after = resumePosition(r, s, store);
     Visibility visibility = new Visibility(s, store);
 
+    admit(r.user());
     Client client = new Client();
     clients.add(client);
     Subscription sub = null;
@@ -108,6 +154,7 @@ final class EventStream {
         sub.close();
       }
       clients.remove(client);
+      release(r.user());
       Thread.interrupted(); // clear a stop or overflow interrupt before the thread goes back to Jetty
     }
   }

@@ -24,6 +24,11 @@ public final class Metrics {
   private final AtomicLong saveCount = new AtomicLong();
   private final DoubleAdder saveSum = new DoubleAdder();
   private final IntSupplier subscribers;
+  private final AtomicLong loginFailures = new AtomicLong();
+  private final AtomicLong loginLockouts = new AtomicLong();
+  private final AtomicLong loginThrottled = new AtomicLong();
+  private final AtomicLong hashingRejected = new AtomicLong();
+  private final AtomicLong eventStreamsRefused = new AtomicLong();
 
   /** @param subscribers the current number of event-stream subscribers */
   public Metrics(IntSupplier subscribers) {
@@ -60,6 +65,31 @@ public final class Metrics {
     requests.computeIfAbsent(method + " " + status, k -> new AtomicLong()).incrementAndGet();
   }
 
+  /** A request whose credentials were refused (401). */
+  public void loginFailure() {
+    loginFailures.incrementAndGet();
+  }
+
+  /** A user name or client address locked out after too many failures. */
+  public void loginLockout() {
+    loginLockouts.incrementAndGet();
+  }
+
+  /** A login refused with 429 because its user name or address is locked out. */
+  public void loginThrottled() {
+    loginThrottled.incrementAndGet();
+  }
+
+  /** A login answered 503 because every password-hashing slot stayed busy. */
+  public void hashingRejected() {
+    hashingRejected.incrementAndGet();
+  }
+
+  /** An event stream refused by the per-user or per-server cap. */
+  public void eventStreamRefused() {
+    eventStreamsRefused.incrementAndGet();
+  }
+
   public long saves() {
     return saves.get();
   }
@@ -79,6 +109,15 @@ public final class Metrics {
     counter(b, "msgstore_conflicts_total", "Saves that found the message changed since their base (OBJECT_CHANGED).",
         conflicts.get());
     counter(b, "msgstore_forced_saves_total", "Forced saves (If-Match: * or an overwrite choice).", forcedSaves.get());
+    counter(b, "msgstore_login_failures_total", "Requests whose credentials were refused (401).",
+        loginFailures.get());
+    counter(b, "msgstore_login_lockouts_total", "User names or client addresses locked out after failed logins.",
+        loginLockouts.get());
+    counter(b, "msgstore_login_throttled_total", "Logins refused with 429 during a lockout.", loginThrottled.get());
+    counter(b, "msgstore_password_hashing_rejected_total",
+        "Logins answered 503 because every password-hashing slot stayed busy.", hashingRejected.get());
+    counter(b, "msgstore_event_streams_refused_total", "Event streams refused by the per-user or server cap.",
+        eventStreamsRefused.get());
     b.append("# HELP msgstore_http_requests_total HTTP requests answered, by method and status.\n");
     b.append("# TYPE msgstore_http_requests_total counter\n");
     Map<String, Long> sorted = new TreeMap<>();

@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -36,11 +37,15 @@ import msgstore.server.auth.PasswordHasher;
 import msgstore.server.auth.Tls;
 import msgstore.storage.sqlite.SqliteMessageStore;
 import msgstore.storage.sqlite.SqliteStorage;
+import org.eclipse.jetty.server.AbstractConnector;
+import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.component.LifeCycle;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,6 +76,9 @@ public final class MsgstoreServer implements AutoCloseable {
   private final EventStream events;
   private final Api api;
   private final Saves saves;
+  private final LoginThrottle loginThrottle;
+  /** The time a request body gets before {@code request.min.data.rate} applies (at most the idle timeout). */
+  static final Duration BODY_HEAD_START = Duration.ofSeconds(5);
   private final Set<String> mailboxChecked = ConcurrentHashMap.newKeySet();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final Object idle = new Object();
@@ -79,13 +87,14 @@ public final class MsgstoreServer implements AutoCloseable {
   private Javalin app;
 
   private MsgstoreServer(ServerConfig config, EmbeddedMessageStore store, Accounts accounts,
-      Optional<String> adminPassword) {
+      Optional<String> adminPassword, Clock clock) {
     this.config = config;
     this.store = store;
     this.accounts = accounts;
     this.initialAdminPassword = adminPassword;
-    this.events = new EventStream(config.heartbeat());
+    this.events = new EventStream(config.heartbeat(), config.abuse(), () -> metrics().eventStreamRefused());
     this.metrics = new Metrics(events::subscribers);
+    this.loginThrottle = new LoginThrottle(config.abuse(), clock, metrics);
     this.api = new Api(store, accounts);
     this.saves = new Saves(metrics);
   }
@@ -106,6 +115,14 @@ public final class MsgstoreServer implements AutoCloseable {
 
   /** As {@link #start(ServerConfig, PasswordHasher)} with explicit engine options (limits, history). */
   public static MsgstoreServer start(ServerConfig config, PasswordHasher hasher, EngineOptions engine) {
+    return start(config, hasher, engine, Clock.systemUTC());
+  }
+
+  /**
+   * As {@link #start(ServerConfig, PasswordHasher, EngineOptions)} with the clock of the login
+   * throttle and of the accounts (cache expiry, token times), so tests can step through backoffs.
+   */
+  public static MsgstoreServer start(ServerConfig config, PasswordHasher hasher, EngineOptions engine, Clock clock) {
     try {
       Files.createDirectories(config.dataDir());
     } catch (IOException e) {
@@ -116,7 +133,8 @@ public final class MsgstoreServer implements AutoCloseable {
         engine);
     Accounts accounts;
     try {
-      accounts = Accounts.open(config.dataDir().resolve(ServerConfig.ACCOUNTS_FILE), hasher);
+      accounts = Accounts.open(config.dataDir().resolve(ServerConfig.ACCOUNTS_FILE), hasher, clock,
+          new Accounts.HashingLimit(config.abuse().hashingConcurrency(), config.abuse().hashingWait()));
     } catch (RuntimeException e) {
       store.close();
       throw e;
@@ -124,7 +142,7 @@ public final class MsgstoreServer implements AutoCloseable {
     Optional<String> admin = accounts.ensureAdmin();
     admin.ifPresent(p -> LOG.warn("No users existed: created user 'admin' with password '{}'. "
         + "It is shown only once; change it with 'msgstore user passwd admin'.", p));
-    MsgstoreServer s = new MsgstoreServer(config, store, accounts, admin);
+    MsgstoreServer s = new MsgstoreServer(config, store, accounts, admin, clock);
     try {
       s.listen();
     } catch (RuntimeException e) {
@@ -209,6 +227,7 @@ public final class MsgstoreServer implements AutoCloseable {
       if (config.tls()) {
         tls(c);
       }
+      slowClientLimits(c);
       c.requestLogger.http((ctx, ms) -> {
         metrics.request(ctx.method().name(), ctx.statusCode());
         if (LOG.isDebugEnabled()) {
@@ -234,6 +253,32 @@ public final class MsgstoreServer implements AutoCloseable {
       routes(c);
     });
     app.start();
+  }
+
+  /**
+   * Slow and idle clients (ADR 0011): every connector closes a connection idle for {@code
+   * request.idle.timeout.seconds}; a request body slower than {@code request.min.data.rate} is cut
+   * (408; after a head start of {@link #BODY_HEAD_START} or the idle timeout if shorter); past {@code max.connections} open connections Jetty stops accepting until one closes.
+   */
+  private void slowClientLimits(JavalinConfig c) {
+    AbuseLimits a = config.abuse();
+    Duration headStart = a.idleTimeout().compareTo(BODY_HEAD_START) < 0 ? a.idleTimeout() : BODY_HEAD_START;
+    c.jetty.modifyServletContextHandler(h -> h.addFilter(new org.eclipse.jetty.ee10.servlet.FilterHolder(
+        new MinDataRateFilter(a.minRequestDataRate(), headStart)), "/*",
+        java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST)));
+    c.jetty.modifyServer(server -> {
+      server.addBean(new NetworkConnectionLimit(a.maxConnections(), server));
+      server.addEventListener(new LifeCycle.Listener() {
+        @Override
+        public void lifeCycleStarting(LifeCycle event) {
+          for (Connector k : server.getConnectors()) {
+            if (k instanceof AbstractConnector connector) {
+              connector.setIdleTimeout(a.idleTimeout().toMillis());
+            }
+          }
+        }
+      });
+    });
   }
 
   private void tls(JavalinConfig c) {
@@ -371,15 +416,45 @@ public final class MsgstoreServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Authenticates a request, throttled per claimed user name and per client address (ADR 0011):
+   * 429 BUSY with {@code Retry-After} while either is locked out (checked before any password is,
+   * so even the right one is refused), 503 BUSY with {@code Retry-After} when no password-hashing
+   * slot came free, 401 NO_ACCESS (counted as a failure) for credentials that are not accepted.
+   */
   private String authenticate(Context ctx) {
-    Optional<String> user = accounts.authenticate(ctx.header("Authorization"));
-    if (user.isEmpty()) {
-      throw new ProblemException(new Problem(401, MapiError.NO_ACCESS, "Unauthorized",
-          ctx.header("Authorization") == null ? "this route needs Authorization: Basic or Bearer credentials"
-              : "the credentials were not accepted", "", "", F.objectNode()),
-          Map.of("WWW-Authenticate", "Basic realm=\"msgstore\", Bearer realm=\"msgstore\""));
+    String header = ctx.header("Authorization");
+    if (header == null) {
+      throw unauthorized("this route needs Authorization: Basic or Bearer credentials");
     }
+    String claimed = Accounts.claimedUser(header).orElse(null);
+    String address = ctx.ip();
+    Optional<Duration> locked = loginThrottle.blocked(claimed, address);
+    if (locked.isPresent()) {
+      long s = LoginThrottle.seconds(locked.get());
+      throw new ProblemException(new Problem(429, MapiError.BUSY, "Too many failed logins",
+          "too many failed logins for this user name or from this address; retry after " + s + " s", "", "",
+          F.objectNode()), Map.of("Retry-After", Long.toString(s)));
+    }
+    Optional<String> user;
+    try {
+      user = accounts.authenticate(header);
+    } catch (Accounts.PasswordCheckBusyException e) {
+      metrics.hashingRejected();
+      throw new ProblemException(new Problem(503, MapiError.BUSY, "Busy", e.getMessage(), "", "", F.objectNode()),
+          Map.of("Retry-After", "1"));
+    }
+    if (user.isEmpty()) {
+      loginThrottle.failed(claimed, address);
+      throw unauthorized("the credentials were not accepted");
+    }
+    loginThrottle.succeeded(user.get());
     return user.get();
+  }
+
+  private static ProblemException unauthorized(String detail) {
+    return new ProblemException(new Problem(401, MapiError.NO_ACCESS, "Unauthorized", detail, "", "", F.objectNode()),
+        Map.of("WWW-Authenticate", "Basic realm=\"msgstore\", Bearer realm=\"msgstore\""));
   }
 
   /** The store of a user added with a mailbox ({@code msgstore user add}), created in a session of theirs. */

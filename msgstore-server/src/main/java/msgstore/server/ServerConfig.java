@@ -26,6 +26,7 @@ import msgstore.storage.sqlite.SqliteStorage.Durability;
  * @param heartbeat how often an idle event stream gets a {@code : keep-alive} comment
  * @param maxJsonBytes the largest JSON request body accepted (413 TOO_BIG over it)
  * @param durability the SQLite durability of commits
+ * @param abuse login throttling, hashing bound, connection timeouts and limits, event-stream caps
  */
 public record ServerConfig(
     Path dataDir,
@@ -35,7 +36,8 @@ public record ServerConfig(
     Optional<Path> tlsKey,
     Duration heartbeat,
     long maxJsonBytes,
-    Durability durability) {
+    Durability durability,
+    AbuseLimits abuse) {
 
   public static final Path DEFAULT_DATA = Path.of("data");
   /** The message store's file inside the data directory. */
@@ -48,7 +50,7 @@ public record ServerConfig(
   public static final long DEFAULT_MAX_JSON_BYTES = 64L << 20;
 
   /** Property-file keys, and the environment variable for each. */
-  private static final Map<String, String> ENV = Map.of(
+  private static final Map<String, String> ENV = withAbuseKeys(Map.of(
       "data", "MSGSTORE_DATA",
       "bind", "MSGSTORE_BIND",
       "port", "MSGSTORE_PORT",
@@ -56,7 +58,13 @@ public record ServerConfig(
       "tls.key", "MSGSTORE_TLS_KEY",
       "heartbeat.seconds", "MSGSTORE_HEARTBEAT_SECONDS",
       "max.json.bytes", "MSGSTORE_MAX_JSON_BYTES",
-      "durability", "MSGSTORE_DURABILITY");
+      "durability", "MSGSTORE_DURABILITY"));
+
+  private static Map<String, String> withAbuseKeys(Map<String, String> base) {
+    Map<String, String> all = new LinkedHashMap<>(base);
+    all.putAll(AbuseLimits.ENV);
+    return Map.copyOf(all);
+  }
 
   public ServerConfig {
     require(dataDir != null, "data must not be null");
@@ -69,29 +77,37 @@ public record ServerConfig(
         "heartbeat.seconds must be positive, got " + heartbeat);
     require(maxJsonBytes > 0, "max.json.bytes must be positive, got " + maxJsonBytes);
     require(durability != null, "durability must not be null");
+    abuse = abuse == null ? AbuseLimits.DEFAULTS : abuse;
+    require(heartbeat.compareTo(abuse.idleTimeout()) < 0, "heartbeat.seconds (" + heartbeat.toSeconds()
+        + ") must be shorter than request.idle.timeout.seconds (" + abuse.idleTimeout().toSeconds()
+        + "), or idle event streams are cut");
   }
 
   /** The defaults with another data directory and port (for tests and the CLI). */
   public static ServerConfig defaults(Path dataDir, int port) {
     return new ServerConfig(dataDir, DEFAULT_BIND, port, Optional.empty(), Optional.empty(), DEFAULT_HEARTBEAT,
-        DEFAULT_MAX_JSON_BYTES, Durability.FULL);
+        DEFAULT_MAX_JSON_BYTES, Durability.FULL, AbuseLimits.DEFAULTS);
   }
 
   public ServerConfig withHeartbeat(Duration d) {
-    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, d, maxJsonBytes, durability);
+    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, d, maxJsonBytes, durability, abuse);
   }
 
   public ServerConfig withMaxJsonBytes(long n) {
-    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, n, durability);
+    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, n, durability, abuse);
   }
 
   public ServerConfig withTls(Path cert, Path key) {
     return new ServerConfig(dataDir, bind, port, Optional.of(cert), Optional.of(key), heartbeat, maxJsonBytes,
-        durability);
+        durability, abuse);
   }
 
   public ServerConfig withDurability(Durability d) {
-    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, maxJsonBytes, d);
+    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, maxJsonBytes, d, abuse);
+  }
+
+  public ServerConfig withAbuse(AbuseLimits a) {
+    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, maxJsonBytes, durability, a);
   }
 
   /** True when TLS is configured. */
@@ -105,7 +121,8 @@ public record ServerConfig(
    * MSGSTORE_TLS_CERT}, {@code MSGSTORE_TLS_KEY}, {@code MSGSTORE_HEARTBEAT_SECONDS}, {@code
    * MSGSTORE_MAX_JSON_BYTES}, {@code MSGSTORE_DURABILITY}) over the properties file ({@code
    * configFile}, else {@code MSGSTORE_CONFIG}; keys {@code data, bind, port, tls.cert, tls.key,
-   * heartbeat.seconds, max.json.bytes, durability}) over the defaults.
+   * heartbeat.seconds, max.json.bytes, durability}, and those of {@link AbuseLimits}, whose variables
+   * are the key in upper case with dots as underscores after {@code MSGSTORE_}) over the defaults.
    *
    * @throws StoreException INVALID_PARAMETER naming the key for an unknown key or a bad value,
    *     NOT_FOUND for a missing config file
@@ -145,7 +162,8 @@ public record ServerConfig(
         Optional.ofNullable(v.get("tls.key")).filter(s -> !s.isEmpty()).map(Path::of),
         Duration.ofSeconds(number(v, "heartbeat.seconds", DEFAULT_HEARTBEAT.toSeconds())),
         number(v, "max.json.bytes", DEFAULT_MAX_JSON_BYTES),
-        durability(v.get("durability")));
+        durability(v.get("durability")),
+        AbuseLimits.load(v));
   }
 
   private static String known(String key, String where) {

@@ -144,8 +144,10 @@ class AuthorizationMatrixTest {
 
   @BeforeAll
   void start(@TempDir Path dir) throws Exception {
+    // Bad credentials are part of the matrix, all from 127.0.0.1: no failed-login backoff here (ADR 0011).
     server = MsgstoreServer.start(ServerConfig.defaults(dir, 0)
-            .withDurability(SqliteStorage.Durability.RELAXED_MAY_LOSE_RECENT_COMMITS_ON_POWER_LOSS),
+            .withDurability(SqliteStorage.Durability.RELAXED_MAY_LOSE_RECENT_COMMITS_ON_POWER_LOSS)
+            .withAbuse(TestServer.NO_LOGIN_BACKOFF),
         TestServer.FAST, EngineOptions.defaults().withMaintenanceInterval(Duration.ZERO));
     for (String u : List.of("owner", "editor", "reviewer", "stranger")) {
       server.accounts().addUser(u, (u + "-pw").toCharArray(), false);

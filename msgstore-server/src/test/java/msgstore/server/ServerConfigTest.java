@@ -56,4 +56,40 @@ class ServerConfigTest {
     assertThatThrownBy(() -> ServerConfig.load(Optional.of(dir.resolve("missing")), Map.of(), Map.of()))
         .extracting(e -> ((StoreException) e).error()).isEqualTo(MapiError.NOT_FOUND);
   }
+
+  @Test
+  void abuseLimitsShouldDefaultAsDocumentedAndLoadFromFileAndEnvironment() throws Exception {
+    AbuseLimits d = ServerConfig.load(Optional.empty(), Map.of(), Map.of()).abuse();
+    assertThat(d).isEqualTo(AbuseLimits.DEFAULTS);
+    assertThat(d.loginFailuresPerUser()).isEqualTo(5);
+    assertThat(d.loginBackoffMax()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(d.idleTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(d.maxEventStreamsPerUser()).isEqualTo(16);
+
+    Path file = dir.resolve("msgstore.properties");
+    Files.writeString(file, "login.max.failures.per.user=3\nmax.event.streams.per.user=2\n");
+    AbuseLimits a = ServerConfig.load(Optional.of(file),
+        Map.of("MSGSTORE_REQUEST_IDLE_TIMEOUT_SECONDS", "60", "MSGSTORE_PASSWORD_HASHING_WAIT_MILLIS", "100"),
+        Map.of("max.connections", "10")).abuse();
+    assertThat(a.loginFailuresPerUser()).isEqualTo(3);
+    assertThat(a.maxEventStreamsPerUser()).isEqualTo(2);
+    assertThat(a.idleTimeout()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(a.hashingWait()).isEqualTo(Duration.ofMillis(100));
+    assertThat(a.maxConnections()).isEqualTo(10);
+  }
+
+  @Test
+  void badAbuseLimitsShouldBeRefusedNamingTheKey() {
+    assertThatThrownBy(() -> ServerConfig.load(Optional.empty(), Map.of(), Map.of("max.event.streams.per.user", "0")))
+        .hasMessageContaining("max.event.streams.per.user").extracting(e -> ((StoreException) e).error())
+        .isEqualTo(MapiError.INVALID_PARAMETER);
+    assertThatThrownBy(() -> ServerConfig.load(Optional.empty(), Map.of(), Map.of("max.connections", "99999999999")))
+        .hasMessageContaining("max.connections");
+    assertThatThrownBy(() -> ServerConfig.load(Optional.empty(), Map.of(),
+        Map.of("login.backoff.initial.seconds", "10", "login.backoff.max.seconds", "5")))
+        .hasMessageContaining("login.backoff.max.seconds");
+    assertThatThrownBy(() -> ServerConfig.load(Optional.empty(), Map.of(),
+        Map.of("heartbeat.seconds", "30", "request.idle.timeout.seconds", "30")))
+        .as("an idle event stream would be cut between heartbeats").hasMessageContaining("request.idle.timeout.seconds");
+  }
 }

@@ -25,6 +25,12 @@ import msgstore.server.auth.PasswordHasher;
 final class TestServer implements AutoCloseable {
   static final JsonNodeFactory F = JsonNodeFactory.instance;
   static final PasswordHasher FAST = PasswordHasher.of(64, 1, 1);
+  /**
+   * The default limits without failed-login backoff: tests that send bad credentials on purpose
+   * (the authorization matrix) all come from 127.0.0.1. Tests of the backoff set their own limits.
+   */
+  static final AbuseLimits NO_LOGIN_BACKOFF = AbuseLimits.DEFAULTS.withLogin(Integer.MAX_VALUE, Integer.MAX_VALUE,
+      Duration.ofSeconds(1), Duration.ofSeconds(1));
   final MsgstoreServer server;
   final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
   final String base;
@@ -39,9 +45,15 @@ final class TestServer implements AutoCloseable {
   }
 
   static TestServer start(Path dir, UnaryOperator<ServerConfig> config, EngineOptions engine) {
+    return start(dir, config, engine, FAST, java.time.Clock.systemUTC());
+  }
+
+  /** With another password hasher, and the clock of the login throttle and the accounts. */
+  static TestServer start(Path dir, UnaryOperator<ServerConfig> config, EngineOptions engine, PasswordHasher hasher,
+      java.time.Clock clock) {
     MsgstoreServer s = MsgstoreServer.start(config.apply(ServerConfig.defaults(dir, 0)
-        .withDurability(msgstore.storage.sqlite.SqliteStorage.Durability.RELAXED_MAY_LOSE_RECENT_COMMITS_ON_POWER_LOSS)),
-        FAST, engine);
+        .withDurability(msgstore.storage.sqlite.SqliteStorage.Durability.RELAXED_MAY_LOSE_RECENT_COMMITS_ON_POWER_LOSS)
+        .withAbuse(NO_LOGIN_BACKOFF)), hasher, engine, clock);
     for (String u : new String[] {"alice", "bob", "carol"}) {
       if (!s.accounts().exists(u)) {
         s.accounts().addUser(u, ("secret-" + u).toCharArray(), true);

@@ -34,7 +34,14 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -129,18 +136,29 @@ public final class Accounts implements AutoCloseable {
   private final Clock clock;
   private final ReentrantLock lock = new ReentrantLock();
   private final Semaphore argon2Permits;
+  private final Duration argon2Wait;
+  private final ThreadPoolExecutor argon2Threads;
   private final Map<String, CachedLogin> basicCache = new LinkedHashMap<>();
   private final SecretKeySpec cacheKey;
   private Connection connection; // guarded by lock; null once closed
   private PreparedStatement bearerLookup; // guarded by lock; prepared on first use, closed with the connection
   private volatile String dummyPhc;
 
-  private Accounts(Path file, PasswordHasher hasher, Clock clock, Connection connection) {
+  private Accounts(Path file, PasswordHasher hasher, Clock clock, Connection connection, HashingLimit hashing) {
     this.file = file;
     this.hasher = hasher;
     this.clock = clock;
     this.connection = connection;
-    this.argon2Permits = new Semaphore(Math.max(2, Runtime.getRuntime().availableProcessors()));
+    this.argon2Permits = new Semaphore(hashing.concurrency(), true);
+    this.argon2Wait = hashing.maxWait();
+    AtomicInteger threadNumber = new AtomicInteger();
+    this.argon2Threads = new ThreadPoolExecutor(hashing.concurrency(), hashing.concurrency(), 30, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, "msgstore-argon2-" + threadNumber.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+    this.argon2Threads.allowCoreThreadTimeOut(true);
     byte[] key = new byte[32];
     RANDOM.nextBytes(key);
     this.cacheKey = new SecretKeySpec(key, "HmacSHA256");
@@ -167,9 +185,22 @@ public final class Accounts implements AutoCloseable {
    *     was written by a newer msgstore; DISK_ERROR/NO_ACCESS when it cannot be created
    */
   public static Accounts open(Path file, PasswordHasher hasher, Clock clock) {
+    return open(file, hasher, clock, HashingLimit.UNBOUNDED_WAIT);
+  }
+
+  /**
+   * Opens (creating if needed) the accounts database with a bound on password hashing: at most
+   * {@code hashing.concurrency()} hashes run at once, each on a platform thread of its own (so a
+   * flood of logins cannot pin the carrier threads of the server's virtual threads), and a login
+   * that waits longer than {@code hashing.maxWait()} for a slot fails with {@link PasswordCheckBusyException}.
+   *
+   * @throws StoreException as {@link #open(Path, PasswordHasher, Clock)}
+   */
+  public static Accounts open(Path file, PasswordHasher hasher, Clock clock, HashingLimit hashing) {
     Objects.requireNonNull(file, "file");
     Objects.requireNonNull(hasher, "hasher");
     Objects.requireNonNull(clock, "clock");
+    Objects.requireNonNull(hashing, "hashing");
     Path absolute = file.toAbsolutePath();
     createPrivately(absolute);
     Connection c = null;
@@ -179,7 +210,7 @@ public final class Accounts implements AutoCloseable {
       execute(c, "PRAGMA journal_mode = WAL");
       execute(c, "PRAGMA synchronous = FULL");
       migrate(c, absolute);
-      return new Accounts(absolute, hasher, clock, c);
+      return new Accounts(absolute, hasher, clock, c, hashing);
     } catch (SQLException e) {
       closeQuietly(c);
       throw translate(e, "open accounts database " + absolute);
@@ -250,6 +281,7 @@ public final class Accounts implements AutoCloseable {
     synchronized (basicCache) {
       basicCache.clear();
     }
+    argon2Threads.shutdown();
   }
 
   // ---------------------------------------------------------------- users
@@ -478,8 +510,10 @@ public final class Accounts implements AutoCloseable {
    * @param authorizationHeader the header value, or null when the request had none
    * @return the user name; empty when the header is missing, malformed, names an unknown user,
    *     has a wrong password, or carries an unknown or revoked token. Bad input never throws.
-   * @throws StoreException only when the database itself fails (BUSY, DISK_ERROR, ...), or after
-   *     {@link #close}
+   * @throws PasswordCheckBusyException (BUSY) when a password had to be hashed and no hashing slot
+   *     came free in time (see {@link HashingLimit}); nothing was verified, so it is not a failure
+   * @throws StoreException otherwise only when the database itself fails (BUSY, DISK_ERROR, ...),
+   *     or after {@link #close}
    */
   public Optional<String> authenticate(String authorizationHeader) {
     if (authorizationHeader == null || authorizationHeader.length() > MAX_HEADER_LENGTH) {
@@ -497,6 +531,41 @@ public final class Accounts implements AutoCloseable {
       case "bearer" -> authenticateBearer(credentials);
       default -> Optional.empty();
     };
+  }
+
+  /**
+   * The user name a {@code Basic} header claims, without checking anything else: the key the
+   * server's login throttle counts failures under. Empty for other schemes, malformed headers and
+   * names that break the naming rules.
+   */
+  public static Optional<String> claimedUser(String authorizationHeader) {
+    if (authorizationHeader == null || authorizationHeader.length() > MAX_HEADER_LENGTH) {
+      return Optional.empty();
+    }
+    String header = authorizationHeader.strip();
+    int space = header.indexOf(' ');
+    if (space < 0 || !header.substring(0, space).equalsIgnoreCase("basic")) {
+      return Optional.empty();
+    }
+    byte[] decoded;
+    try {
+      decoded = Base64.getDecoder().decode(header.substring(space + 1).strip());
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
+    try {
+      int colon = 0;
+      while (colon < decoded.length && decoded[colon] != ':') {
+        colon++;
+      }
+      if (colon == decoded.length) {
+        return Optional.empty();
+      }
+      String user = new String(decoded, 0, colon, StandardCharsets.UTF_8);
+      return NAME.matcher(user).matches() ? Optional.of(user) : Optional.empty();
+    } finally {
+      Arrays.fill(decoded, (byte) 0);
+    }
   }
 
   private Optional<String> authenticateBasic(String credentials) {
@@ -763,12 +832,43 @@ public final class Accounts implements AutoCloseable {
     return phc;
   }
 
+  /** Runs Argon2 work on a hashing thread once a slot is free, waiting at most {@link HashingLimit#maxWait}. */
   private <T> T argon2(Supplier<T> work) {
-    argon2Permits.acquireUninterruptibly();
     try {
-      return work.get();
-    } finally {
+      if (!argon2Permits.tryAcquire(argon2Wait.toNanos(), TimeUnit.NANOSECONDS)) {
+        throw new PasswordCheckBusyException("every password-hashing slot (" + argon2Threads.getMaximumPoolSize()
+            + ") stayed busy for " + argon2Wait.toMillis() + " ms; retry shortly");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new PasswordCheckBusyException("interrupted while waiting for a password-hashing slot");
+    }
+    Future<T> result;
+    try {
+      result = argon2Threads.submit(() -> {
+        try {
+          return work.get();
+        } finally {
+          argon2Permits.release();
+        }
+      });
+    } catch (RejectedExecutionException e) {
       argon2Permits.release();
+      throw new StoreException(MapiError.INVALID_OBJECT, "accounts database " + file + " is closed");
+    }
+    try {
+      return result.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new PasswordCheckBusyException("interrupted while a password was checked");
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      if (e.getCause() instanceof Error err) {
+        throw err;
+      }
+      throw new IllegalStateException(e.getCause());
     }
   }
 
@@ -803,6 +903,36 @@ public final class Accounts implements AutoCloseable {
   }
 
   private record CachedLogin(String phc, Instant expires) {}
+
+  /**
+   * The bound on concurrent password hashing: {@code concurrency} hashes at once, a caller waiting
+   * at most {@code maxWait} for a slot.
+   */
+  public record HashingLimit(int concurrency, Duration maxWait) {
+    /** Two slots or one per processor, waiting as long as it takes (the CLI's setting). */
+    public static final HashingLimit UNBOUNDED_WAIT =
+        new HashingLimit(Math.max(2, Runtime.getRuntime().availableProcessors()), Duration.ofDays(1));
+
+    public HashingLimit {
+      if (concurrency < 1) {
+        throw new StoreException(MapiError.INVALID_PARAMETER, "hashing concurrency must be positive, was "
+            + concurrency);
+      }
+      Objects.requireNonNull(maxWait, "maxWait");
+      if (maxWait.isNegative()) {
+        throw new StoreException(MapiError.INVALID_PARAMETER, "hashing wait must not be negative, was " + maxWait);
+      }
+    }
+  }
+
+  /** A login that found every password-hashing slot busy for the whole wait (MAPI_E_BUSY): retry later. */
+  public static final class PasswordCheckBusyException extends StoreException {
+    private static final long serialVersionUID = 1L;
+
+    PasswordCheckBusyException(String message) {
+      super(MapiError.BUSY, message);
+    }
+  }
 
   @FunctionalInterface
   private interface SqlWork<T> {

@@ -1,0 +1,128 @@
+package msgstore.server;
+
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Map;
+import msgstore.api.MapiError;
+import msgstore.protocol.Problem;
+
+/**
+ * Cuts a request body that arrives too slowly (ADR 0011): a body must keep up with {@code
+ * bytesPerSecond}, after a head start; a read that finds it behind fails the request with 408 and
+ * {@code Connection: close}. The idle timeout cannot catch a body trickled one byte a second (every
+ * byte resets it), and Jetty 12 no longer enforces {@code HttpConfiguration.minRequestDataRate}
+ * (its {@code MinimumDataRateHandler} measures the bytes of all requests together).
+ *
+ * <p>The rule: after {@code t} seconds since the request began, at least {@code (t - headStart) *
+ * bytesPerSecond} bytes must have arrived. It is checked whenever the handler's read returns, so a
+ * body that stops altogether is left to the idle timeout.
+ */
+final class MinDataRateFilter implements Filter {
+  private final long bytesPerSecond;
+  private final long headStartNanos;
+
+  MinDataRateFilter(long bytesPerSecond, Duration headStart) {
+    this.bytesPerSecond = bytesPerSecond;
+    this.headStartNanos = headStart.toNanos();
+  }
+
+  @Override
+  public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
+      throws IOException, ServletException {
+    if (bytesPerSecond <= 0 || !(req instanceof HttpServletRequest http)) {
+      chain.doFilter(req, res);
+      return;
+    }
+    long start = System.nanoTime();
+    chain.doFilter(new HttpServletRequestWrapper(http) {
+      private ServletInputStream in;
+
+      @Override
+      public ServletInputStream getInputStream() throws IOException {
+        if (in == null) {
+          in = new Metered(super.getInputStream(), start);
+        }
+        return in;
+      }
+    }, res);
+  }
+
+  private final class Metered extends ServletInputStream {
+    private final ServletInputStream in;
+    private final long start;
+    private long bytes;
+
+    Metered(ServletInputStream in, long start) {
+      this.in = in;
+      this.start = start;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = in.read();
+      if (b >= 0) {
+        count(1);
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] buf, int off, int len) throws IOException {
+      int n = in.read(buf, off, len);
+      if (n > 0) {
+        count(n);
+      }
+      return n;
+    }
+
+    private void count(int n) {
+      bytes += n;
+      long elapsed = System.nanoTime() - start;
+      if (elapsed <= headStartNanos) {
+        return;
+      }
+      double needed = (elapsed - headStartNanos) / 1e9 * bytesPerSecond;
+      if (bytes < needed) {
+        long rate = Math.round(bytes / (elapsed / 1e9));
+        throw new ProblemException(new Problem(408, MapiError.INVALID_PARAMETER, "Request timeout",
+            "the request body arrives at " + rate + " bytes/s, below request.min.data.rate = " + bytesPerSecond
+                + " bytes/s; the connection is closed", "", "", com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()),
+            Map.of("Connection", "close"));
+      }
+    }
+
+    @Override
+    public boolean isFinished() {
+      return in.isFinished();
+    }
+
+    @Override
+    public boolean isReady() {
+      return in.isReady();
+    }
+
+    @Override
+    public void setReadListener(ReadListener listener) {
+      in.setReadListener(listener);
+    }
+
+    @Override
+    public int available() throws IOException {
+      return in.available();
+    }
+
+    @Override
+    public void close() throws IOException {
+      in.close();
+    }
+  }
+}
