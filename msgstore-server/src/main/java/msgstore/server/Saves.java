@@ -116,7 +116,7 @@ final class Saves {
         force = true;
         h = s.openMessage(id, OpenFlag.MODIFY);
       } else {
-        ChangeKey base = Json.changeKey(ifMatch.split(",")[0], "If-Match");
+        ChangeKey base = Json.ifMatch(ifMatch, "If-Match");
         try {
           h = ServerSupport.openAtBase(s, id, base, OpenFlag.MODIFY);
         } catch (ObjectChangedException e) {
