@@ -276,6 +276,9 @@ public final class Json {
   }
 
   public static Recipient recipient(JsonNode n, String field) {
+    if (!n.isObject()) {
+      throw new WireException(MapiError.INVALID_PARAMETER, field, "expected a recipient object");
+    }
     int row = n.has("rowId") ? (int) integer(n, "rowId", field) : 0;
     return new Recipient(row, PropCodec.parseObject(n.get("properties"), join(field, "properties")));
   }

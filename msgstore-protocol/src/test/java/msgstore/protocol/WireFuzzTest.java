@@ -1,5 +1,6 @@
 package msgstore.protocol;
 
+import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
@@ -145,6 +146,13 @@ class WireFuzzTest {
       });
 
   /** JSON bodies: the first byte picks the reader, the rest is the body. */
+  @DictionaryEntries({"\"properties\"", "\"recipients\"", "\"attachments\"", "\"embedded\"", "\"content\"",
+      "\"contentBase64\"", "\"attachNum\"", "\"rowId\"", "\"ops\"", "\"op\"", "\"h\"", "\"flags\"",
+      "\"onConflict\"", "\"choice\"", "\"tag\"", "\"value\"", "\"type\"", "\"and\"", "\"or\"", "\"not\"",
+      "\"exist\"", "\"property\"", "\"add\"", "\"modify\"", "\"remove\"", "\"delete\"", "\"replaceAll\"",
+      "\"PidTagSubject\"", "\"0x80050005\"", "\"0x80040004\"", "\"0x80030002\"", "\"0x80020014\"",
+      "\"0x8006101F\"", "\"0x80070040\"", "\"0x80080048\"", "\"0x80090102\"", "1e400", "-0.0", "[1]", "{}", "null",
+      "\"\\ud800\""})
   @FuzzTest(maxDuration = "10s")
   void jsonBodiesEitherParseOrFailWith4xx(byte[] input) {
     if (input.length == 0) {

@@ -502,6 +502,9 @@ final class Saves {
         for (int i = 0; i < as.size(); i++) {
           String f = join(field, "attachments") + "[" + i + "]";
           JsonNode a = as.get(i);
+          if (!a.isObject()) {
+            throw new WireException(MapiError.INVALID_PARAMETER, f, "expected an attachment object");
+          }
           Integer num = null;
           if (a.hasNonNull("attachNum")) {
             if (!a.get("attachNum").isIntegralNumber()) {

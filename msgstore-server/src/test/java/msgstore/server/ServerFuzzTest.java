@@ -1,5 +1,6 @@
 package msgstore.server;
 
+import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URLEncoder;
@@ -81,6 +82,10 @@ class ServerFuzzTest {
    * In process: {@code A} + an Authorization header value, {@code B} + a Last-Event-ID, {@code C} +
    * a whole-view message body (PUT and create).
    */
+  @DictionaryEntries({"\"properties\"", "\"recipients\"", "\"attachments\"", "\"embedded\"", "\"content\"",
+      "\"contentBase64\"", "\"attachNum\"", "\"rowId\"", "\"read\"", "\"PidTagSubject\"", "[1]", "{}", "null",
+      "Basic ", "Bearer ", "YWxpY2U6", "\"displayName\"", "\"parentId\"", "\"restriction\"", "\"sort\"",
+      "\"columns\"", "\"offset\"", "\"limit\"", "\"ops\"", "\"op\"", "\"setProps\""})
   @FuzzTest(maxDuration = "10s")
   void headersAndViewBodiesEitherParseOrFailWith4xx(byte[] input) {
     if (input.length == 0) {
@@ -128,6 +133,10 @@ class ServerFuzzTest {
    * G query, H contents table (the text is {@code restriction=}, or {@code sort=} ...); I the text
    * as the Authorization of a GET.
    */
+  @DictionaryEntries({"\"properties\"", "\"recipients\"", "\"attachments\"", "\"embedded\"", "\"content\"",
+      "\"contentBase64\"", "\"attachNum\"", "\"rowId\"", "\"read\"", "\"PidTagSubject\"", "[1]", "{}", "null",
+      "Basic ", "Bearer ", "YWxpY2U6", "\"displayName\"", "\"parentId\"", "\"restriction\"", "\"sort\"",
+      "\"columns\"", "\"offset\"", "\"limit\"", "\"ops\"", "\"op\"", "\"setProps\""})
   @FuzzTest(maxDuration = "10s")
   void requestsOverHttpNeverGet5xx(byte[] input) {
     if (input.length < 4) {
