@@ -134,6 +134,19 @@ public final class Json {
     return parsed(field, () -> ChangeKey.parse(s));
   }
 
+  /**
+   * The base version named by an {@code If-Match} header: the first entity tag of its list
+   * ({@code "<changeKey>"}, weak or strong). A list with no entity tag is INVALID_PARAMETER.
+   */
+  public static ChangeKey ifMatch(String header, String field) {
+    for (String tag : header.split(",")) {
+      if (!tag.isBlank()) {
+        return changeKey(tag, field);
+      }
+    }
+    throw new WireException(MapiError.INVALID_PARAMETER, field, "'" + header + "' names no entity tag");
+  }
+
   static Instant instant(String s, String field) {
     try {
       return Instant.parse(s);
@@ -263,6 +276,9 @@ public final class Json {
   }
 
   public static Recipient recipient(JsonNode n, String field) {
+    if (!n.isObject()) {
+      throw new WireException(MapiError.INVALID_PARAMETER, field, "expected a recipient object");
+    }
     int row = n.has("rowId") ? (int) integer(n, "rowId", field) : 0;
     return new Recipient(row, PropCodec.parseObject(n.get("properties"), join(field, "properties")));
   }

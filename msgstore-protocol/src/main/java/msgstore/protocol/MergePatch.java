@@ -67,6 +67,9 @@ public record MergePatch(List<PropValue> set, List<PropTag> delete, Optional<Lis
 
   /** Reads an attachment to add (also used for the attachments of a whole-view PUT). */
   public static NewAttachment newAttachment(JsonNode v, String f) {
+    if (!v.isObject()) {
+      throw new WireException(MapiError.INVALID_PARAMETER, f, "expected an attachment object");
+    }
     Optional<ContentRef> ref = Json.opt(v, "content").map(c -> Json.contentRef(c, f + ".content"));
     Optional<byte[]> inline = Json.opt(v, "contentBase64").map(c -> {
       try {

@@ -201,4 +201,29 @@ class WireRoundTripTest {
     assertThatThrownBy(() -> MergePatch.fromJson(json("{\"subject\":\"x\"}")))
         .isInstanceOfSatisfying(WireException.class, e -> assertThat(e.field()).isEqualTo("subject"));
   }
+
+  @Test
+  void ifMatchReadsTheFirstEntityTagAndRefusesAListWithoutOne() {
+    ChangeKey k = ChangeKey.of(STORE, ChangeNumber.of(7));
+    assertThat(Json.ifMatch(" , W/\"" + k + "\", \"00\"", "If-Match")).isEqualTo(k);
+    // Found by WireFuzzTest (input finding-if-match-without-entity-tag): "," answered 500.
+    for (String header : new String[] {",", " , ,", ""}) {
+      assertThatThrownBy(() -> Json.ifMatch(header, "If-Match"))
+          .isInstanceOfSatisfying(WireException.class, e -> {
+            assertThat(e.error()).isEqualTo(MapiError.INVALID_PARAMETER);
+            assertThat(e.field()).isEqualTo("If-Match");
+          });
+    }
+  }
+
+  @Test
+  void recipientsAndAttachmentsThatAreNotObjectsAreRefusedNotAddedEmpty() {
+    // Found while writing the fuzz seeds: [1] was read as an empty recipient or attachment and added.
+    assertThatThrownBy(() -> MessageBody.fromJson(json("{\"recipients\":[1]}"), ""))
+        .isInstanceOfSatisfying(WireException.class, e -> assertThat(e.field()).isEqualTo("recipients[0]"));
+    assertThatThrownBy(() -> MergePatch.fromJson(json("{\"recipients\":{\"add\":[\"x\"]}}")))
+        .isInstanceOfSatisfying(WireException.class, e -> assertThat(e.field()).isEqualTo("recipients.add[0]"));
+    assertThatThrownBy(() -> MergePatch.fromJson(json("{\"attachments\":{\"add\":[1]}}")))
+        .isInstanceOfSatisfying(WireException.class, e -> assertThat(e.field()).isEqualTo("attachments.add[0]"));
+  }
 }

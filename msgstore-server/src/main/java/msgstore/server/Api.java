@@ -260,7 +260,7 @@ final class Api {
     for (Map.Entry<String, JsonNode> e : props.properties()) {
       String field = "properties." + e.getKey();
       if (e.getValue().isNull()) {
-        throw new WireException(MapiError.NO_SUPPORT, field, "folder properties cannot be deleted");
+        throw new WireException(MapiError.INVALID_PARAMETER, field, "folder properties cannot be deleted");
       }
       PropValue p = PropCodec.parse(e.getKey(), e.getValue(), field);
       set.add(p);

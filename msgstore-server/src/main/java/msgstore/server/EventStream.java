@@ -265,14 +265,19 @@ final class EventStream {
     if (last == null || last.isBlank()) {
       return s.journalPosition(store);
     }
+    return position(last, field);
+  }
+
+  /** A journal position sent by a client ({@code Last-Event-ID}, {@code after=}); 400 for anything else. */
+  static long position(String text, String field) {
     try {
-      long p = Long.parseLong(last.strip());
+      long p = Long.parseLong(text.strip());
       if (p < 0) {
         throw new NumberFormatException();
       }
       return p;
     } catch (NumberFormatException e) {
-      throw new WireException(MapiError.INVALID_PARAMETER, field, "'" + last + "' is not a journal position");
+      throw new WireException(MapiError.INVALID_PARAMETER, field, "'" + text + "' is not a journal position");
     }
   }
 }

@@ -116,7 +116,7 @@ final class Saves {
         force = true;
         h = s.openMessage(id, OpenFlag.MODIFY);
       } else {
-        ChangeKey base = Json.changeKey(ifMatch.split(",")[0], "If-Match");
+        ChangeKey base = Json.ifMatch(ifMatch, "If-Match");
         try {
           h = ServerSupport.openAtBase(s, id, base, OpenFlag.MODIFY);
         } catch (ObjectChangedException e) {
@@ -502,6 +502,9 @@ final class Saves {
         for (int i = 0; i < as.size(); i++) {
           String f = join(field, "attachments") + "[" + i + "]";
           JsonNode a = as.get(i);
+          if (!a.isObject()) {
+            throw new WireException(MapiError.INVALID_PARAMETER, f, "expected an attachment object");
+          }
           Integer num = null;
           if (a.hasNonNull("attachNum")) {
             if (!a.get("attachNum").isIntegralNumber()) {

@@ -106,6 +106,16 @@ class StoreAndFolderRoutesTest {
   }
 
   @Test
+  void deletingAFolderPropertyWithNullIsA400NamingThePropertyNotA5xx() {
+    // Found by ServerFuzzTest (finding-folder-property-null-answered-501): this answered 501.
+    Resp p = t.send("alice", "PATCH", s() + "/folders/" + inbox + "/properties",
+        "{\"properties\":{\"PidTagComment\":null}}", Map.of());
+    assertThat(p.status()).as(p.toString()).isEqualTo(400);
+    assertThat(p.json().get("mapiError").asText()).isEqualTo("MAPI_E_INVALID_PARAMETER");
+    assertThat(p.json().get("field").asText()).isEqualTo("properties.PidTagComment");
+  }
+
+  @Test
   void rightsDecideWhatAnotherUserMayDo_R2_R5() {
     Resp f = t.post("alice", s() + "/folders", "{\"displayName\":\"Shared\"}");
     String shared = f.json().get("id").asText();
