@@ -1,0 +1,37 @@
+package msgstore.storage.sqlite;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import msgstore.testkit.ModelBasedContract;
+import msgstore.testkit.ModelBasedContract.Step;
+import msgstore.testkit.PlantedBug;
+import msgstore.testkit.Stress;
+import msgstore.testkit.property.PropertyCheck;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The model-based contract is strong enough: with each {@link PlantedBug} in front of the embedded
+ * SQLite store, the property finds a counterexample within its usual number of tries. In CI the
+ * first counterexample is enough; with {@code -Dmsgstore.stress=full} it is also shrunk and the
+ * report printed.
+ */
+@Tag("model")
+class EmbeddedSqlitePlantedBugsTest {
+
+  @ParameterizedTest
+  @EnumSource(PlantedBug.class)
+  void modelBasedContractShouldCatchThePlantedBug(PlantedBug bug) {
+    ModelBasedContract contract = new EmbeddedSqliteModelBasedContractTest();
+    Optional<PropertyCheck.Failure<List<Step>>> found =
+        contract.hunt(bug, ModelBasedContract.tries(), Stress.full() ? Duration.ofSeconds(120) : Duration.ZERO);
+    assertThat(found).as("a counterexample for the planted bug %s in %d tries", bug, ModelBasedContract.tries()).isPresent();
+    if (Stress.full()) {
+      System.out.println(found.get().report());
+    }
+  }
+}
