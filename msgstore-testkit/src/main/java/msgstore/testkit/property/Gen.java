@@ -26,6 +26,8 @@ public interface Gen<T> {
   /**
    * Lists of {@code min} to {@code max} values of this generator, lengths uniform in that range;
    * they shrink by deleting elements (chunks, then single ones) and by shrinking each element.
+   * Every element, even one below {@code min}, starts with its own "one more?" choice, so that
+   * deleting any element's span leaves the others aligned.
    */
   default Gen<List<T>> list(int min, int max) {
     if (min < 0 || max < min) {
@@ -36,7 +38,8 @@ public interface Gen<T> {
       List<T> out = new ArrayList<>();
       while (out.size() < max) {
         int span = c.beginSpan();
-        if (out.size() >= min && c.decided(2, out.size() < target ? 1 : 0) == 0) {
+        boolean more = c.decided(2, out.size() < target ? 1 : 0) == 1;
+        if (!more && out.size() >= min) {
           break;
         }
         out.add(generate(c));

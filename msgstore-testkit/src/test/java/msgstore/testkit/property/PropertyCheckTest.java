@@ -45,6 +45,14 @@ class PropertyCheckTest {
   }
 
   @Test
+  void anyElementOfAListWithAMinimumSizeShouldBeDeletable() {
+    Optional<PropertyCheck.Failure<List<Integer>>> f = PropertyCheck.forAll(Gens.integers(0, 9).list(1, 20))
+        .tries(200).run(l -> assertThat(l).doesNotContain(7));
+    assertThat(f).isPresent();
+    assertThat(f.get().shrunk()).containsExactly(7);
+  }
+
+  @Test
   void operationSequenceShouldShrinkToTheStepsThatMatter() {
     Optional<PropertyCheck.Failure<List<Op>>> f = PropertyCheck.forAll(Gens.of(List.of(Op.values())).list(1, 60))
         .tries(200).run(PropertyCheckTest::runCounter);
