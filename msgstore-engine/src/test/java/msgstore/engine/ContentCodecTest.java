@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -42,6 +44,42 @@ class ContentCodecTest {
           assertThat(back.props()).isEqualTo(Content.sorted(expected));
           assertThat(back.recipients()).isEqualTo(c.recipients());
         });
+  }
+
+  /** The round trips above see every property type, special numbers, non-BMP text and two levels of embedding. */
+  @Test
+  void contentGeneratorShouldCoverEveryTypeEdgeValuesAndNesting() {
+    Set<PropType> types = EnumSet.noneOf(PropType.class);
+    Set<Object> specials = new HashSet<>();
+    int[] deepest = {0};
+    boolean[] supplementary = {false};
+    PropertyCheck.forAll(contents()).tries(1000).check(c -> visit(c, 0, types, specials, deepest, supplementary));
+    assertThat(types).containsExactlyInAnyOrder(PropType.SHORT, PropType.LONG, PropType.FLOAT, PropType.DOUBLE,
+        PropType.I8, PropType.CURRENCY, PropType.BOOLEAN, PropType.UNICODE, PropType.STRING8, PropType.SYSTIME,
+        PropType.CLSID, PropType.BINARY, PropType.MV_UNICODE, PropType.MV_LONG, PropType.MV_BINARY);
+    assertThat(specials).contains(Double.NaN, Double.POSITIVE_INFINITY, -0.0, Float.NaN, Long.MIN_VALUE, Integer.MAX_VALUE);
+    assertThat(deepest[0]).isEqualTo(2);
+    assertThat(supplementary[0]).isTrue();
+  }
+
+  private static void visit(Content c, int depth, Set<PropType> types, Set<Object> specials, int[] deepest, boolean[] supplementary) {
+    deepest[0] = Math.max(deepest[0], depth);
+    List<PropValue> all = new ArrayList<>(c.props());
+    c.recipients().forEach(r -> all.addAll(r.props()));
+    for (Content.Attach a : c.attachments()) {
+      all.addAll(a.props());
+      if (a.embedded() != null) {
+        visit(a.embedded(), depth + 1, types, specials, deepest, supplementary);
+      }
+    }
+    for (PropValue v : all) {
+      types.add(v.tag().type());
+      Object raw = v.value();
+      specials.add(raw);
+      if (raw instanceof String s && s.codePoints().anyMatch(cp -> cp > 0xFFFF)) {
+        supplementary[0] = true;
+      }
+    }
   }
 
   @Test
