@@ -5,7 +5,7 @@ import java.util.List;
 import msgstore.api.MessageStore;
 import msgstore.testkit.ModelBasedContract;
 
-/** The remote SDK passes the model-based (jqwik) contract through the server. */
+/** The remote SDK passes the model-based contract through the server. */
 class RemoteModelBasedContractTest extends ModelBasedContract {
   @Override
   protected MessageStore openStore(Path dir) {

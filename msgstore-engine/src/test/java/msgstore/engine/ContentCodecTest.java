@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -16,33 +18,71 @@ import msgstore.api.PropType;
 import msgstore.api.PropValue;
 import msgstore.api.Recipient;
 import msgstore.api.StoreException;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import msgstore.testkit.property.Gen;
+import msgstore.testkit.property.Gens;
+import msgstore.testkit.property.PropertyCheck;
+import org.junit.jupiter.api.Test;
 
 class ContentCodecTest {
 
-  @Property(tries = 300)
-  void everyContentShouldSurviveAnEncodeDecodeRoundTrip(@ForAll("contents") Content c) {
-    assertThat(ContentCodec.decode(ContentCodec.encode(c))).isEqualTo(normalised(c));
+  @Test
+  void everyContentShouldSurviveAnEncodeDecodeRoundTrip() {
+    PropertyCheck.forAll(contents()).named("everyContentShouldSurviveAnEncodeDecodeRoundTrip").tries(300)
+        .check(c -> assertThat(ContentCodec.decode(ContentCodec.encode(c))).isEqualTo(normalised(c)));
   }
 
-  @Property(tries = 100)
-  void preparedBytesPlusComputedPropertiesShouldDecodeToTheWholeContent(@ForAll("contents") Content c) {
-    ContentCodec.Prepared p = ContentCodec.prepare(c, Set.of(PropTags.SUBJECT));
-    List<PropValue> computed = List.of(PropValue.of(PropTags.SUBJECT, "computed"));
-    Content back = ContentCodec.decode(p.finish(computed));
-    List<PropValue> expected = new ArrayList<>(c.props());
-    expected.removeIf(v -> v.tag().equals(PropTags.SUBJECT));
-    expected.addAll(computed);
-    assertThat(back.props()).isEqualTo(Content.sorted(expected));
-    assertThat(back.recipients()).isEqualTo(c.recipients());
+  @Test
+  void preparedBytesPlusComputedPropertiesShouldDecodeToTheWholeContent() {
+    PropertyCheck.forAll(contents()).named("preparedBytesPlusComputedPropertiesShouldDecodeToTheWholeContent").tries(100)
+        .check(c -> {
+          ContentCodec.Prepared p = ContentCodec.prepare(c, Set.of(PropTags.SUBJECT));
+          List<PropValue> computed = List.of(PropValue.of(PropTags.SUBJECT, "computed"));
+          Content back = ContentCodec.decode(p.finish(computed));
+          List<PropValue> expected = new ArrayList<>(c.props());
+          expected.removeIf(v -> v.tag().equals(PropTags.SUBJECT));
+          expected.addAll(computed);
+          assertThat(back.props()).isEqualTo(Content.sorted(expected));
+          assertThat(back.recipients()).isEqualTo(c.recipients());
+        });
   }
 
-  @org.junit.jupiter.api.Test
+  /** The round trips above see every property type, special numbers, non-BMP text and two levels of embedding. */
+  @Test
+  void contentGeneratorShouldCoverEveryTypeEdgeValuesAndNesting() {
+    Set<PropType> types = EnumSet.noneOf(PropType.class);
+    Set<Object> specials = new HashSet<>();
+    int[] deepest = {0};
+    boolean[] supplementary = {false};
+    PropertyCheck.forAll(contents()).tries(1000).check(c -> visit(c, 0, types, specials, deepest, supplementary));
+    assertThat(types).containsExactlyInAnyOrder(PropType.SHORT, PropType.LONG, PropType.FLOAT, PropType.DOUBLE,
+        PropType.I8, PropType.CURRENCY, PropType.BOOLEAN, PropType.UNICODE, PropType.STRING8, PropType.SYSTIME,
+        PropType.CLSID, PropType.BINARY, PropType.MV_UNICODE, PropType.MV_LONG, PropType.MV_BINARY);
+    assertThat(specials).contains(Double.NaN, Double.POSITIVE_INFINITY, -0.0, Float.NaN, Long.MIN_VALUE, Integer.MAX_VALUE);
+    assertThat(deepest[0]).isEqualTo(2);
+    assertThat(supplementary[0]).isTrue();
+  }
+
+  private static void visit(Content c, int depth, Set<PropType> types, Set<Object> specials, int[] deepest, boolean[] supplementary) {
+    deepest[0] = Math.max(deepest[0], depth);
+    List<PropValue> all = new ArrayList<>(c.props());
+    c.recipients().forEach(r -> all.addAll(r.props()));
+    for (Content.Attach a : c.attachments()) {
+      all.addAll(a.props());
+      if (a.embedded() != null) {
+        visit(a.embedded(), depth + 1, types, specials, deepest, supplementary);
+      }
+    }
+    for (PropValue v : all) {
+      types.add(v.tag().type());
+      Object raw = v.value();
+      specials.add(raw);
+      if (raw instanceof String s && s.codePoints().anyMatch(cp -> cp > 0xFFFF)) {
+        supplementary[0] = true;
+      }
+    }
+  }
+
+  @Test
   void decodeShouldRejectForeignBytesAsCorruptData() {
     assertThatThrownBy(() -> ContentCodec.decode(new byte[] {1, 2, 3}))
         .isInstanceOfSatisfying(StoreException.class, e -> assertThat(e.error()).isEqualTo(MapiError.CORRUPT_DATA));
@@ -56,26 +96,28 @@ class ContentCodecTest {
     return new Content(Content.sorted(c.props()), c.recipients(), c.attachments());
   }
 
-  @Provide
-  Arbitrary<Content> contents() {
+  /** Contents with up to 8 properties of every type, 3 recipients and 2 attachments, embedded messages 2 deep. */
+  static Gen<Content> contents() {
     return content(2);
   }
 
-  private Arbitrary<Content> content(int depth) {
-    Arbitrary<List<PropValue>> props = props();
-    Arbitrary<List<Recipient>> recips = props().list().ofMaxSize(3).map(l -> {
+  private static Gen<Content> content(int depth) {
+    Gen<List<PropValue>> props = props();
+    Gen<List<Recipient>> recips = props.list(3).map(l -> {
       List<Recipient> out = new ArrayList<>();
       for (int i = 0; i < l.size(); i++) {
         out.add(new Recipient(i + 1, Content.sorted(l.get(i))));
       }
       return out;
     });
-    Arbitrary<Content.Attach> attach = Combinators.combine(props(),
-        Arbitraries.of(true, false),
-        depth > 0 ? content(depth - 1).injectNull(0.6) : Arbitraries.just((Content) null))
-        .as((p, withBlob, emb) -> new Content.Attach(0, Content.sorted(p),
-            withBlob ? new ContentRef("ab".repeat(32), 12345) : null, emb));
-    Arbitrary<List<Content.Attach>> atts = attach.list().ofMaxSize(2).map(l -> {
+    Gen<Content> embedded = depth > 0 ? content(depth - 1).orNull(60) : Gens.constant(null);
+    Gen<Content.Attach> attach = c -> {
+      List<PropValue> p = props.generate(c);
+      boolean withBlob = Gens.booleans().generate(c);
+      Content emb = embedded.generate(c);
+      return new Content.Attach(0, Content.sorted(p), withBlob ? new ContentRef("ab".repeat(32), 12345) : null, emb);
+    };
+    Gen<List<Content.Attach>> atts = attach.list(2).map(l -> {
       List<Content.Attach> out = new ArrayList<>();
       for (int i = 0; i < l.size(); i++) {
         Content.Attach a = l.get(i);
@@ -83,36 +125,38 @@ class ContentCodecTest {
       }
       return out;
     });
-    return Combinators.combine(props, recips, atts).as((p, r, a) -> new Content(Content.sorted(p), r, a));
+    return c -> new Content(Content.sorted(props.generate(c)), recips.generate(c), atts.generate(c));
   }
 
-  private Arbitrary<List<PropValue>> props() {
-    return value().list().ofMaxSize(8).map(Content::sorted);
+  private static Gen<List<PropValue>> props() {
+    return value().list(8).map(Content::sorted);
   }
 
-  private Arbitrary<PropValue> value() {
-    Arbitrary<Integer> id = Arbitraries.integers().between(1, 0xFFFE);
-    return Arbitraries.oneOf(
-        id.map(i -> PropValue.of(PropTag.of(i, PropType.SHORT), (short) (i * 7))),
-        Combinators.combine(id, Arbitraries.integers()).as((i, v) -> PropValue.of(PropTag.of(i, PropType.LONG), v)),
-        Combinators.combine(id, Arbitraries.floats()).as((i, v) -> PropValue.of(PropTag.of(i, PropType.FLOAT), v)),
-        Combinators.combine(id, Arbitraries.doubles()).as((i, v) -> PropValue.of(PropTag.of(i, PropType.DOUBLE), v)),
-        Combinators.combine(id, Arbitraries.longs()).as((i, v) -> PropValue.of(PropTag.of(i, PropType.I8), v)),
-        Combinators.combine(id, Arbitraries.longs()).as((i, v) -> PropValue.of(PropTag.of(i, PropType.CURRENCY), v)),
-        Combinators.combine(id, Arbitraries.of(true, false)).as((i, v) -> PropValue.of(PropTag.of(i, PropType.BOOLEAN), v)),
-        Combinators.combine(id, Arbitraries.strings().ofMaxLength(40)).as((i, v) -> PropValue.of(PropTag.of(i, PropType.UNICODE), v)),
-        Combinators.combine(id, Arbitraries.strings().ascii().ofMaxLength(40)).as((i, v) -> PropValue.of(PropTag.of(i, PropType.STRING8), v)),
-        Combinators.combine(id, Arbitraries.longs().between(-50_000_000_000L, 250_000_000_000L))
-            .as((i, v) -> PropValue.of(PropTag.of(i, PropType.SYSTIME), Instant.ofEpochSecond(v, (v & 0xFFFF) * 100))),
-        Combinators.combine(id, Arbitraries.randomValue(r -> new UUID(r.nextLong(), r.nextLong())))
-            .as((i, v) -> PropValue.of(PropTag.of(i, PropType.CLSID), v)),
-        Combinators.combine(id, Arbitraries.bytes().array(byte[].class).ofMaxSize(50))
-            .as((i, v) -> PropValue.of(PropTag.of(i, PropType.BINARY), v)),
-        Combinators.combine(id, Arbitraries.strings().ofMaxLength(10).list().ofMaxSize(4))
-            .as((i, v) -> PropValue.of(PropTag.of(i, PropType.MV_UNICODE), v)),
-        Combinators.combine(id, Arbitraries.integers().list().ofMaxSize(4))
-            .as((i, v) -> PropValue.of(PropTag.of(i, PropType.MV_LONG), v)),
-        Combinators.combine(id, Arbitraries.bytes().array(byte[].class).ofMaxSize(8).list().ofMaxSize(3))
-            .as((i, v) -> PropValue.of(PropTag.of(i, PropType.MV_BINARY), v)));
+  private static Gen<PropValue> value() {
+    Gen<Integer> ids = Gens.integers(1, 0xFFFE);
+    return Gens.oneOf(List.of(
+        c -> {
+          int i = ids.generate(c);
+          return PropValue.of(PropTag.of(i, PropType.SHORT), (short) (i * 7));
+        },
+        typed(ids, PropType.LONG, Gens.integers()),
+        typed(ids, PropType.FLOAT, Gens.floats()),
+        typed(ids, PropType.DOUBLE, Gens.doubles()),
+        typed(ids, PropType.I8, Gens.longs()),
+        typed(ids, PropType.CURRENCY, Gens.longs()),
+        typed(ids, PropType.BOOLEAN, Gens.booleans()),
+        typed(ids, PropType.UNICODE, Gens.strings(40)),
+        typed(ids, PropType.STRING8, Gens.asciiStrings(40)),
+        typed(ids, PropType.SYSTIME, Gens.longs(-50_000_000_000L, 250_000_000_000L)
+            .map(v -> Instant.ofEpochSecond(v, (v & 0xFFFF) * 100))),
+        typed(ids, PropType.CLSID, Gens.uuids()),
+        typed(ids, PropType.BINARY, Gens.bytes(50)),
+        typed(ids, PropType.MV_UNICODE, Gens.strings(10).list(4)),
+        typed(ids, PropType.MV_LONG, Gens.integers().list(4)),
+        typed(ids, PropType.MV_BINARY, Gens.bytes(8).list(3))));
+  }
+
+  private static Gen<PropValue> typed(Gen<Integer> ids, PropType type, Gen<?> values) {
+    return c -> PropValue.of(PropTag.of(ids.generate(c), type), values.generate(c));
   }
 }

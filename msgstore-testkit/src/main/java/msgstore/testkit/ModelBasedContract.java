@@ -14,6 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import msgstore.api.ChangeNumber;
 import msgstore.api.Folder;
@@ -31,31 +33,25 @@ import msgstore.api.SaveFlag;
 import msgstore.api.SaveResult;
 import msgstore.api.Session;
 import msgstore.api.StoreException;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.RandomDistribution;
-import net.jqwik.api.Tag;
-import net.jqwik.api.lifecycle.AddLifecycleHook;
-import net.jqwik.api.lifecycle.AroundPropertyHook;
-import net.jqwik.api.lifecycle.PropertyExecutionResult;
-import net.jqwik.api.lifecycle.PropertyExecutor;
-import net.jqwik.api.lifecycle.PropertyLifecycleContext;
+import msgstore.testkit.property.Gen;
+import msgstore.testkit.property.PropertyCheck;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 /**
- * Model-based contract (jqwik): random scripts of actions by three clients on two messages (open,
+ * Model-based contract: random scripts of actions by three clients on two messages (open,
  * set a property, add a recipient, save with and without FORCE_SAVE and keep-open flags, delete,
  * move, close) run against the store and against a small reference model written in
  * plain Java. After every action the store's outcome (success or MAPI error code) must equal the
  * model's, and so must the committed contents (reopened and compared), every open handle's view,
- * and whether a new change number was made. Failing scripts are shrunk by jqwik.
+ * and whether a new change number was made. Scripts come from {@link #scripts()} and run under
+ * {@link PropertyCheck}, which shrinks a failing script (whole steps deleted, then each choice
+ * simplified) and prints the seed that replays it ({@code -Dmsgstore.seed=SEED}; ADR 0015).
  *
- * <p>Each try opens its own store in a fresh temporary directory (jqwik has no {@code @TempDir}),
- * checks {@link #integrityProblems} and deletes the directory. Tries: few by default, many with
- * {@code -Dmsgstore.stress=full}.
+ * <p>Each try opens its own store in a fresh temporary directory, checks {@link
+ * #integrityProblems} and deletes the directory. Tries: 25 by default, 500 with {@code
+ * -Dmsgstore.stress=full}. {@link #hunt} runs the same property with a {@link PlantedBug} in front
+ * of the store, to prove the property catches it.
  *
  * <p>The model encodes R4, R6, R10-R12, R16, R18, R19, R22, R25, R27-R31, R36-R38, R41-R43, R45,
  * R47 and R61.
@@ -123,55 +119,66 @@ public abstract class ModelBasedContract {
   /** The client closes its handle. */
   public record Close(int client) implements Step {}
 
-  private static Arbitrary<Integer> uniform(int min, int max) {
-    return Arbitraries.integers().between(min, max).withDistribution(RandomDistribution.uniform()).withoutEdgeCases();
+  /** The number of tries: 25, or 500 with {@code -Dmsgstore.stress=full}. */
+  public static int tries() {
+    return Stress.scale(25, 500);
   }
 
   /**
-   * Scripts of 1 to 60 steps (120 in the full campaign). Weights: open 8, set 16, add recipient 4,
-   * save 16 (plain-with-keep-open 5 of 8, no flags 1, forced 2), delete 1, move 1, close 2. Slot 0 is
-   * hot (3 of 4), so clients often share a message and plain saves often conflict.
+   * Scripts of 1 to 60 steps (120 in the full campaign), lengths uniform. Weights: open 8, set 16,
+   * add recipient 4, save 16 (plain-with-keep-open 5 of 8, no flags 1, forced 2), delete 1, move 1,
+   * close 2. Slot 0 is hot (3 of 4), so clients often share a message and plain saves often
+   * conflict. Every step draws the same five choices, so the shrinker can simplify one step
+   * without disturbing the others.
    */
-  @Provide
-  Arbitrary<List<Step>> scripts() {
-    Arbitrary<Step> step = Combinators.combine(uniform(0, 47), uniform(0, CLIENTS - 1), uniform(0, 3), uniform(0, PROPS.size() - 1), uniform(0, 7))
-        .as((what, client, slotDraw, prop, saveDraw) -> {
-          int slot = slotDraw < 3 ? 0 : 1;
-          SaveKind kind = saveDraw < 5 ? SaveKind.KEEP_OPEN_READWRITE
-              : saveDraw == 5 ? SaveKind.PLAIN : saveDraw == 6 ? SaveKind.FORCE_KEEP_OPEN_READWRITE : SaveKind.FORCE;
-          if (what < 8) {
-            return new Open(client, slot);
-          } else if (what < 24) {
-            return new SetProp(client, prop);
-          } else if (what < 28) {
-            return new AddRecipient(client);
-          } else if (what < 44) {
-            return new Save(client, kind);
-          } else if (what < 45) {
-            return new Delete(client, slot);
-          } else if (what < 46) {
-            return new Move(client, slot);
-          } else {
-            return new Close(client);
-          }
-        });
-    return step.list().ofMinSize(1).ofMaxSize(Stress.scale(60, 120)).withSizeDistribution(RandomDistribution.uniform());
-  }
-
-  /** Raises the number of tries when {@code -Dmsgstore.stress=full}. */
-  public static final class StressTries implements AroundPropertyHook {
-    @Override
-    public PropertyExecutionResult aroundProperty(PropertyLifecycleContext context, PropertyExecutor property) {
-      if (Stress.full()) {
-        context.attributes().setTries(500);
+  public static Gen<List<Step>> scripts() {
+    Gen<Step> step = c -> {
+      int what = c.below(48);
+      int client = c.below(CLIENTS);
+      int slot = c.below(4) < 3 ? 0 : 1;
+      int prop = c.below(PROPS.size());
+      int saveDraw = c.below(8);
+      SaveKind kind = saveDraw < 5 ? SaveKind.KEEP_OPEN_READWRITE
+          : saveDraw == 5 ? SaveKind.PLAIN : saveDraw == 6 ? SaveKind.FORCE_KEEP_OPEN_READWRITE : SaveKind.FORCE;
+      if (what < 8) {
+        return new Open(client, slot);
+      } else if (what < 24) {
+        return new SetProp(client, prop);
+      } else if (what < 28) {
+        return new AddRecipient(client);
+      } else if (what < 44) {
+        return new Save(client, kind);
+      } else if (what < 45) {
+        return new Delete(client, slot);
+      } else if (what < 46) {
+        return new Move(client, slot);
+      } else {
+        return new Close(client);
       }
-      return property.execute();
-    }
+    };
+    return step.list(1, Stress.scale(60, 120));
   }
 
-  @Property(tries = 25)
-  @AddLifecycleHook(StressTries.class)
-  void storeShouldAgreeWithTheModelWhenThreeClientsActInRandomOrder(@ForAll("scripts") List<Step> script) {
+  @Test
+  void storeShouldAgreeWithTheModelWhenThreeClientsActInRandomOrder() {
+    PropertyCheck.forAll(scripts()).named("storeShouldAgreeWithTheModelWhenThreeClientsActInRandomOrder")
+        .tries(tries()).check(script -> runScript(script, this::openStore, this::integrityProblems));
+  }
+
+  /**
+   * Runs the model-based property with {@code bug} planted in front of this store, for up to
+   * {@code tries} scripts and {@code shrinkLimit} of shrinking; the shrunk counterexample, if the
+   * property caught the bug.
+   */
+  public Optional<PropertyCheck.Failure<List<Step>>> hunt(PlantedBug bug, int tries, java.time.Duration shrinkLimit) {
+    return PropertyCheck.forAll(scripts()).named("model-based contract with " + bug).tries(tries)
+        .shrinkLimits(shrinkLimit.isZero() ? 0 : 5_000, shrinkLimit)
+        .run(script -> runScript(script, dir -> bug.plantIn(openStore(dir)),
+            store -> integrityProblems(PlantedBug.unwrap(store))));
+  }
+
+  /** One try: a fresh store in a temporary directory, the script against it and the model, the integrity check. */
+  static void runScript(List<Step> script, Function<Path, MessageStore> opener, Function<MessageStore, List<String>> integrity) {
     Path dir;
     try {
       dir = Files.createTempDirectory("msgstore-model-");
@@ -179,7 +186,7 @@ public abstract class ModelBasedContract {
       throw new UncheckedIOException(e);
     }
     try {
-      StoreFixture fx = StoreFixture.create(dir, this::openStore, EnumSet.noneOf(Capability.class));
+      StoreFixture fx = StoreFixture.create(dir, opener, EnumSet.noneOf(Capability.class));
       Throwable failure = null;
       try {
         new Run(fx).execute(script);
@@ -188,7 +195,7 @@ public abstract class ModelBasedContract {
       }
       List<String> problems;
       try {
-        problems = fx.closeAndCheck(this::integrityProblems);
+        problems = fx.closeAndCheck(integrity);
       } catch (RuntimeException e) {
         if (failure != null) {
           failure.addSuppressed(e);

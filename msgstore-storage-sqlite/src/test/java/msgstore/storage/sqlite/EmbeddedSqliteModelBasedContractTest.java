@@ -6,7 +6,7 @@ import msgstore.api.MessageStore;
 import msgstore.engine.EmbeddedMessageStore;
 import msgstore.testkit.ModelBasedContract;
 
-/** The embedded engine over SQLite passes the model-based (jqwik) contract. */
+/** The embedded engine over SQLite passes the model-based contract. */
 class EmbeddedSqliteModelBasedContractTest extends ModelBasedContract {
   @Override
   protected MessageStore openStore(Path dir) {
