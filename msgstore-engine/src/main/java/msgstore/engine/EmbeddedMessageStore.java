@@ -59,12 +59,26 @@ public final class EmbeddedMessageStore implements MessageStore {
 
   @Override
   public Session openSession(String user) {
+    return open(user, false);
+  }
+
+  /**
+   * A session of {@code user} for mail delivery (LMTP, ADR 0019): the same rights and rules as
+   * {@link #openSession}, except that the first save of each new top-level message journals one
+   * {@link msgstore.api.EventType#NEW_MAIL} entry (fnevNewMail, R77) instead of OBJECT_CREATED, in
+   * the same transaction as the message. Every other commit is journaled as usual.
+   */
+  public Session openDeliverySession(String user) {
+    return open(user, true);
+  }
+
+  private Session open(String user, boolean delivery) {
     checkOpen();
     if (user == null || user.isBlank() || user.length() > options.limits().maxNameLength()) {
       throw new StoreException(MapiError.INVALID_PARAMETER, "user name must be 1 to "
           + options.limits().maxNameLength() + " characters, got '" + user + "'");
     }
-    return new EmbeddedSession(this, user);
+    return new EmbeddedSession(this, user, delivery);
   }
 
   @Override

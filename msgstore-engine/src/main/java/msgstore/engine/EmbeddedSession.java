@@ -58,10 +58,14 @@ final class EmbeddedSession implements Session {
   private volatile ConflictResolver resolver;
   private volatile boolean closed;
 
-  EmbeddedSession(EmbeddedMessageStore store, String user) {
+  /** A delivery session (ADR 0019): the first save of each new message journals NEW_MAIL instead of OBJECT_CREATED. */
+  final boolean delivery;
+
+  EmbeddedSession(EmbeddedMessageStore store, String user, boolean delivery) {
     this.store = store;
     this.storage = store.storage;
     this.user = user;
+    this.delivery = delivery;
   }
 
   @Override

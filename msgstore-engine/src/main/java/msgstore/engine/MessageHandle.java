@@ -485,7 +485,7 @@ final class MessageHandle implements Message {
       savedOnce = true;
       r = new SaveResult(null, null, null, true, Optional.empty(), Optional.empty(), Optional.empty());
     } else if (id == null) {
-      r = commitNew(folderId, view(), Optional.empty());
+      r = commitNew(folderId, view(), Optional.empty(), session.delivery ? EventType.NEW_MAIL : EventType.OBJECT_CREATED);
     } else if (o.has(SaveFlag.FORCE_SAVE)) {
       r = commitForced(Optional.empty());
     } else if (o.mergeMode() != MergeMode.NONE) {
@@ -651,6 +651,11 @@ final class MessageHandle implements Message {
   }
 
   private SaveResult commitNew(FolderId folder, Content content, Optional<ConflictChoice> choice) {
+    return commitNew(folder, content, choice, EventType.OBJECT_CREATED);
+  }
+
+  /** {@code event}: OBJECT_CREATED, or NEW_MAIL for the first save of a message in a delivery session (R77, ADR 0019). */
+  private SaveResult commitNew(FolderId folder, Content content, Optional<ConflictChoice> choice, EventType event) {
     Content view = content;
     if (view.get(SEARCH_KEY).isEmpty()) { // R67: a new message gets a search key
       List<PropValue> p = new ArrayList<>(view.props());
@@ -665,7 +670,7 @@ final class MessageHandle implements Message {
       r = session.commit(new WriteOp.PutMessage(0, folder.value(), new WriteOp.Expect.New(),
           Versions.factory(storeId, session.user(), view, null, PredecessorChangeList.EMPTY,
               session.options().limits().maxMessageBytes(), built),
-          VersionKind.CREATED.name(), 0, EventType.OBJECT_CREATED, List.of())).get(0);
+          VersionKind.CREATED.name(), 0, event, List.of())).get(0);
     } catch (PreconditionFailedException e) {
       throw new StoreException(MapiError.OBJECT_DELETED, "cannot save " + what() + ": folder " + folder
           + " was deleted (" + e.detail() + ")");
