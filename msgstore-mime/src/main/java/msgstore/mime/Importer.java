@@ -1,0 +1,130 @@
+package msgstore.mime;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import msgstore.api.Folder;
+import msgstore.api.MapiError;
+import msgstore.api.Message;
+import msgstore.api.MessageId;
+import msgstore.api.PropTags;
+import msgstore.api.PropValue;
+import msgstore.api.Restriction;
+import msgstore.api.SaveResult;
+import msgstore.api.StoreException;
+import msgstore.api.TableRow;
+import msgstore.mime.MailImport.ImportOptions;
+import msgstore.mime.MailImport.Imported;
+
+/** {@link MailImport#importMessage}: spool, check, look up, parse into a new handle, one save. */
+final class Importer {
+  private Importer() {}
+
+  static Imported importMessage(Folder folder, InputStream raw, ImportOptions options) throws IOException {
+    Path spool = Files.createTempFile("msgstore-import-", ".eml");
+    try {
+      MessageDigest sha = Fingerprint.sha256();
+      long size = spool(raw, spool, sha, options.maxBytes());
+      String hex = HexFormat.of().formatHex(sha.digest());
+      checkLooksLikeAMessage(spool, size);
+      String messageId = "";
+      try (InputStream in = open(spool)) {
+        for (HeaderText.Field f : MimeParser.topHeaders(in)) {
+          if (f.name().equalsIgnoreCase("Message-ID")) {
+            messageId = f.body().strip();
+            break;
+          }
+        }
+      }
+      if (options.skipIfPresent()) {
+        List<TableRow> rows = folder.contentsTable().setColumns(List.of(PropTags.MID))
+            .restrict(Restriction.and(Restriction.eq(MimeProps.SOURCE_SHA256, hex),
+                messageId.isEmpty() ? Restriction.not(Restriction.exists(PropTags.INTERNET_MESSAGE_ID))
+                    : Restriction.eq(PropTags.INTERNET_MESSAGE_ID, messageId)))
+            .queryRows(0, 1);
+        if (!rows.isEmpty()) {
+          return new Imported(rows.get(0).messageId(), true, messageId, hex, size);
+        }
+      }
+      MessageId id;
+      try (Message m = folder.createMessage()) {
+        MessageSink sink = MessageSink.of(m);
+        try (InputStream in = open(spool)) {
+          MimeParser.parse(in, sink, options.deliveryTime());
+        }
+        try (InputStream in = open(spool)) {
+          sink.addAttachment(List.of(
+              PropValue.of(MimeProps.ORIGINAL_SHA256, hex),
+              PropValue.of(MimeProps.ATTACHMENT_HIDDEN, true),
+              PropValue.of(PropTags.ATTACH_MIME_TAG, "message/rfc822"),
+              PropValue.of(PropTags.ATTACH_LONG_FILENAME, "original.eml")), in);
+        }
+        m.setProps(PropValue.of(MimeProps.SOURCE_SHA256, hex),
+            PropValue.of(MimeProps.SOURCE_FINGERPRINT, Fingerprint.of(m.snapshot())));
+        SaveResult r = m.saveChanges();
+        id = r.messageId();
+      }
+      if (options.read()) {
+        folder.setReadFlags(List.of(id), true);
+      }
+      return new Imported(id, false, messageId, hex, size);
+    } finally {
+      Files.deleteIfExists(spool);
+    }
+  }
+
+  private static InputStream open(Path p) throws IOException {
+    return new BufferedInputStream(Files.newInputStream(p), 64 * 1024);
+  }
+
+  private static long spool(InputStream raw, Path spool, MessageDigest sha, long max) throws IOException {
+    byte[] buf = new byte[64 * 1024];
+    long total = 0;
+    try (OutputStream out = Files.newOutputStream(spool)) {
+      int n;
+      while ((n = raw.read(buf)) > 0) {
+        total += n;
+        if (total > max) {
+          throw new StoreException(MapiError.TOO_BIG,
+              "the message is over the import limit of " + max + " bytes (read " + total + " bytes so far)");
+        }
+        sha.update(buf, 0, n);
+        out.write(buf, 0, n);
+      }
+    }
+    return total;
+  }
+
+  /** Rejects what is not a message at all: empty, or a first line that is not a header field. */
+  private static void checkLooksLikeAMessage(Path spool, long size) throws IOException {
+    if (size == 0) {
+      throw new StoreException(MapiError.INVALID_PARAMETER, "not an RFC 5322 message: the input is empty");
+    }
+    byte[] head;
+    try (InputStream in = Files.newInputStream(spool)) {
+      head = in.readNBytes(998);
+    }
+    int i = 0;
+    while (i < head.length && (head[i] == '\r' || head[i] == '\n')) {
+      i++;
+    }
+    int start = i;
+    while (i < head.length && head[i] > ' ' && head[i] != ':' && head[i] < 127) {
+      i++;
+    }
+    int nameEnd = i;
+    while (i < head.length && (head[i] == ' ' || head[i] == '\t')) {
+      i++;
+    }
+    if (nameEnd == start || i >= head.length || head[i] != ':') {
+      throw new StoreException(MapiError.INVALID_PARAMETER,
+          "not an RFC 5322 message: the first line is not a header field (\"Name: value\")");
+    }
+  }
+}
