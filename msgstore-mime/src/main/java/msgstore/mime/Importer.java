@@ -32,9 +32,10 @@ final class Importer {
       MessageDigest sha = Fingerprint.sha256();
       long size = spool(raw, spool, sha, options.maxBytes());
       String hex = HexFormat.of().formatHex(sha.digest());
-      checkLooksLikeAMessage(spool, size);
+      long skip = envelopeLine(spool);
+      checkLooksLikeAMessage(spool, size, skip);
       String messageId = "";
-      try (InputStream in = open(spool)) {
+      try (InputStream in = open(spool, skip)) {
         for (HeaderText.Field f : MimeParser.topHeaders(in)) {
           if (f.name().equalsIgnoreCase("Message-ID")) {
             messageId = f.body().strip();
@@ -55,10 +56,10 @@ final class Importer {
       MessageId id;
       try (Message m = folder.createMessage()) {
         MessageSink sink = MessageSink.of(m);
-        try (InputStream in = open(spool)) {
+        try (InputStream in = open(spool, skip)) {
           MimeParser.parse(in, sink, options.deliveryTime());
         }
-        try (InputStream in = open(spool)) {
+        try (InputStream in = open(spool, 0)) {
           sink.addAttachment(List.of(
               PropValue.of(MimeProps.ORIGINAL_SHA256, hex),
               PropValue.of(MimeProps.ATTACHMENT_HIDDEN, true),
@@ -79,8 +80,28 @@ final class Importer {
     }
   }
 
-  private static InputStream open(Path p) throws IOException {
-    return new BufferedInputStream(Files.newInputStream(p), 64 * 1024);
+  private static InputStream open(Path p, long skip) throws IOException {
+    InputStream in = new BufferedInputStream(Files.newInputStream(p), 64 * 1024);
+    in.skipNBytes(skip);
+    return in;
+  }
+
+  /**
+   * The length of a leading mbox envelope line ({@code From sender date}) that some tools leave at
+   * the top of .eml files (mail readers skip it); 0 when there is none. It stays in the original bytes.
+   */
+  private static long envelopeLine(Path spool) throws IOException {
+    try (InputStream in = Files.newInputStream(spool)) {
+      byte[] head = in.readNBytes(1000);
+      if (head.length > 5 && new String(head, 0, 5, java.nio.charset.StandardCharsets.US_ASCII).equals("From ")) {
+        for (int i = 5; i < head.length; i++) {
+          if (head[i] == '\n') {
+            return i + 1;
+          }
+        }
+      }
+    }
+    return 0;
   }
 
   private static long spool(InputStream raw, Path spool, MessageDigest sha, long max) throws IOException {
@@ -102,12 +123,12 @@ final class Importer {
   }
 
   /** Rejects what is not a message at all: empty, or a first line that is not a header field. */
-  private static void checkLooksLikeAMessage(Path spool, long size) throws IOException {
-    if (size == 0) {
+  private static void checkLooksLikeAMessage(Path spool, long size, long skip) throws IOException {
+    if (size - skip == 0) {
       throw new StoreException(MapiError.INVALID_PARAMETER, "not an RFC 5322 message: the input is empty");
     }
     byte[] head;
-    try (InputStream in = Files.newInputStream(spool)) {
+    try (InputStream in = open(spool, skip)) {
       head = in.readNBytes(998);
     }
     int i = 0;

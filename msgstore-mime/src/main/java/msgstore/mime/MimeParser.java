@@ -7,6 +7,7 @@ import java.io.SequenceInputStream;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -294,9 +295,12 @@ final class MimeParser {
         props.add(PropValue.of(MimeProps.SENDER_ADDRESS_TYPE, "SMTP"));
       }
     }
-    h.first("Date").flatMap(HeaderText::date).ifPresent(d -> props.add(PropValue.of(PropTags.CLIENT_SUBMIT_TIME, d)));
-    Instant delivered = deliveryTime.orElseGet(() -> h.first("Received").flatMap(MimeParser::receivedDate).orElse(Instant.now()));
+    Instant delivered = deliveryTime.orElseGet(() -> h.first("Received").flatMap(MimeParser::receivedDate)
+        .orElse(Instant.now().truncatedTo(ChronoUnit.SECONDS)));
     props.add(PropValue.of(PropTags.MESSAGE_DELIVERY_TIME, delivered));
+    // No (readable) Date: the submit time is the delivery time, as a renderer then writes it.
+    Instant submitted = h.first("Date").flatMap(HeaderText::date).orElse(delivered.truncatedTo(ChronoUnit.SECONDS));
+    props.add(PropValue.of(PropTags.CLIENT_SUBMIT_TIME, submitted));
     String messageId = h.first("Message-ID").map(String::strip).orElse("");
     if (!messageId.isEmpty()) {
       props.add(PropValue.of(PropTags.INTERNET_MESSAGE_ID, messageId));
