@@ -35,6 +35,8 @@ import msgstore.protocol.WireException;
 import msgstore.server.auth.Accounts;
 import msgstore.server.auth.PasswordHasher;
 import msgstore.server.auth.Tls;
+import msgstore.server.lmtp.InboxDelivery;
+import msgstore.server.lmtp.LmtpServer;
 import msgstore.storage.sqlite.SqliteMessageStore;
 import msgstore.storage.sqlite.SqliteStorage;
 import org.eclipse.jetty.server.AbstractConnector;
@@ -85,6 +87,8 @@ public final class MsgstoreServer implements AutoCloseable {
   private volatile boolean closing;
   private volatile boolean closed;
   private Javalin app;
+  /** The LMTP listener when {@code lmtp.port} is configured (ADR 0019). */
+  private volatile LmtpServer lmtp;
 
   private MsgstoreServer(ServerConfig config, EmbeddedMessageStore store, Accounts accounts,
       Optional<String> adminPassword, Clock clock) {
@@ -145,7 +149,11 @@ public final class MsgstoreServer implements AutoCloseable {
     MsgstoreServer s = new MsgstoreServer(config, store, accounts, admin, clock);
     try {
       s.listen();
+      s.listenLmtp();
     } catch (RuntimeException e) {
+      if (s.app != null) {
+        s.app.stop();
+      }
       accounts.close();
       store.close();
       throw e;
@@ -184,6 +192,19 @@ public final class MsgstoreServer implements AutoCloseable {
 
   public Metrics metrics() {
     return metrics;
+  }
+
+  /** The LMTP listener, when LMTP is configured. */
+  public Optional<LmtpServer> lmtp() {
+    return Optional.ofNullable(lmtp);
+  }
+
+  /** LMTP delivery into each recipient's Inbox, with mailboxes created as on a first HTTP request. */
+  private void listenLmtp() {
+    if (config.lmtp().enabled()) {
+      lmtp = LmtpServer.start(config.lmtp(), new InboxDelivery(store, accounts::exists, this::ensureMailbox,
+          config.lmtp().maxMessageBytes() + 64 * 1024));
+    }
   }
 
   /**
@@ -655,6 +676,9 @@ public final class MsgstoreServer implements AutoCloseable {
     }
     closing = true;
     long deadline = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
+    if (lmtp != null) {
+      lmtp.close(DRAIN_TIMEOUT); // idle connections close now; a message being stored gets its replies
+    }
     synchronized (idle) {
       while (inFlight.get() > 0) {
         long left = deadline - System.nanoTime();

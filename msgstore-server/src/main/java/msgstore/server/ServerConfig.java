@@ -15,6 +15,7 @@ import java.util.Properties;
 import msgstore.api.MapiError;
 import msgstore.api.StoreException;
 import msgstore.protocol.InputLimits;
+import msgstore.server.lmtp.LmtpConfig;
 import msgstore.storage.sqlite.SqliteStorage.Durability;
 
 /**
@@ -30,6 +31,7 @@ import msgstore.storage.sqlite.SqliteStorage.Durability;
  * @param durability the SQLite durability of commits
  * @param abuse login throttling, hashing bound, connection timeouts and limits, event-stream caps
  * @param input JSON nesting, number, string and key lengths, and the size of request headers
+ * @param lmtp LMTP delivery (off unless {@code lmtp.port} is given; ADR 0019)
  */
 public record ServerConfig(
     Path dataDir,
@@ -41,7 +43,8 @@ public record ServerConfig(
     long maxJsonBytes,
     Durability durability,
     AbuseLimits abuse,
-    InputLimits input) {
+    InputLimits input,
+    LmtpConfig lmtp) {
 
   public static final Path DEFAULT_DATA = Path.of("data");
   /** The message store's file inside the data directory. */
@@ -57,6 +60,10 @@ public record ServerConfig(
   private static final List<String> INPUT_KEYS = List.of("json.max.depth", "json.max.number.length",
       "json.max.string.length", "json.max.name.length", "http.max.header.bytes");
 
+  /** The keys of {@link LmtpConfig}. */
+  private static final List<String> LMTP_KEYS = List.of("lmtp.port", "lmtp.bind", "lmtp.domains",
+      "lmtp.max.message.bytes", "lmtp.idle.timeout.seconds", "lmtp.max.connections", "lmtp.max.recipients");
+
   /** Property-file keys, and the environment variable for each. */
   private static final Map<String, String> ENV = withAbuseKeys(Map.of(
       "data", "MSGSTORE_DATA",
@@ -71,6 +78,9 @@ public record ServerConfig(
   private static Map<String, String> withAbuseKeys(Map<String, String> base) {
     Map<String, String> all = new LinkedHashMap<>(base);
     all.putAll(AbuseLimits.ENV);
+    for (String k : LMTP_KEYS) {
+      all.put(k, "MSGSTORE_" + k.replace('.', '_').toUpperCase(Locale.ROOT));
+    }
     for (String k : INPUT_KEYS) {
       all.put(k, "MSGSTORE_" + k.replace('.', '_').toUpperCase(Locale.ROOT));
     }
@@ -90,6 +100,7 @@ public record ServerConfig(
     require(durability != null, "durability must not be null");
     abuse = abuse == null ? AbuseLimits.DEFAULTS : abuse;
     input = input == null ? InputLimits.DEFAULTS : input;
+    lmtp = lmtp == null ? LmtpConfig.OFF : lmtp;
     require(heartbeat.compareTo(abuse.idleTimeout()) < 0, "heartbeat.seconds (" + heartbeat.toSeconds()
         + ") must be shorter than request.idle.timeout.seconds (" + abuse.idleTimeout().toSeconds()
         + "), or idle event streams are cut");
@@ -98,32 +109,36 @@ public record ServerConfig(
   /** The defaults with another data directory and port (for tests and the CLI). */
   public static ServerConfig defaults(Path dataDir, int port) {
     return new ServerConfig(dataDir, DEFAULT_BIND, port, Optional.empty(), Optional.empty(), DEFAULT_HEARTBEAT,
-        DEFAULT_MAX_JSON_BYTES, Durability.FULL, AbuseLimits.DEFAULTS, InputLimits.DEFAULTS);
+        DEFAULT_MAX_JSON_BYTES, Durability.FULL, AbuseLimits.DEFAULTS, InputLimits.DEFAULTS, LmtpConfig.OFF);
   }
 
   public ServerConfig withHeartbeat(Duration d) {
-    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, d, maxJsonBytes, durability, abuse, input);
+    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, d, maxJsonBytes, durability, abuse, input, lmtp);
   }
 
   public ServerConfig withMaxJsonBytes(long n) {
-    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, n, durability, abuse, input);
+    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, n, durability, abuse, input, lmtp);
   }
 
   public ServerConfig withTls(Path cert, Path key) {
     return new ServerConfig(dataDir, bind, port, Optional.of(cert), Optional.of(key), heartbeat, maxJsonBytes,
-        durability, abuse, input);
+        durability, abuse, input, lmtp);
   }
 
   public ServerConfig withDurability(Durability d) {
-    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, maxJsonBytes, d, abuse, input);
+    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, maxJsonBytes, d, abuse, input, lmtp);
   }
 
   public ServerConfig withAbuse(AbuseLimits a) {
-    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, maxJsonBytes, durability, a, input);
+    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, maxJsonBytes, durability, a, input, lmtp);
   }
 
   public ServerConfig withInputLimits(InputLimits l) {
-    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, maxJsonBytes, durability, abuse, l);
+    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, maxJsonBytes, durability, abuse, l, lmtp);
+  }
+
+  public ServerConfig withLmtp(LmtpConfig l) {
+    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, maxJsonBytes, durability, abuse, input, l);
   }
 
   /** True when TLS is configured. */
@@ -185,7 +200,22 @@ public record ServerConfig(
             (int) number(v, "json.max.number.length", InputLimits.DEFAULTS.maxNumberLength()),
             (int) number(v, "json.max.string.length", InputLimits.DEFAULTS.maxStringLength()),
             (int) number(v, "json.max.name.length", InputLimits.DEFAULTS.maxNameLength()),
-            (int) number(v, "http.max.header.bytes", InputLimits.DEFAULTS.maxHeaderBytes())));
+            (int) number(v, "http.max.header.bytes", InputLimits.DEFAULTS.maxHeaderBytes())),
+        lmtp(v));
+  }
+
+  /** {@code lmtp.*}: LMTP is on when {@code lmtp.port} is given. */
+  private static LmtpConfig lmtp(Map<String, String> v) {
+    LmtpConfig d = LmtpConfig.OFF;
+    String port = v.get("lmtp.port");
+    return new LmtpConfig(
+        port == null || port.isEmpty() ? -1 : (int) number(v, "lmtp.port", -1),
+        v.getOrDefault("lmtp.bind", d.bind()),
+        LmtpConfig.parseDomains(v.get("lmtp.domains")),
+        number(v, "lmtp.max.message.bytes", d.maxMessageBytes()),
+        Duration.ofSeconds(number(v, "lmtp.idle.timeout.seconds", d.idleTimeout().toSeconds())),
+        (int) number(v, "lmtp.max.connections", d.maxConnections()),
+        (int) number(v, "lmtp.max.recipients", d.maxRecipients()));
   }
 
   private static String known(String key, String where) {
