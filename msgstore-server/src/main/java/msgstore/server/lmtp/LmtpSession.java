@@ -74,6 +74,7 @@ final class LmtpSession {
 
   void run() throws IOException {
     socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, config.idleTimeout().toMillis()));
+    socket.setTcpNoDelay(true); // replies are flushed once per batch of pipelined commands
     reply("220 " + hostname + " msgstore LMTP ready");
     try {
       while (true) {
