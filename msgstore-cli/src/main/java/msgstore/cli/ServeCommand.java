@@ -43,6 +43,15 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
   @Option(names = "--tls-key", paramLabel = "FILE", description = "PEM private key.")
   Path tlsKey;
 
+  @Option(names = "--lmtp-port", paramLabel = "N", description = "Accept mail over LMTP (RFC 2033) on this port (env MSGSTORE_LMTP_PORT; default off; 0 picks a free one).")
+  Integer lmtpPort;
+
+  @Option(names = "--lmtp-bind", paramLabel = "ADDR", description = "Address LMTP listens on (env MSGSTORE_LMTP_BIND, default 127.0.0.1).")
+  String lmtpBind;
+
+  @Option(names = "--lmtp-domains", paramLabel = "a.example,b.example", description = "Local domains: RCPT TO:<user@domain> is delivered to user's Inbox for these domains only (default: any domain).")
+  String lmtpDomains;
+
   ServeCommand(Io io) {
     this.io = io;
   }
@@ -64,6 +73,15 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
     }
     if (tlsKey != null) {
       overrides.put("tls.key", tlsKey.toString());
+    }
+    if (lmtpPort != null) {
+      overrides.put("lmtp.port", Integer.toString(lmtpPort));
+    }
+    if (lmtpBind != null) {
+      overrides.put("lmtp.bind", lmtpBind);
+    }
+    if (lmtpDomains != null) {
+      overrides.put("lmtp.domains", lmtpDomains);
     }
     ServerConfig cfg;
     try {
@@ -98,6 +116,8 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
       }
       String api = server.baseUri() + "/api/v1";
       io.out().println("msgstore serving " + api + " (data " + cfg.dataDir().toAbsolutePath().normalize() + ")");
+      server.lmtp().ifPresent(l -> io.out().println("LMTP on " + l.config().bind() + ":" + l.port()
+          + (l.config().domains().isEmpty() ? " (any domain)" : " (domains " + String.join(",", l.config().domains()) + ")")));
       server.initialAdminPassword().ifPresent(pw -> io.out().println("created user admin, password: " + pw
           + "; try: curl -u admin:" + pw + " " + api + "/stores"));
       io.out().println("stop with Ctrl-C");
