@@ -78,7 +78,7 @@ final class HeaderText {
     try {
       AddressList list = LenientAddressParser.DEFAULT.parseAddressList(body);
       for (Mailbox m : list.flatten()) {
-        String name = m.getName() == null ? "" : decodeWords(m.getName()).strip();
+        String name = m.getName() == null ? "" : decodeWords(m.getName());
         String email = m.getAddress() == null ? "" : m.getAddress();
         if (m.getDomain() == null || m.getDomain().isEmpty()) {
           email = m.getLocalPart() == null ? "" : m.getLocalPart();

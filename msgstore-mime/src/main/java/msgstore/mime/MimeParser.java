@@ -236,7 +236,7 @@ final class MimeParser {
     HeaderText.Params ct = h.contentType();
     HeaderText.Params disp = h.disposition();
     List<PropValue> props = new ArrayList<>();
-    Optional<String> name = disp.get("filename").or(() -> ct.get("name")).map(String::strip).filter(s -> !s.isEmpty());
+    Optional<String> name = disp.get("filename").or(() -> ct.get("name")).filter(s -> !s.isBlank());
     name.ifPresent(n -> {
       props.add(PropValue.of(PropTags.ATTACH_LONG_FILENAME, n));
       props.add(PropValue.of(PropTags.ATTACH_FILENAME, n));
