@@ -26,10 +26,11 @@ import picocli.CommandLine.Spec;
     subcommands = {ServeCommand.class, UserCommand.class, LsCommand.class, ShowCommand.class,
         EditCommand.class, NewCommand.class, RmCommand.class, UndeleteCommand.class, MvCommand.class,
         HistoryCommand.class, RestoreCommand.class, EventsCommand.class, MkstoreCommand.class,
-        MkdirCommand.class, BackupCommand.class, RestoreBackupCommand.class, CommandLine.HelpCommand.class},
+        MkdirCommand.class, BackupCommand.class, RestoreBackupCommand.class, ImportCommand.class, ExportCommand.class,
+        CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:ok", "1:a MAPI error (msgstore: MAPI_E_...: detail)", "2:usage error",
-        "3:cannot connect, or an I/O error"})
+        "3:cannot connect, or an I/O error", "4:import/export: some messages failed (each is listed), the rest went through"})
 public final class Main implements Callable<Integer> {
   static final int EXIT_OK = 0;
   static final int EXIT_MAPI = 1;

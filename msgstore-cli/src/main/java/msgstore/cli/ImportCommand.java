@@ -1,0 +1,201 @@
+package msgstore.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import msgstore.api.Folder;
+import msgstore.api.MapiError;
+import msgstore.api.Message;
+import msgstore.api.OpenFlag;
+import msgstore.api.PropTag;
+import msgstore.api.PropTags;
+import msgstore.api.PropValue;
+import msgstore.api.Session;
+import msgstore.api.StoreException;
+import msgstore.mime.MailImport;
+import msgstore.mime.box.Flag;
+import msgstore.mime.box.MailSource;
+import msgstore.mime.box.MboxVariant;
+import msgstore.mime.box.SourceMessage;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code msgstore import}: mail files into a folder, one message at a time through {@link
+ * MailImport} (so embedded and remote alike). A message already in its folder (same Message-ID and
+ * same SHA-256 of its bytes) is skipped, so an import can be run again after an interruption and
+ * imports nothing twice. One bad message is reported and the import goes on.
+ */
+@Command(name = "import", description = {"Imports mail: .eml files, directories of them, mbox files (mboxrd or mboxo), "
+    + "Maildirs (flags become the read flag, flagged and answered), and trees mixing them; subdirectories and "
+    + "Maildir++ subfolders become folders (created as needed).",
+    "Messages already in their folder (same Message-ID and same bytes) are skipped, so running an import again "
+        + "imports nothing twice.",
+    "Prints a summary (imported, skipped, failed with the reason for each); exit code 4 when some failed."})
+final class ImportCommand implements Callable<Integer> {
+  /** PidTagLastVerbExecuted, [MS-OXOMSG] 2.2.1.33; 102 = EXCHIVERB_REPLYTOSENDER. */
+  static final PropTag LAST_VERB_EXECUTED = PropTag.of(0x10810003);
+  static final int VERB_REPLY_TO_SENDER = 102;
+  /** [MS-OXOMSG] PidTagIconIndex 0x00000105: a replied-to mail. */
+  static final int ICON_REPLIED = 0x105;
+  /** [MS-OXOFLAG] PidTagFlagStatus 2: followupFlagged. */
+  static final int FLAG_STATUS_FLAGGED = 2;
+
+  private final Io io;
+  private Session session;
+
+  @Mixin
+  TargetOptions target;
+
+  @Option(names = {"-s", "--store-id"}, paramLabel = "STORE", description = "A store by GUID or name (default: your own).")
+  String storeId;
+
+  @Option(names = "--folder", paramLabel = "FOLDER", defaultValue = "/Inbox",
+      description = "Where the mail goes (created when missing; default /Inbox); subfolders of the mail go below it.")
+  String folder;
+
+  @Option(names = "--mbox", paramLabel = "mboxrd|mboxo", defaultValue = "mboxrd",
+      description = "How mbox files quote body lines starting \"From \" (default mboxrd: one '>' comes off every "
+          + ">*From line; mboxo: only off >From lines).")
+  String mboxVariant;
+
+  @Option(names = "--max-size", paramLabel = "BYTES", description = "The largest message accepted (default 50 MiB); "
+      + "bigger ones fail with MAPI_E_TOO_BIG.")
+  Long maxSize;
+
+  @Parameters(arity = "1..*", paramLabel = "PATH", description = "Mail files or directories.")
+  List<Path> paths;
+
+  ImportCommand(Io io) {
+    this.io = io;
+  }
+
+  @Override
+  public Integer call() {
+    MboxVariant variant = switch (mboxVariant.toLowerCase(Locale.ROOT)) {
+      case "mboxrd" -> MboxVariant.MBOXRD;
+      case "mboxo" -> MboxVariant.MBOXO;
+      default -> throw new CliException(Main.EXIT_USAGE, "--mbox " + mboxVariant + ": give mboxrd or mboxo");
+    };
+    MailImport.ImportOptions base = MailImport.ImportOptions.defaults();
+    if (maxSize != null) {
+      if (maxSize <= 0) {
+        throw new CliException(Main.EXIT_USAGE, "--max-size must be positive, got " + maxSize);
+      }
+      base = base.withMaxBytes(maxSize);
+    }
+    for (Path p : paths) {
+      if (!Files.exists(p)) {
+        throw new CliException(Main.EXIT_IO, "no such file or directory: " + p + " (nothing was imported)");
+      }
+    }
+    MailTransfer tally = new MailTransfer(io, "importing");
+    MailSource.Options options = MailSource.Options.defaults().withMboxVariant(variant)
+        .withIgnored(p -> io.err().println("msgstore: skipping " + p + ": not a mail file"));
+    try (Target t = Target.open(target, io)) {
+      session = t.session;
+      Map<List<String>, Folder> folders = new HashMap<>();
+      folders.put(List.of(), targetFolder(t));
+      for (Path p : paths) {
+        try (MailSource source = MailSource.open(p, options)) {
+          for (Optional<SourceMessage> m = source.next(); m.isPresent(); m = source.next()) {
+            importOne(m.get(), folders, base, tally);
+          }
+        } catch (IOException e) {
+          tally.failed(p.toString(), MailTransfer.reason(e));
+        }
+      }
+    }
+    return tally.finish("imported");
+  }
+
+  private void importOne(SourceMessage m, Map<List<String>, Folder> folders, MailImport.ImportOptions base,
+      MailTransfer tally) {
+    try {
+      if (m.kind() == SourceMessage.Kind.OUTLOOK_MSG) {
+        throw new StoreException(MapiError.NO_SUPPORT, "Outlook .msg files cannot be imported yet (convert them to .eml)");
+      }
+      Folder f = folder(folders, m.folderPath());
+      MailImport.Imported r;
+      try (InputStream in = m.open().get()) {
+        r = MailImport.importMessage(f, in, base.withRead(m.flags().contains(Flag.READ)));
+      }
+      if (r.alreadyPresent()) {
+        tally.skipped++;
+      } else {
+        tally.done++;
+        tally.bytes += r.bytes();
+        applyFlags(r, m);
+      }
+      tally.tick();
+    } catch (IOException | UncheckedIOException e) {
+      tally.failed(m.origin(), MailTransfer.reason(e));
+    } catch (RuntimeException e) {
+      if (Main.connectFailure(e) != null) {
+        throw e; // the server is gone: every other message would fail the same way
+      }
+      tally.failed(m.origin(), MailTransfer.reason(e));
+    }
+  }
+
+  /** Flagged and answered become properties (the read flag went in with the import). */
+  private void applyFlags(MailImport.Imported r, SourceMessage m) {
+    if (!m.flags().contains(Flag.FLAGGED) && !m.flags().contains(Flag.ANSWERED)) {
+      return;
+    }
+    try (Message msg = session.openMessage(r.id(), OpenFlag.MODIFY)) {
+      if (m.flags().contains(Flag.FLAGGED)) {
+        msg.set(PropTags.FLAG_STATUS, FLAG_STATUS_FLAGGED);
+      }
+      if (m.flags().contains(Flag.ANSWERED)) {
+        msg.setProps(PropValue.of(LAST_VERB_EXECUTED, VERB_REPLY_TO_SENDER), PropValue.of(PropTags.ICON_INDEX, ICON_REPLIED));
+      }
+      msg.saveChanges();
+    }
+  }
+
+  private Folder targetFolder(Target t) {
+    Folder f = t.session.openFolder(t.store(storeId).rootFolder());
+    for (String segment : folder.split("/")) {
+      if (!segment.isEmpty()) {
+        f = child(f, segment);
+      }
+    }
+    return f;
+  }
+
+  private static Folder folder(Map<List<String>, Folder> folders, List<String> path) {
+    Folder f = folders.get(path);
+    if (f == null) {
+      Folder parent = folder(folders, path.subList(0, path.size() - 1));
+      f = child(parent, path.get(path.size() - 1));
+      folders.put(List.copyOf(path), f);
+    }
+    return f;
+  }
+
+  private static Folder child(Folder parent, String name) {
+    Optional<Folder> existing = parent.subfolder(name);
+    if (existing.isPresent()) {
+      return existing.get();
+    }
+    try {
+      return parent.createFolder(name);
+    } catch (StoreException e) {
+      if (e.error() == MapiError.COLLISION) {
+        return parent.subfolder(name).orElseThrow(() -> e);
+      }
+      throw e;
+    }
+  }
+}
