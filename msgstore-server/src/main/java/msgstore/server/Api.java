@@ -46,6 +46,8 @@ import msgstore.api.TableRow;
 import msgstore.api.VersionInfo;
 import msgstore.engine.EmbeddedMessageStore;
 import msgstore.engine.ServerSupport;
+import msgstore.mime.MailExport;
+import msgstore.mime.MailImport;
 import msgstore.protocol.Json;
 import msgstore.protocol.MessageBody;
 import msgstore.protocol.PropCodec;
@@ -389,13 +391,76 @@ final class Api {
     }
   }
 
+  /** The media type of a message as RFC 5322 bytes ({@code GET} with Accept, {@code POST} with Content-Type). */
+  static final String RFC822 = "message/rfc822";
+
+  /** Whether the request's Accept (for GET) or Content-Type (for POST) names message/rfc822. */
+  static boolean asRfc822(Req r, String header) {
+    String v = r.ctx().header(header);
+    return v != null && v.toLowerCase(java.util.Locale.ROOT).contains(RFC822);
+  }
+
   void getMessage(Req r) {
     MessageId id = r.message();
+    if (asRfc822(r, "Accept")) {
+      getMessageRfc822(r, id);
+      return;
+    }
     OpenFlag[] flags = r.query("open").map(o -> openFlags(o).toArray(OpenFlag[]::new)).orElse(new OpenFlag[0]);
     try (Message h = r.session().openMessage(id, flags)) {
       requireStore(h.storeId(), r.store(), "message " + id);
       h.baseChangeKey().ifPresent(k -> r.ctx().header("ETag", "\"" + k + "\""));
       r.json(200, MessageBody.of(h.snapshot(), h.storeId(), h.accessLevel(), Saves.read(h)).toJson());
+    }
+  }
+
+  /**
+   * The message as RFC 5322 ({@link MailExport}: the bytes that came in when unchanged since import,
+   * else rendered), streamed; the ETag is its change key, as for the JSON form.
+   */
+  private static void getMessageRfc822(Req r, MessageId id) {
+    try (Message h = r.session().openMessage(id)) {
+      requireStore(h.storeId(), r.store(), "message " + id);
+      h.baseChangeKey().ifPresent(k -> r.ctx().header("ETag", "\"" + k + "\""));
+      r.ctx().status(200).contentType(RFC822);
+      OutputStream out = r.ctx().res().getOutputStream();
+      MailExport.write(h, out);
+      out.flush();
+    } catch (IOException e) {
+      throw new StoreException(MapiError.DISK_ERROR, "streaming message " + id + " as RFC 5322 failed: " + e);
+    }
+  }
+
+  /**
+   * {@code POST .../folders/{f}/messages} with {@code Content-Type: message/rfc822}: imports the
+   * body as one message ({@link MailImport}, streamed; at most the store's attachment size limit,
+   * like a content upload). 201 with Location and ETag and the message as JSON; with {@code
+   * ?skipIfPresent=true}, a message already in the folder with the same Message-ID and bytes is
+   * answered 200 instead of imported again.
+   */
+  void importRfc822(Req r) {
+    FolderId fid = r.folder();
+    Folder folder = r.session().openFolder(fid);
+    requireStore(folder.storeId(), r.store(), "folder " + fid);
+    long max = store.limits().maxAttachmentBytes();
+    long declared = r.ctx().req().getContentLengthLong();
+    if (declared > max) {
+      throw new StoreException(MapiError.TOO_BIG, "the message is " + declared + " bytes; the limit is " + max + " bytes");
+    }
+    MailImport.ImportOptions options = MailImport.ImportOptions.defaults().withMaxBytes(max)
+        .withRead(r.query("read").map(Boolean::parseBoolean).orElse(false))
+        .withSkipIfPresent(r.query("skipIfPresent").map(Boolean::parseBoolean).orElse(false));
+    MailImport.Imported imported;
+    try (InputStream in = r.ctx().req().getInputStream()) {
+      imported = MailImport.importMessage(folder, in, options);
+    } catch (IOException e) {
+      throw new StoreException(MapiError.INVALID_PARAMETER, "cannot read the uploaded message: " + e.getMessage());
+    }
+    try (Message h = r.session().openMessage(imported.id())) {
+      h.baseChangeKey().ifPresent(k -> r.ctx().header("ETag", "\"" + k + "\""));
+      r.ctx().header("Location", r.storePath(h.storeId()) + "/messages/" + imported.id());
+      r.json(imported.alreadyPresent() ? 200 : 201,
+          MessageBody.of(h.snapshot(), h.storeId(), h.accessLevel(), Saves.read(h)).toJson());
     }
   }
 

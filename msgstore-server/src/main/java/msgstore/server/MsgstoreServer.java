@@ -352,7 +352,13 @@ public final class MsgstoreServer implements AutoCloseable {
     r.get(f + "/deleted", api(api::softDeleted));
     r.post(f + "/read-flags", api(api::readFlags));
     r.get(f + "/messages", api(api::contents));
-    r.post(f + "/messages", api(q -> saves.save(q, Saves.Kind.CREATE)));
+    r.post(f + "/messages", api(q -> { // Content-Type first: Req.json() refuses all but JSON with 415
+      if (Api.asRfc822(q, "Content-Type")) {
+        api.importRfc822(q);
+      } else {
+        saves.save(q, Saves.Kind.CREATE);
+      }
+    }));
     r.post(f + "/messages/query", api(api::query));
     r.post(st + "/messages/delete", api(api::deleteMessages));
     String m = st + "/messages/{m}";
