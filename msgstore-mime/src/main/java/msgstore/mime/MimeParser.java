@@ -62,6 +62,14 @@ final class MimeParser {
       return p.message(sink, 0);
     } catch (MimeException e) {
       throw new StoreException(MapiError.INVALID_PARAMETER, "the message cannot be parsed as MIME: " + e.getMessage(), e);
+    } catch (IllegalStateException | IllegalArgumentException e) {
+      // mime4j 0.8.14 throws these on some malformed input (found by MimeFuzzTest, e.g. a NUL line
+      // ending the header of a multipart body part: "unread only works when a buffer is fully read").
+      StackTraceElement[] st = e.getStackTrace();
+      if (st.length > 0 && st[0].getClassName().startsWith("org.apache.james.mime4j")) {
+        throw new StoreException(MapiError.INVALID_PARAMETER, "the MIME structure cannot be read: " + e.getMessage(), e);
+      }
+      throw e;
     }
   }
 
