@@ -2,7 +2,7 @@ package msgstore.mime.box;
 
 /**
  * How an mbox file quotes body lines that begin with {@code From } (the two variants cannot be
- * told apart by reading the file, so the reader is told; docs/mime.md "Mailbox formats").
+ * told apart by reading the file, so the reader is told; docs/cli.md "import, export", ADR 0018).
  */
 public enum MboxVariant {
   /**

@@ -18,7 +18,7 @@ import msgstore.testkit.property.PropertyCheck;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** mbox reading (mboxrd and mboxo) and mboxrd writing (docs/mime.md "Mailbox formats"). */
+/** mbox reading (mboxrd and mboxo) and mboxrd writing (docs/cli.md "import, export", ADR 0018). */
 class MboxTest {
   @TempDir
   Path dir;
