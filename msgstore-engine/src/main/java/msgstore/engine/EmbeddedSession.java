@@ -179,6 +179,67 @@ final class EmbeddedSession implements Session {
     return m;
   }
 
+  /**
+   * What a save of message {@code id} answers when the message does not open ({@code notFound}):
+   * OBJECT_DELETED (R27, R40, R42-R44) when the message was deleted or moved away from a folder
+   * this caller may read, so a client can tell "gone since you read it, save a copy" (R46) from
+   * "never existed"; otherwise {@code notFound} itself, so that nobody learns that a message they
+   * could not read existed (ADR 0009). The folder it was in is:
+   *
+   * <ul>
+   *   <li>for a soft-deleted row (its own delete or its folder's), the row's folder;
+   *   <li>for a hard-deleted or moved message (the row is gone or has a new id), the folder of
+   *       the newest journal entry that took it away ({@link Storage#lastDeletionOrMove}): the
+   *       folder it was deleted from, or moved from.
+   * </ul>
+   *
+   * The store's owner may read every folder of it, even one deleted since; anyone else needs read
+   * rights on that folder now (a folder hard-deleted since took its rights rows with it, so then
+   * only the owner gets OBJECT_DELETED). A message whose journal entry was pruned is NOT_FOUND. The
+   * NOT_FOUND for a caller who may not read a soft-deleted message does not say "deleted".
+   * Opens ({@link #openMessage}) are not changed by this: they stay NOT_FOUND (R4).
+   */
+  StoreException deletedOrNotFound(MessageId id, StoreException notFound) {
+    Optional<StoredMessage> row = storage.findMessage(id.value());
+    if (row.isPresent()) {
+      StoredMessage m = row.get();
+      if (!m.softDeleted()) {
+        return notFound;
+      }
+      // openMessage says "is deleted" before it checks rights (R4 before R5); to a caller who may not
+      // read the folder that already tells that the message existed, so they get the plain answer.
+      return mayReadFolder(m.storeGuid(), m.folderId()) ? objectDeleted(id)
+          : new StoreException(MapiError.NOT_FOUND, "message " + id + " not found");
+    }
+    Optional<StoreEvent> gone = storage.lastDeletionOrMove(id.value());
+    if (gone.isEmpty()) {
+      return notFound;
+    }
+    StoreEvent e = gone.get();
+    Optional<FolderId> from = e.type() == EventType.OBJECT_MOVED ? e.oldParentId() : e.parentId();
+    return from.isPresent() && mayReadFolder(e.storeId().guid(), from.get().value()) ? objectDeleted(id) : notFound;
+  }
+
+  private static StoreException objectDeleted(MessageId id) {
+    // The same words whether deleted or moved: a move out of a folder shows as a delete to whoever
+    // may not read the target (ADR 0009), and the new id is not this caller's to learn here.
+    return new StoreException(MapiError.OBJECT_DELETED, "message " + id + " was deleted or moved; it cannot be "
+        + "saved any more (save the edits as a new message to keep them)");
+  }
+
+  /** Whether the caller may read a folder that may since have been deleted (soft or hard). */
+  private boolean mayReadFolder(UUID storeGuid, long folderId) {
+    Optional<StoredStore> s = store.store(storeGuid);
+    if (s.isEmpty()) {
+      return false;
+    }
+    if (s.get().owner().equals(user)) {
+      return true;
+    }
+    return storage.findFolder(folderId).filter(f -> f.storeGuid().equals(storeGuid))
+        .map(f -> rights(f).canRead()).orElse(false);
+  }
+
   /** Maps a precondition failure about a message to the error a client sees. */
   static StoreException messageGone(MessageId id, PreconditionFailedException e) {
     return switch (e.reason()) {
