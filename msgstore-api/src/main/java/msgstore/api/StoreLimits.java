@@ -3,6 +3,8 @@ package msgstore.api;
 /**
  * Size limits; a value over one fails with TOO_BIG and a message naming the limit, and nothing is
  * written.
+ *
+ * @param maxProperties the most properties one message, attachment or recipient row may hold
  */
 public record StoreLimits(
     int maxPropertyBytes,
@@ -11,13 +13,15 @@ public record StoreLimits(
     int maxAttachments,
     long maxAttachmentBytes,
     int maxEmbeddingDepth,
-    int maxNameLength) {
+    int maxNameLength,
+    int maxProperties) {
   public static final StoreLimits DEFAULT =
-      new StoreLimits(4 << 20, 32 << 20, 5_000, 1_000, 1L << 31, 8, 256);
+      new StoreLimits(4 << 20, 32 << 20, 5_000, 1_000, 1L << 31, 8, 256, 5_000);
 
   public StoreLimits {
     if (maxPropertyBytes <= 0 || maxMessageBytes <= 0 || maxRecipients <= 0 || maxAttachments <= 0
-        || maxAttachmentBytes <= 0 || maxEmbeddingDepth <= 0 || maxNameLength <= 0) {
+        || maxAttachmentBytes <= 0 || maxEmbeddingDepth <= 0 || maxNameLength <= 0
+        || maxProperties <= 0) {
       throw new StoreException(MapiError.INVALID_PARAMETER, "every limit must be positive: " + this);
     }
   }
@@ -28,6 +32,14 @@ public record StoreLimits(
     if (size > maxPropertyBytes) {
       throw new StoreException(MapiError.TOO_BIG, "property " + v.tag().displayName() + " of " + object + " is "
           + size + " bytes, over the limit of " + maxPropertyBytes + " bytes");
+    }
+  }
+
+  /** Rejects an object that would hold more than {@link #maxProperties} properties with TOO_BIG. */
+  public void checkPropertyCount(int count, String object) {
+    if (count > maxProperties) {
+      throw new StoreException(MapiError.TOO_BIG, object + " would have " + count + " properties, over the limit of "
+          + maxProperties);
     }
   }
 

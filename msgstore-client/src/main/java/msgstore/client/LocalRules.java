@@ -34,9 +34,16 @@ final class LocalRules {
   /** SetProps on a pending property map: validates all first, so a failing call changes nothing. */
   static List<PropProblem> set(TreeMap<PropTag, PropValue> map, Collection<PropValue> values, StoreLimits limits,
       Function<PropTag, Optional<MapiError>> problem, String object) {
+    java.util.Set<Integer> added = new java.util.HashSet<>();
+    java.util.Set<Integer> held = new java.util.HashSet<>();
+    map.keySet().forEach(k -> held.add(k.id()));
     for (PropValue v : values) {
       limits.checkProperty(v, object);
+      if (!held.contains(v.tag().id())) {
+        added.add(v.tag().id());
+      }
     }
+    limits.checkPropertyCount(held.size() + added.size(), object);
     List<PropProblem> problems = new ArrayList<>();
     for (PropValue v : values) {
       Optional<MapiError> p = problem.apply(v.tag());
@@ -57,7 +64,7 @@ final class LocalRules {
       if (p.isPresent()) {
         problems.add(new PropProblem(t, p.get()));
       } else {
-        map.keySet().removeIf(k -> k.id() == t.id());
+        removeId(map, t.id());
       }
     }
     return problems;
@@ -65,8 +72,15 @@ final class LocalRules {
 
   /** Puts a value, replacing any value of the same property id whatever its type. */
   static void put(TreeMap<PropTag, PropValue> map, PropValue v) {
-    map.keySet().removeIf(k -> k.id() == v.tag().id());
+    removeId(map, v.tag().id());
     map.put(v.tag(), v);
+  }
+
+  /** Removes the value of a property id, whatever its type: one lookup per type, not a scan. */
+  private static void removeId(TreeMap<PropTag, PropValue> map, int id) {
+    for (msgstore.api.PropType t : msgstore.api.PropType.values()) {
+      map.remove(PropTag.of(id, t));
+    }
   }
 
   static TreeMap<PropTag, PropValue> map(Collection<PropValue> props) {

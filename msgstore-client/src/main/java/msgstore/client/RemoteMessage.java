@@ -404,6 +404,7 @@ final class RemoteMessage implements Message {
       List<Recipient> given = List.copyOf(rows);
       List<Recipient> clean = new ArrayList<>(given.size());
       for (Recipient r : given) {
+        session.limits().checkPropertyCount(r.props().size(), "a recipient of " + what());
         List<PropValue> p = new ArrayList<>();
         for (PropValue v : r.props()) {
           session.limits().checkProperty(v, "a recipient of " + what());

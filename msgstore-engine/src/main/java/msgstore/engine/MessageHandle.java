@@ -330,6 +330,7 @@ final class MessageHandle implements Message {
     checkWritable();
     List<Recipient> clean = new ArrayList<>(rows.size());
     for (Recipient r : rows) {
+      session.options().limits().checkPropertyCount(r.props().size(), "a recipient of " + what());
       List<PropValue> p = new ArrayList<>();
       for (PropValue v : r.props()) {
         session.options().limits().checkProperty(v, "a recipient of " + what());

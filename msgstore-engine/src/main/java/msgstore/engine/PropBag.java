@@ -2,8 +2,11 @@ package msgstore.engine;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 import msgstore.api.MapiError;
@@ -19,10 +22,12 @@ import msgstore.api.StoreLimits;
  */
 final class PropBag {
   private final TreeMap<PropTag, PropValue> map = new TreeMap<>();
+  /** The tag each property id holds now: replacing a value of another type is O(log n), not a scan. */
+  private final HashMap<Integer, PropTag> byId = new HashMap<>();
 
   PropBag(Collection<PropValue> initial) {
     for (PropValue p : initial) {
-      map.put(p.tag(), p);
+      putValue(p);
     }
   }
 
@@ -37,9 +42,14 @@ final class PropBag {
   /** Sets values; {@code problem} says which tags may not be set, and why. */
   List<PropProblem> set(Collection<PropValue> values, StoreLimits limits, Function<PropTag, Optional<MapiError>> problem,
       String object) {
+    Set<Integer> added = new HashSet<>();
     for (PropValue v : values) {
       limits.checkProperty(v, object);
+      if (!byId.containsKey(v.tag().id())) {
+        added.add(v.tag().id());
+      }
     }
+    limits.checkPropertyCount(map.size() + added.size(), object);
     List<PropProblem> problems = new ArrayList<>();
     for (PropValue v : values) {
       Optional<MapiError> p = problem.apply(v.tag());
@@ -47,16 +57,20 @@ final class PropBag {
         problems.add(new PropProblem(v.tag(), p.get()));
         continue;
       }
-      removeId(v.tag().id());
-      map.put(v.tag(), v);
+      putValue(v);
     }
     return problems;
   }
 
   /** Puts a value the store itself computed (no checks). */
   void put(PropValue v) {
+    putValue(v);
+  }
+
+  private void putValue(PropValue v) {
     removeId(v.tag().id());
     map.put(v.tag(), v);
+    byId.put(v.tag().id(), v.tag());
   }
 
   List<PropProblem> delete(Collection<PropTag> tags, Function<PropTag, Optional<MapiError>> problem) {
@@ -77,6 +91,9 @@ final class PropBag {
   }
 
   private void removeId(int id) {
-    map.keySet().removeIf(k -> k.id() == id);
+    PropTag old = byId.remove(id);
+    if (old != null) {
+      map.remove(old);
+    }
   }
 }

@@ -238,14 +238,15 @@ public final class Json {
     return F.objectNode().put("maxPropertyBytes", l.maxPropertyBytes()).put("maxMessageBytes", l.maxMessageBytes())
         .put("maxRecipients", l.maxRecipients()).put("maxAttachments", l.maxAttachments())
         .put("maxAttachmentBytes", l.maxAttachmentBytes()).put("maxEmbeddingDepth", l.maxEmbeddingDepth())
-        .put("maxNameLength", l.maxNameLength());
+        .put("maxNameLength", l.maxNameLength()).put("maxProperties", l.maxProperties());
   }
 
   public static StoreLimits limits(JsonNode n, String field) {
     return new StoreLimits((int) integer(n, "maxPropertyBytes", field), (int) integer(n, "maxMessageBytes", field),
         (int) integer(n, "maxRecipients", field), (int) integer(n, "maxAttachments", field),
         integer(n, "maxAttachmentBytes", field), (int) integer(n, "maxEmbeddingDepth", field),
-        (int) integer(n, "maxNameLength", field));
+        (int) integer(n, "maxNameLength", field),
+        n.has("maxProperties") ? (int) integer(n, "maxProperties", field) : StoreLimits.DEFAULT.maxProperties());
   }
 
   public static ObjectNode namedProperty(NamedProperty p) {

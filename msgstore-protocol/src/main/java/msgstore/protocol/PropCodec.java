@@ -173,7 +173,13 @@ public final class PropCodec {
         return integer(tag, v, field);
       }
       case FLOAT -> {
-        return (float) number(tag, v, field);
+        double d = number(tag, v, field);
+        float f = (float) d;
+        if (Float.isInfinite(f) && !Double.isInfinite(d)) {
+          throw new WireException(MapiError.INVALID_TYPE, field, v.asText() + " is out of the range of PT_FLOAT "
+              + "(about ±3.4e38)");
+        }
+        return f;
       }
       case DOUBLE, APPTIME -> {
         return number(tag, v, field);
@@ -228,7 +234,7 @@ public final class PropCodec {
     if (v.isIntegralNumber() && v.canConvertToLong()) {
       return v.longValue();
     }
-    if (v.isTextual()) {
+    if (v.isTextual() && v.textValue().length() <= 40) {
       try {
         return new BigInteger(v.textValue().strip()).longValueExact();
       } catch (NumberFormatException | ArithmeticException e) {
@@ -238,11 +244,35 @@ public final class PropCodec {
     throw wrong(tag, field, "an integer");
   }
 
+  /**
+   * A floating-point value: a JSON number that fits a double (1e400 is refused, not stored as
+   * Infinity), or one of the strings {@code "NaN"}, {@code "Infinity"}, {@code "-Infinity"} that
+   * are the wire form of the special values (what Jackson writes for them).
+   */
   private static double number(PropTag tag, JsonNode v, String field) {
+    if (v.isTextual()) {
+      switch (v.textValue()) {
+        case "NaN" -> {
+          return Double.NaN;
+        }
+        case "Infinity" -> {
+          return Double.POSITIVE_INFINITY;
+        }
+        case "-Infinity" -> {
+          return Double.NEGATIVE_INFINITY;
+        }
+        default -> throw wrong(tag, field, "a number (or \"NaN\", \"Infinity\", \"-Infinity\")");
+      }
+    }
     if (!v.isNumber()) {
       throw wrong(tag, field, "a number");
     }
-    return v.doubleValue();
+    double d = v.doubleValue();
+    if (!Double.isFinite(d)) {
+      throw new WireException(MapiError.INVALID_TYPE, field, "the number is out of the range of "
+          + tag.type().elementType() + " (about ±1.8e308); write \"Infinity\" or \"-Infinity\" for the special values");
+    }
+    return d;
   }
 
   private static WireException wrong(PropTag tag, String field, String want) {

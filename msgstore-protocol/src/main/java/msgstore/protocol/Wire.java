@@ -12,7 +12,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import msgstore.api.AttachmentRow;
 import msgstore.api.ConflictChoice;
@@ -38,7 +46,8 @@ import msgstore.api.VersionInfo;
  * {@code mapper().readValue(text, StoreInfo.class)} just work on both sides.
  */
 public final class Wire {
-  private static final ObjectMapper MAPPER = build();
+  private static final ObjectMapper MAPPER = build(StreamReadConstraints.builder()
+      .maxStringLength(Integer.MAX_VALUE).maxNestingDepth(200).build());
 
   private Wire() {}
 
@@ -46,21 +55,104 @@ public final class Wire {
     return MAPPER;
   }
 
-  /** Parses a request body to a tree; malformed JSON is INVALID_PARAMETER naming where it broke. */
+  /** Parses a request body under the default {@link InputLimits}. */
   public static JsonNode parse(byte[] body) {
+    return parse(body, InputLimits.DEFAULTS);
+  }
+
+  /**
+   * Parses a request body to a tree. Every way it can be bad is INVALID_PARAMETER (a string over
+   * the limit: TOO_BIG) with a message naming the problem and where it is: bytes that are not
+   * well-formed UTF-8 (overlong forms, surrogates, truncated sequences; RFC 8259 section 8.1),
+   * malformed JSON, nesting, numbers, strings or keys over {@code limits}.
+   */
+  public static JsonNode parse(byte[] body, InputLimits limits) {
+    requireUtf8(body);
     try {
-      JsonNode n = MAPPER.readTree(body);
+      JsonNode n = mapper(limits).readTree(body);
       if (n == null || n.isMissingNode()) {
         throw new WireException(MapiError.INVALID_PARAMETER, "", "the request body is empty; a JSON object is expected");
       }
       return n;
+    } catch (StreamConstraintsException e) {
+      throw overLimit(e, limits);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new WireException(MapiError.INVALID_PARAMETER, "",
-          "malformed JSON at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr()
-              + ": " + e.getOriginalMessage());
+      throw new WireException(MapiError.INVALID_PARAMETER, "", "malformed JSON" + at(e) + ": " + e.getOriginalMessage());
     } catch (IOException e) {
       throw new WireException(MapiError.INVALID_PARAMETER, "", "unreadable body: " + e.getMessage());
     }
+  }
+
+  private static final ConcurrentHashMap<InputLimits, ObjectMapper> BY_LIMITS = new ConcurrentHashMap<>();
+
+  private static ObjectMapper mapper(InputLimits limits) {
+    return BY_LIMITS.computeIfAbsent(limits, l -> build(StreamReadConstraints.builder()
+        .maxNestingDepth(l.maxDepth()).maxNumberLength(l.maxNumberLength()).maxStringLength(l.maxStringLength())
+        .maxNameLength(l.maxNameLength()).build()));
+  }
+
+  private static String at(com.fasterxml.jackson.core.JsonProcessingException e) {
+    var where = e.getLocation();
+    return where == null ? "" : " at line " + where.getLineNr() + ", column " + where.getColumnNr();
+  }
+
+  /** A limit of {@link StreamReadConstraints} was hit: say which, with the configuration key. */
+  private static WireException overLimit(StreamConstraintsException e, InputLimits l) {
+    String m = String.valueOf(e.getOriginalMessage());
+    if (m.contains("nesting depth")) {
+      return new WireException(MapiError.INVALID_PARAMETER, "", "the JSON body nests arrays and objects deeper than "
+          + "the limit of " + l.maxDepth() + " (json.max.depth)" + at(e));
+    }
+    if (m.contains("Number value length")) {
+      return new WireException(MapiError.INVALID_PARAMETER, "", "a number in the JSON body is longer than the limit "
+          + "of " + l.maxNumberLength() + " characters (json.max.number.length)" + at(e));
+    }
+    if (m.contains("Name length")) {
+      return new WireException(MapiError.INVALID_PARAMETER, "", "a key in the JSON body is longer than the limit of "
+          + l.maxNameLength() + " characters (json.max.name.length)" + at(e));
+    }
+    if (m.contains("String value length")) {
+      return new WireException(MapiError.TOO_BIG, "", "a string in the JSON body is longer than the limit of "
+          + l.maxStringLength() + " characters (json.max.string.length)" + at(e));
+    }
+    return new WireException(MapiError.INVALID_PARAMETER, "", "the JSON body is over a limit" + at(e) + ": " + m);
+  }
+
+  /**
+   * Refuses a body that is not well-formed UTF-8, naming the byte offset: Jackson would accept an
+   * overlong {@code C0 AF} as {@code /}, and would take a body with NUL bytes for UTF-16 or UTF-32.
+   */
+  static void requireUtf8(byte[] body) {
+    boolean ascii = true;
+    for (int i = 0; i < body.length; i++) {
+      if (body[i] == 0) {
+        throw new WireException(MapiError.INVALID_PARAMETER, "", "the request body has a NUL byte at offset " + i
+            + "; a JSON body is UTF-8 text");
+      }
+      ascii &= body[i] > 0;
+    }
+    if (ascii) {
+      return;
+    }
+    CharsetDecoder d = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT);
+    ByteBuffer in = ByteBuffer.wrap(body);
+    CharBuffer out = CharBuffer.allocate(8192);
+    while (true) {
+      CoderResult r = d.decode(in, out, true);
+      if (r.isError()) {
+        throw new WireException(MapiError.INVALID_PARAMETER, "", "the request body is not well-formed UTF-8: "
+            + "bad byte sequence at offset " + in.position() + " (" + hex(body, in.position(), r.length()) + ")");
+      }
+      out.clear();
+      if (r.isUnderflow()) {
+        return;
+      }
+    }
+  }
+
+  private static String hex(byte[] b, int from, int n) {
+    return java.util.HexFormat.ofDelimiter(" ").withUpperCase().formatHex(b, from, Math.min(b.length, from + n));
   }
 
   public static byte[] bytes(JsonNode n) {
@@ -71,7 +163,7 @@ public final class Wire {
     }
   }
 
-  private static ObjectMapper build() {
+  private static ObjectMapper build(StreamReadConstraints constraints) {
     SimpleModule m = new SimpleModule("msgstore-protocol");
     add(m, StoreInfo.class, Json::storeInfo, Json::storeInfo);
     add(m, FolderInfo.class, Json::folderInfo, Json::folderInfo);
@@ -102,8 +194,7 @@ public final class Wire {
         .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
         .addModule(m)
         .build();
-    mapper.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
-        .maxStringLength(Integer.MAX_VALUE).maxNestingDepth(200).build());
+    mapper.getFactory().setStreamReadConstraints(constraints);
     return mapper;
   }
 

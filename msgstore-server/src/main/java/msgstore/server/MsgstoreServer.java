@@ -267,6 +267,9 @@ public final class MsgstoreServer implements AutoCloseable {
         new MinDataRateFilter(a.minRequestDataRate(), headStart)), "/*",
         java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST)));
     c.jetty.modifyServer(server -> {
+      // What Jetty refuses before any route runs (headers too large, URI too long, a malformed
+      // request line) is answered as Problem Details too, not as Jetty's HTML page.
+      server.setErrorHandler(new ProblemErrorHandler(config.input()));
       server.addBean(new NetworkConnectionLimit(a.maxConnections(), server));
       server.addEventListener(new LifeCycle.Listener() {
         @Override
@@ -274,6 +277,10 @@ public final class MsgstoreServer implements AutoCloseable {
           for (Connector k : server.getConnectors()) {
             if (k instanceof AbstractConnector connector) {
               connector.setIdleTimeout(a.idleTimeout().toMillis());
+            }
+            HttpConnectionFactory http = k.getConnectionFactory(HttpConnectionFactory.class);
+            if (http != null) {
+              http.getHttpConfiguration().setRequestHeaderSize(config.input().maxHeaderBytes());
             }
           }
         }
@@ -407,7 +414,7 @@ public final class MsgstoreServer implements AutoCloseable {
     ctx.attribute("user", user);
     try (Session s = store.openSession(user)) {
       ensureMailbox(user, s);
-      Req r = new Req(ctx, s, user, config.maxJsonBytes());
+      Req r = new Req(ctx, s, user, config.maxJsonBytes(), config.input());
       try {
         h.handle(r);
       } catch (StoreException e) {
@@ -559,20 +566,28 @@ public final class MsgstoreServer implements AutoCloseable {
 
   private static void httpError(int status, String message, Context ctx) {
     ctx.attribute("problem", Boolean.TRUE);
+    write(ctx, statusProblem(status, message, ctx.path()));
+  }
+
+  /** The problem for an HTTP status raised outside the API's own handlers (routing, Jetty). */
+  static Problem statusProblem(int status, String message, String path) {
     MapiError err = switch (status) {
       case 404 -> MapiError.NOT_FOUND;
-      case 413 -> MapiError.TOO_BIG;
+      case 413, 414, 431 -> MapiError.TOO_BIG;
       case 503 -> MapiError.BUSY;
       case 400 -> MapiError.INVALID_PARAMETER;
       case 401, 403 -> MapiError.NO_ACCESS;
-      case 405, 501 -> MapiError.NO_SUPPORT;
+      case 405, 415, 501 -> MapiError.NO_SUPPORT;
       default -> status >= 500 ? MapiError.CALL_FAILED : MapiError.INVALID_PARAMETER;
     };
     String title = switch (status) {
       case 405 -> "Method not allowed";
+      case 414 -> "URI too long";
+      case 415 -> "Unsupported media type";
+      case 431 -> "Request header fields too large";
       default -> HttpStatus.title(err);
     };
-    write(ctx, new Problem(status, err, title, message, ctx.path(), "", F.objectNode()));
+    return new Problem(status, err, title, message, path, "", F.objectNode());
   }
 
   private static void write(Context ctx, Problem p) {

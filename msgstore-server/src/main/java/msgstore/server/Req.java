@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Locale;
 import java.util.Optional;
 import msgstore.api.FolderId;
 import msgstore.api.MapiError;
@@ -11,12 +12,15 @@ import msgstore.api.MessageId;
 import msgstore.api.Session;
 import msgstore.api.StoreException;
 import msgstore.api.StoreId;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import msgstore.protocol.InputLimits;
 import msgstore.protocol.Json;
+import msgstore.protocol.Problem;
 import msgstore.protocol.Wire;
 import msgstore.protocol.WireException;
 
 /** One authenticated API request: the Javalin context, the user and the engine session it runs as. */
-record Req(Context ctx, Session session, String user, long maxJsonBytes) {
+record Req(Context ctx, Session session, String user, long maxJsonBytes, InputLimits limits) {
 
   static final String JSON = "application/json";
 
@@ -64,9 +68,42 @@ record Req(Context ctx, Session session, String user, long maxJsonBytes) {
     }
   }
 
-  /** The request body as JSON, at most {@code maxJsonBytes} (413 TOO_BIG over it). */
+  /**
+   * The request body as JSON, at most {@code maxJsonBytes} (413 TOO_BIG over it), read under the
+   * input limits. The body must be declared JSON (415 otherwise, read or not): {@code
+   * application/json} or any {@code application/*+json} type, in UTF-8; a request without a
+   * Content-Type is read as JSON.
+   */
   JsonNode json() {
-    return Wire.parse(body(maxJsonBytes));
+    requireJsonContentType(ctx.header("Content-Type"));
+    return Wire.parse(body(maxJsonBytes), limits);
+  }
+
+  static void requireJsonContentType(String header) {
+    if (header == null || header.isBlank()) {
+      return;
+    }
+    String[] parts = header.split(";");
+    String type = parts[0].strip().toLowerCase(Locale.ROOT);
+    boolean json = type.equals(JSON) || (type.startsWith("application/") && type.endsWith("+json"));
+    if (!json) {
+      throw unsupported("the request body is declared '" + parts[0].strip() + "'; this route takes JSON "
+          + "(Content-Type: application/json)");
+    }
+    for (int i = 1; i < parts.length; i++) {
+      String[] kv = parts[i].split("=", 2);
+      if (kv[0].strip().equalsIgnoreCase("charset") && kv.length == 2) {
+        String cs = kv[1].strip().replace("\"", "");
+        if (!cs.equalsIgnoreCase("utf-8") && !cs.equalsIgnoreCase("utf8")) {
+          throw unsupported("the request body is declared in charset '" + cs + "'; JSON bodies are UTF-8");
+        }
+      }
+    }
+  }
+
+  private static ProblemException unsupported(String detail) {
+    return new ProblemException(new Problem(415, MapiError.NO_SUPPORT, "Unsupported media type", detail, "", "",
+        JsonNodeFactory.instance.objectNode()), java.util.Map.of());
   }
 
   /** The request body, refusing more than {@code limit} bytes without reading them all. */

@@ -7,12 +7,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import msgstore.api.MapiError;
 import msgstore.api.StoreException;
+import msgstore.protocol.InputLimits;
 import msgstore.storage.sqlite.SqliteStorage.Durability;
 
 /**
@@ -27,6 +29,7 @@ import msgstore.storage.sqlite.SqliteStorage.Durability;
  * @param maxJsonBytes the largest JSON request body accepted (413 TOO_BIG over it)
  * @param durability the SQLite durability of commits
  * @param abuse login throttling, hashing bound, connection timeouts and limits, event-stream caps
+ * @param input JSON nesting, number, string and key lengths, and the size of request headers
  */
 public record ServerConfig(
     Path dataDir,
@@ -37,7 +40,8 @@ public record ServerConfig(
     Duration heartbeat,
     long maxJsonBytes,
     Durability durability,
-    AbuseLimits abuse) {
+    AbuseLimits abuse,
+    InputLimits input) {
 
   public static final Path DEFAULT_DATA = Path.of("data");
   /** The message store's file inside the data directory. */
@@ -48,6 +52,10 @@ public record ServerConfig(
   public static final int DEFAULT_PORT = 8080;
   public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(15);
   public static final long DEFAULT_MAX_JSON_BYTES = 64L << 20;
+
+  /** The keys of {@link InputLimits}. */
+  private static final List<String> INPUT_KEYS = List.of("json.max.depth", "json.max.number.length",
+      "json.max.string.length", "json.max.name.length", "http.max.header.bytes");
 
   /** Property-file keys, and the environment variable for each. */
   private static final Map<String, String> ENV = withAbuseKeys(Map.of(
@@ -63,6 +71,9 @@ public record ServerConfig(
   private static Map<String, String> withAbuseKeys(Map<String, String> base) {
     Map<String, String> all = new LinkedHashMap<>(base);
     all.putAll(AbuseLimits.ENV);
+    for (String k : INPUT_KEYS) {
+      all.put(k, "MSGSTORE_" + k.replace('.', '_').toUpperCase(Locale.ROOT));
+    }
     return Map.copyOf(all);
   }
 
@@ -78,6 +89,7 @@ public record ServerConfig(
     require(maxJsonBytes > 0, "max.json.bytes must be positive, got " + maxJsonBytes);
     require(durability != null, "durability must not be null");
     abuse = abuse == null ? AbuseLimits.DEFAULTS : abuse;
+    input = input == null ? InputLimits.DEFAULTS : input;
     require(heartbeat.compareTo(abuse.idleTimeout()) < 0, "heartbeat.seconds (" + heartbeat.toSeconds()
         + ") must be shorter than request.idle.timeout.seconds (" + abuse.idleTimeout().toSeconds()
         + "), or idle event streams are cut");
@@ -86,28 +98,32 @@ public record ServerConfig(
   /** The defaults with another data directory and port (for tests and the CLI). */
   public static ServerConfig defaults(Path dataDir, int port) {
     return new ServerConfig(dataDir, DEFAULT_BIND, port, Optional.empty(), Optional.empty(), DEFAULT_HEARTBEAT,
-        DEFAULT_MAX_JSON_BYTES, Durability.FULL, AbuseLimits.DEFAULTS);
+        DEFAULT_MAX_JSON_BYTES, Durability.FULL, AbuseLimits.DEFAULTS, InputLimits.DEFAULTS);
   }
 
   public ServerConfig withHeartbeat(Duration d) {
-    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, d, maxJsonBytes, durability, abuse);
+    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, d, maxJsonBytes, durability, abuse, input);
   }
 
   public ServerConfig withMaxJsonBytes(long n) {
-    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, n, durability, abuse);
+    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, n, durability, abuse, input);
   }
 
   public ServerConfig withTls(Path cert, Path key) {
     return new ServerConfig(dataDir, bind, port, Optional.of(cert), Optional.of(key), heartbeat, maxJsonBytes,
-        durability, abuse);
+        durability, abuse, input);
   }
 
   public ServerConfig withDurability(Durability d) {
-    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, maxJsonBytes, d, abuse);
+    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, maxJsonBytes, d, abuse, input);
   }
 
   public ServerConfig withAbuse(AbuseLimits a) {
-    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, maxJsonBytes, durability, a);
+    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, maxJsonBytes, durability, a, input);
+  }
+
+  public ServerConfig withInputLimits(InputLimits l) {
+    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, maxJsonBytes, durability, abuse, l);
   }
 
   /** True when TLS is configured. */
@@ -121,7 +137,7 @@ public record ServerConfig(
    * MSGSTORE_TLS_CERT}, {@code MSGSTORE_TLS_KEY}, {@code MSGSTORE_HEARTBEAT_SECONDS}, {@code
    * MSGSTORE_MAX_JSON_BYTES}, {@code MSGSTORE_DURABILITY}) over the properties file ({@code
    * configFile}, else {@code MSGSTORE_CONFIG}; keys {@code data, bind, port, tls.cert, tls.key,
-   * heartbeat.seconds, max.json.bytes, durability}, and those of {@link AbuseLimits}, whose variables
+   * heartbeat.seconds, max.json.bytes, durability}, those of {@link AbuseLimits} and of {@link InputLimits}, whose variables
    * are the key in upper case with dots as underscores after {@code MSGSTORE_}) over the defaults.
    *
    * @throws StoreException INVALID_PARAMETER naming the key for an unknown key or a bad value,
@@ -163,7 +179,13 @@ public record ServerConfig(
         Duration.ofSeconds(number(v, "heartbeat.seconds", DEFAULT_HEARTBEAT.toSeconds())),
         number(v, "max.json.bytes", DEFAULT_MAX_JSON_BYTES),
         durability(v.get("durability")),
-        AbuseLimits.load(v));
+        AbuseLimits.load(v),
+        new InputLimits(
+            (int) number(v, "json.max.depth", InputLimits.DEFAULTS.maxDepth()),
+            (int) number(v, "json.max.number.length", InputLimits.DEFAULTS.maxNumberLength()),
+            (int) number(v, "json.max.string.length", InputLimits.DEFAULTS.maxStringLength()),
+            (int) number(v, "json.max.name.length", InputLimits.DEFAULTS.maxNameLength()),
+            (int) number(v, "http.max.header.bytes", InputLimits.DEFAULTS.maxHeaderBytes())));
   }
 
   private static String known(String key, String where) {

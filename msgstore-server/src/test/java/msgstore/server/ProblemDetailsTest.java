@@ -24,7 +24,7 @@ class ProblemDetailsTest {
 
   @BeforeAll
   static void start() {
-    StoreLimits small = new StoreLimits(4 << 20, 32 << 20, 5_000, 1_000, 1_000, 8, 256);
+    StoreLimits small = new StoreLimits(4 << 20, 32 << 20, 5_000, 1_000, 1_000, 8, 256, 5_000);
     t = TestServer.start(dir, c -> c.withMaxJsonBytes(4096),
         EngineOptions.defaults().withMaintenanceInterval(Duration.ZERO).withLimits(small));
     store = t.mailbox("alice");

@@ -92,4 +92,23 @@ class ServerConfigTest {
         Map.of("heartbeat.seconds", "30", "request.idle.timeout.seconds", "30")))
         .as("an idle event stream would be cut between heartbeats").hasMessageContaining("request.idle.timeout.seconds");
   }
+
+  @Test
+  void inputLimitsShouldDefaultAsDocumentedLoadFromEnvironmentAndRefuseBadValues() {
+    msgstore.protocol.InputLimits d = ServerConfig.load(Optional.empty(), Map.of(), Map.of()).input();
+    assertThat(d).isEqualTo(msgstore.protocol.InputLimits.DEFAULTS);
+    assertThat(d.maxDepth()).isEqualTo(64);
+    assertThat(d.maxNumberLength()).isEqualTo(100);
+    assertThat(d.maxNameLength()).isEqualTo(1024);
+    assertThat(d.maxHeaderBytes()).isEqualTo(16384);
+    msgstore.protocol.InputLimits l = ServerConfig.load(Optional.empty(),
+        Map.of("MSGSTORE_JSON_MAX_DEPTH", "32", "MSGSTORE_HTTP_MAX_HEADER_BYTES", "8192"),
+        Map.of("json.max.number.length", "50")).input();
+    assertThat(l.maxDepth()).isEqualTo(32);
+    assertThat(l.maxHeaderBytes()).isEqualTo(8192);
+    assertThat(l.maxNumberLength()).isEqualTo(50);
+    assertThatThrownBy(() -> ServerConfig.load(Optional.empty(), Map.of(), Map.of("json.max.depth", "5")))
+        .hasMessageContaining("json.max.depth").extracting(e -> ((StoreException) e).error())
+        .isEqualTo(MapiError.INVALID_PARAMETER);
+  }
 }

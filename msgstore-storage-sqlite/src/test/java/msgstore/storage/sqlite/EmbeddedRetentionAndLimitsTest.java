@@ -20,7 +20,9 @@ import msgstore.api.MapiError;
 import msgstore.api.Message;
 import msgstore.api.MessageId;
 import msgstore.api.OpenFlag;
+import msgstore.api.PropTag;
 import msgstore.api.PropTags;
+import msgstore.api.PropValue;
 import msgstore.api.SaveFlag;
 import msgstore.api.Session;
 import msgstore.api.StoreException;
@@ -120,7 +122,7 @@ class EmbeddedRetentionAndLimitsTest {
   @Test
   void attachmentOverTheLimitShouldFailWithTooBigAndLeaveNoBlob(@TempDir Path dir) throws Exception {
     SteppingClock clock = new SteppingClock();
-    StoreLimits small = new StoreLimits(4 << 20, 32 << 20, 5_000, 1_000, 1_000_000, 8, 256);
+    StoreLimits small = new StoreLimits(4 << 20, 32 << 20, 5_000, 1_000, 1_000_000, 8, 256, 5_000);
     try (EmbeddedMessageStore store = open(dir, clock, EngineOptions.defaults().withLimits(small));
         Session s = store.openSession("alice")) {
       Message m = inbox(s).createMessage();
@@ -146,7 +148,7 @@ class EmbeddedRetentionAndLimitsTest {
   @Test
   void messageOverTheEncodedSizeLimitShouldFailWithTooBigAndWriteNothing(@TempDir Path dir) {
     SteppingClock clock = new SteppingClock();
-    StoreLimits small = new StoreLimits(10_000, 20_000, 5_000, 1_000, 1_000_000, 8, 256);
+    StoreLimits small = new StoreLimits(10_000, 20_000, 5_000, 1_000, 1_000_000, 8, 256, 5_000);
     try (EmbeddedMessageStore store = open(dir, clock, EngineOptions.defaults().withLimits(small));
         Session s = store.openSession("alice")) {
       Folder inbox = inbox(s);
@@ -163,6 +165,49 @@ class EmbeddedRetentionAndLimitsTest {
       assertThat(inbox.info().contentCount()).isZero();
       m.deleteProps(PropTags.COMMENT);
       assertThat(m.saveChanges(SaveFlag.KEEP_OPEN_READWRITE).changeNumber()).isEqualTo(ChangeNumber.of(1));
+    }
+  }
+
+  @Test
+  void messageWithMorePropertiesThanTheLimitShouldFailWithTooBigAndKeepTheHandleAsItWas(@TempDir Path dir) {
+    StoreLimits small = new StoreLimits(4 << 20, 32 << 20, 5_000, 1_000, 1_000_000, 8, 256, 100);
+    try (EmbeddedMessageStore store = open(dir, new SteppingClock(), EngineOptions.defaults().withLimits(small));
+        Session s = store.openSession("alice")) {
+      Folder inbox = inbox(s);
+      Message m = inbox.createMessage();
+      List<PropValue> many = new java.util.ArrayList<>();
+      for (int i = 0; i < 101; i++) {
+        many.add(PropValue.of(PropTag.of(0x6000 + i, msgstore.api.PropType.LONG), i));
+      }
+      int before = m.getProps().size();
+      assertThatThrownBy(() -> m.setProps(many))
+          .isInstanceOfSatisfying(StoreException.class, e -> assertThat(e.error()).isEqualTo(MapiError.TOO_BIG))
+          .hasMessageContaining("over the limit of 100");
+      assertThat(m.getProps()).hasSize(before); // validated first: nothing was set
+      m.setProps(many.subList(0, 90 - before));
+      // replacing a property by one of another type of the same id does not count twice
+      m.set(PropTag.of(0x6000, msgstore.api.PropType.UNICODE), "now a string");
+      assertThat(m.saveChanges().committed()).isTrue();
+    }
+  }
+
+  @Test
+  void replacingManyPropertiesStaysLinear(@TempDir Path dir) {
+    try (EmbeddedMessageStore store = open(dir, new SteppingClock(), EngineOptions.defaults());
+        Session s = store.openSession("alice")) {
+      Message m = inbox(s).createMessage();
+      List<PropValue> many = new java.util.ArrayList<>();
+      for (int i = 0; i < 4_000; i++) {
+        many.add(PropValue.of(PropTag.of(0x6000 + i, msgstore.api.PropType.LONG), i));
+      }
+      m.setProps(many); // a few ids of the range are read-only: they come back as problems, not set
+      long set = m.getProps().stream().filter(p -> p.tag().id() >= 0x6000 && p.tag().id() < 0x6000 + 4_000).count();
+      assertThat(set).isGreaterThan(3_900);
+      for (PropValue v : many) { // one call per property: each replaces by id
+        m.setProps(List.of(PropValue.of(PropTag.of(v.tag().id(), msgstore.api.PropType.I8), 7L)));
+      }
+      assertThat(m.getProps().stream().filter(p -> p.tag().id() >= 0x6000 && p.tag().id() < 0x6000 + 4_000))
+          .hasSize((int) set).allMatch(p -> p.tag().type() == msgstore.api.PropType.I8);
     }
   }
 }
