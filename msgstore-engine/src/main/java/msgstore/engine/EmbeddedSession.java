@@ -143,9 +143,19 @@ final class EmbeddedSession implements Session {
     StoredMessage m = storage.findMessage(id.value())
         .orElseThrow(() -> new StoreException(MapiError.NOT_FOUND, "message " + id + " not found"));
     if (m.softDeleted()) {
-      throw new StoreException(MapiError.NOT_FOUND, "message " + id + " is deleted");
+      throw softDeleted(m, id, "is deleted");
     }
     return m;
+  }
+
+  /**
+   * NOT_FOUND for a soft-deleted message (R4 comes before R5): "is deleted" only to a caller who
+   * may read it, else the words of a message that never existed, so that the answer does not tell
+   * a stranger that the id was ever used (ADR 0009).
+   */
+  private StoreException softDeleted(StoredMessage m, MessageId id, String words) {
+    return new StoreException(MapiError.NOT_FOUND, "message " + id + " "
+        + (rightsOnMessage(m).canRead() ? words : "not found"));
   }
 
   /** Checks rights on a message's folder; returns them. */
@@ -171,7 +181,7 @@ final class EmbeddedSession implements Session {
     StoredMessage m = storage.findMessage(id.value())
         .orElseThrow(() -> new StoreException(MapiError.NOT_FOUND, "message " + id + " not found"));
     if (m.softDeleted() && !includeDeleted) {
-      throw new StoreException(MapiError.NOT_FOUND, "message " + id + " is deleted");
+      throw softDeleted(m, id, "is deleted");
     }
     if (!rightsOnMessage(m).canRead()) {
       throw new StoreException(MapiError.NO_ACCESS, user + " may not read message " + id);
@@ -206,8 +216,7 @@ final class EmbeddedSession implements Session {
       if (!m.softDeleted()) {
         return notFound;
       }
-      // openMessage says "is deleted" before it checks rights (R4 before R5); to a caller who may not
-      // read the folder that already tells that the message existed, so they get the plain answer.
+      // A caller who may not read the folder gets the plain answer (as from openMessage).
       return mayReadFolder(m.storeGuid(), m.folderId()) ? objectDeleted(id)
           : new StoreException(MapiError.NOT_FOUND, "message " + id + " not found");
     }
@@ -298,7 +307,7 @@ final class EmbeddedSession implements Session {
     StoredMessage m = storage.findMessage(id.value())
         .orElseThrow(() -> new StoreException(MapiError.NOT_FOUND, "message " + id + " not found"));
     if (m.softDeleted() && !f.contains(OpenFlag.SHOW_SOFT_DELETES)) {
-      throw new StoreException(MapiError.NOT_FOUND, "message " + id + " is deleted"); // R4
+      throw softDeleted(m, id, "is deleted"); // R4
     }
     FolderRights r = rightsOnMessage(m);
     if (!r.canRead()) {
@@ -325,7 +334,7 @@ final class EmbeddedSession implements Session {
       StoredMessage m = storage.findMessage(id.value())
           .orElseThrow(() -> new StoreException(MapiError.NOT_FOUND, "message " + id + " not found"));
       if (m.softDeleted() && mode == DeleteMode.SOFT) {
-        throw new StoreException(MapiError.NOT_FOUND, "message " + id + " is already deleted");
+        throw softDeleted(m, id, "is already deleted");
       }
       if (!rightsOnMessage(m).canWrite()) {
         throw new StoreException(MapiError.NO_ACCESS, user + " may not delete message " + id);

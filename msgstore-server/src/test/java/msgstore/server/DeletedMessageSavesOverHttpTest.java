@@ -251,6 +251,21 @@ class DeletedMessageSavesOverHttpTest {
   }
 
   @Test
+  void aStrangerCannotTellASoftDeletedMessageFromAnIdThatNeverExisted_ADR0009() {
+    Victim v = victim(shared, Gone.SOFT_DELETE);
+    String never = "/stores/" + store + "/messages/m-987654320";
+    for (String[] req : new String[][] {{"GET", ""}, {"DELETE", ""}, {"PUT", "/read"}}) {
+      Resp deleted = t.send("bob", req[0], v.path() + req[1], req[1].isEmpty() ? null : "{\"read\":true}", java.util.Map.of());
+      Resp absent = t.send("bob", req[0], never + req[1], req[1].isEmpty() ? null : "{\"read\":true}", java.util.Map.of());
+      assertNotFound(deleted);
+      assertThat(deleted.json().get("detail").asText().replace(v.id(), "m-987654320"))
+          .as(req[0] + " " + req[1]).isEqualTo(absent.json().get("detail").asText());
+    }
+    // who may read it is told it is deleted
+    assertThat(t.get("carol", v.path()).json().get("detail").asText()).contains("is deleted");
+  }
+
+  @Test
   void anIdThatNeverExistedAnswers404NotFoundOnEverySavePath() {
     String path = "/stores/" + store + "/messages/m-987654321";
     // A change key of this very store: before issue 7 the If-Match "<key>" path answered 410 for it.
