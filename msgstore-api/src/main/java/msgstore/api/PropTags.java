@@ -103,6 +103,7 @@ public final class PropTags {
   public static final PropTag ATTACH_SIZE = def(0x0E200003, "PidTagAttachSize", "PR_ATTACH_SIZE");
   public static final PropTag ATTACH_DATA_BINARY = def(0x37010102, "PidTagAttachDataBinary", "PR_ATTACH_DATA_BIN");
   public static final PropTag ATTACH_DATA_OBJECT = def(0x3701000D, "PidTagAttachDataObject", "PR_ATTACH_DATA_OBJ");
+  public static final PropTag ATTACHMENT_HIDDEN = def(0x7FFE000B, "PidTagAttachmentHidden", "PR_ATTACHMENT_HIDDEN");
   public static final PropTag RENDERING_POSITION = def(0x370B0003, "PidTagRenderingPosition", "PR_RENDERING_POSITION");
 
   /** PR_MESSAGE_FLAGS bits. */
@@ -115,6 +116,19 @@ public final class PropTags {
   public static final int MSGFLAG_ASSOCIATED = 0x40;
   /** PR_MSG_STATUS bit for a conflict message (R85). */
   public static final int MS_IN_CONFLICT = 0x800;
+  /**
+   * Whether an attachment counts for PidTagHasAttachments and MSGFLAG_HASATTACH: a hidden one
+   * (PidTagAttachmentHidden true, such as the kept original of an imported mail) does not.
+   */
+  public static boolean countsAsAttachment(java.util.Collection<PropValue> attachmentProps) {
+    for (PropValue p : attachmentProps) {
+      if (p.tag().equals(ATTACHMENT_HIDDEN) && p.asBoolean()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** PR_ATTACH_METHOD values. */
   public static final int ATTACH_BY_VALUE = 1;
   public static final int ATTACH_EMBEDDED_MSG = 5;

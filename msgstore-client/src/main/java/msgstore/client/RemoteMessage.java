@@ -312,7 +312,7 @@ final class RemoteMessage implements Message {
 
   private List<PropValue> viewProps() {
     TreeMap<PropTag, PropValue> out = new TreeMap<>(props);
-    boolean hasAttach = !attachments.isEmpty();
+    boolean hasAttach = attachments.values().stream().anyMatch(a -> PropTags.countsAsAttachment(a.props()));
     int flags = props.containsKey(MESSAGE_FLAGS) ? props.get(MESSAGE_FLAGS).asInt() & ~MSGFLAG_HASATTACH : 0;
     if (id != null) {
       flags = (flags & ~MSGFLAG_READ) | readFlags();

@@ -14,6 +14,7 @@ import msgstore.api.ChangeNumber;
 import msgstore.api.MapiError;
 import msgstore.api.PredecessorChangeList;
 import msgstore.api.PropTag;
+import msgstore.api.PropTags;
 import msgstore.api.PropValue;
 import msgstore.api.Recipient;
 import msgstore.api.StoreId;
@@ -71,7 +72,7 @@ final class Computed {
     out.add(PropValue.of(CREATION_TIME, created));
     out.add(PropValue.of(LAST_MODIFICATION_TIME, modified));
     out.add(PropValue.of(LAST_MODIFIER_NAME, actor));
-    boolean hasAttach = !view.attachments().isEmpty();
+    boolean hasAttach = view.attachments().stream().anyMatch(a -> PropTags.countsAsAttachment(a.props()));
     long size = preparedSize + view.attachmentBytes() + 200L;
     out.add(PropValue.of(MESSAGE_SIZE, (int) Math.min(Integer.MAX_VALUE, size)));
     out.add(PropValue.of(HAS_ATTACHMENTS, hasAttach));

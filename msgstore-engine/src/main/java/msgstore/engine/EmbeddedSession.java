@@ -147,9 +147,19 @@ final class EmbeddedSession implements Session {
     StoredMessage m = storage.findMessage(id.value())
         .orElseThrow(() -> new StoreException(MapiError.NOT_FOUND, "message " + id + " not found"));
     if (m.softDeleted()) {
-      throw new StoreException(MapiError.NOT_FOUND, "message " + id + " is deleted");
+      throw softDeleted(m, id, "is deleted");
     }
     return m;
+  }
+
+  /**
+   * NOT_FOUND for a soft-deleted message (R4 comes before R5): "is deleted" only to a caller who
+   * may read it, else the words of a message that never existed, so that the answer does not tell
+   * a stranger that the id was ever used (ADR 0009).
+   */
+  private StoreException softDeleted(StoredMessage m, MessageId id, String words) {
+    return new StoreException(MapiError.NOT_FOUND, "message " + id + " "
+        + (rightsOnMessage(m).canRead() ? words : "not found"));
   }
 
   /** Checks rights on a message's folder; returns them. */
@@ -175,12 +185,72 @@ final class EmbeddedSession implements Session {
     StoredMessage m = storage.findMessage(id.value())
         .orElseThrow(() -> new StoreException(MapiError.NOT_FOUND, "message " + id + " not found"));
     if (m.softDeleted() && !includeDeleted) {
-      throw new StoreException(MapiError.NOT_FOUND, "message " + id + " is deleted");
+      throw softDeleted(m, id, "is deleted");
     }
     if (!rightsOnMessage(m).canRead()) {
       throw new StoreException(MapiError.NO_ACCESS, user + " may not read message " + id);
     }
     return m;
+  }
+
+  /**
+   * What a save of message {@code id} answers when the message does not open ({@code notFound}):
+   * OBJECT_DELETED (R27, R40, R42-R44) when the message was deleted or moved away from a folder
+   * this caller may read, so a client can tell "gone since you read it, save a copy" (R46) from
+   * "never existed"; otherwise {@code notFound} itself, so that nobody learns that a message they
+   * could not read existed (ADR 0009). The folder it was in is:
+   *
+   * <ul>
+   *   <li>for a soft-deleted row (its own delete or its folder's), the row's folder;
+   *   <li>for a hard-deleted or moved message (the row is gone or has a new id), the folder of
+   *       the newest journal entry that took it away ({@link Storage#lastDeletionOrMove}): the
+   *       folder it was deleted from, or moved from.
+   * </ul>
+   *
+   * The store's owner may read every folder of it, even one deleted since; anyone else needs read
+   * rights on that folder now (a folder hard-deleted since took its rights rows with it, so then
+   * only the owner gets OBJECT_DELETED). A message whose journal entry was pruned is NOT_FOUND. The
+   * NOT_FOUND for a caller who may not read a soft-deleted message does not say "deleted".
+   * Opens ({@link #openMessage}) are not changed by this: they stay NOT_FOUND (R4).
+   */
+  StoreException deletedOrNotFound(MessageId id, StoreException notFound) {
+    Optional<StoredMessage> row = storage.findMessage(id.value());
+    if (row.isPresent()) {
+      StoredMessage m = row.get();
+      if (!m.softDeleted()) {
+        return notFound;
+      }
+      // A caller who may not read the folder gets the plain answer (as from openMessage).
+      return mayReadFolder(m.storeGuid(), m.folderId()) ? objectDeleted(id)
+          : new StoreException(MapiError.NOT_FOUND, "message " + id + " not found");
+    }
+    Optional<StoreEvent> gone = storage.lastDeletionOrMove(id.value());
+    if (gone.isEmpty()) {
+      return notFound;
+    }
+    StoreEvent e = gone.get();
+    Optional<FolderId> from = e.type() == EventType.OBJECT_MOVED ? e.oldParentId() : e.parentId();
+    return from.isPresent() && mayReadFolder(e.storeId().guid(), from.get().value()) ? objectDeleted(id) : notFound;
+  }
+
+  private static StoreException objectDeleted(MessageId id) {
+    // The same words whether deleted or moved: a move out of a folder shows as a delete to whoever
+    // may not read the target (ADR 0009), and the new id is not this caller's to learn here.
+    return new StoreException(MapiError.OBJECT_DELETED, "message " + id + " was deleted or moved; it cannot be "
+        + "saved any more (save the edits as a new message to keep them)");
+  }
+
+  /** Whether the caller may read a folder that may since have been deleted (soft or hard). */
+  private boolean mayReadFolder(UUID storeGuid, long folderId) {
+    Optional<StoredStore> s = store.store(storeGuid);
+    if (s.isEmpty()) {
+      return false;
+    }
+    if (s.get().owner().equals(user)) {
+      return true;
+    }
+    return storage.findFolder(folderId).filter(f -> f.storeGuid().equals(storeGuid))
+        .map(f -> rights(f).canRead()).orElse(false);
   }
 
   /** Maps a precondition failure about a message to the error a client sees. */
@@ -241,7 +311,7 @@ final class EmbeddedSession implements Session {
     StoredMessage m = storage.findMessage(id.value())
         .orElseThrow(() -> new StoreException(MapiError.NOT_FOUND, "message " + id + " not found"));
     if (m.softDeleted() && !f.contains(OpenFlag.SHOW_SOFT_DELETES)) {
-      throw new StoreException(MapiError.NOT_FOUND, "message " + id + " is deleted"); // R4
+      throw softDeleted(m, id, "is deleted"); // R4
     }
     FolderRights r = rightsOnMessage(m);
     if (!r.canRead()) {
@@ -268,7 +338,7 @@ final class EmbeddedSession implements Session {
       StoredMessage m = storage.findMessage(id.value())
           .orElseThrow(() -> new StoreException(MapiError.NOT_FOUND, "message " + id + " not found"));
       if (m.softDeleted() && mode == DeleteMode.SOFT) {
-        throw new StoreException(MapiError.NOT_FOUND, "message " + id + " is already deleted");
+        throw softDeleted(m, id, "is already deleted");
       }
       if (!rightsOnMessage(m).canWrite()) {
         throw new StoreException(MapiError.NO_ACCESS, user + " may not delete message " + id);

@@ -30,6 +30,7 @@ import msgstore.api.OpenFlag;
 import msgstore.api.PredecessorChangeList;
 import msgstore.api.PropProblem;
 import msgstore.api.PropTag;
+import msgstore.api.PropTags;
 import msgstore.api.PropValue;
 import msgstore.api.Recipient;
 import msgstore.api.RecipientOp;
@@ -256,7 +257,7 @@ final class MessageHandle implements Message {
   public synchronized List<PropValue> getProps() {
     checkOpen();
     List<PropValue> out = new ArrayList<>(props.values());
-    boolean hasAttach = !attachments.isEmpty();
+    boolean hasAttach = attachments.values().stream().anyMatch(a -> PropTags.countsAsAttachment(a.props()));
     int flags = props.get(MESSAGE_FLAGS).map(PropValue::asInt).orElse(0) & ~MSGFLAG_HASATTACH;
     if (id != null) {
       flags = (flags & ~MSGFLAG_READ) | (readFlags & MSGFLAG_READ);

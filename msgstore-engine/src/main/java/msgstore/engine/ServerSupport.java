@@ -63,11 +63,40 @@ public final class ServerSupport {
   }
 
   /**
-   * Opens a message like {@link Session#openMessage} (same checks: NOT_FOUND R4, NO_ACCESS R2/R5,
-   * soft delete) with its base at the version whose change number is {@code base.counter()}.
+   * Opens the current version of a message for a save, like {@link Session#openMessage} (the same
+   * checks in the same order: R2, R4, R5), except that a message deleted (soft or hard, itself or
+   * with a folder above it) or moved to a new id since the caller could read it fails with
+   * OBJECT_DELETED, not NOT_FOUND: a save through a handle opened before would fail so (R27, R40,
+   * R42-R44), and a save that names the message without a handle (an HTTP {@code If-Match: *},
+   * FORCE_SAVE) must answer the same. OBJECT_DELETED only when the caller may read the folder it
+   * was deleted or moved from; otherwise, and for an id that never existed, NOT_FOUND as before,
+   * so that nobody learns that a message they could not read existed (ADR 0009).
+   *
+   * <p>{@link Session#openMessage} itself keeps NOT_FOUND for such messages (R4): an open is not a
+   * save. With {@link OpenFlag#SHOW_SOFT_DELETES} a soft-deleted message opens as {@code
+   * openMessage} opens it (read-only; NO_ACCESS with MODIFY).
+   *
+   * @throws StoreException OBJECT_DELETED, NOT_FOUND, NO_ACCESS as described
+   */
+  public static Message openCurrent(Session s, MessageId id, OpenFlag... flags) {
+    EmbeddedSession es = embedded(s);
+    try {
+      return es.openMessage(id, flags);
+    } catch (StoreException e) {
+      if (e.error() != MapiError.NOT_FOUND) {
+        throw e;
+      }
+      throw es.deletedOrNotFound(id, e);
+    }
+  }
+
+  /**
+   * Opens a message like {@link #openCurrent} (the open checks of {@link Session#openMessage}, and
+   * OBJECT_DELETED for a message deleted or moved since the caller could read it) with its base at
+   * the version whose change number is {@code base.counter()}.
    *
    * <ul>
-   *   <li>the current version: exactly {@code openMessage};
+   *   <li>the current version: exactly {@code openCurrent};
    *   <li>an older retained version: the handle's base is that version (R6, R29), so a save is
    *       stale (R28: OBJECT_CHANGED or the conflict choices of section 12) and a merge save uses
    *       it as the merge base (R87);
@@ -82,7 +111,7 @@ public final class ServerSupport {
    */
   public static Message openAtBase(Session s, MessageId id, ChangeKey base, OpenFlag... flags) {
     EmbeddedSession es = embedded(s);
-    Message current = es.openMessage(id, flags); // every open check, in the engine's order
+    Message current = openCurrent(es, id, flags); // every open check, in the engine's order
     ChangeKey currentKey = current.baseChangeKey().orElseThrow();
     long currentCn = currentKey.counter();
     if (base.namespace().equals(currentKey.namespace()) && base.counter() == currentCn) {
@@ -94,10 +123,11 @@ public final class ServerSupport {
       throw new ObjectChangedException("message " + id + " has no version with change key " + base
           + "; its current change key is " + currentKey, base, currentKey, null);
     }
-    StoredMessage m = es.storage.findMessage(id.value())
-        .orElseThrow(() -> new StoreException(MapiError.NOT_FOUND, "message " + id + " not found"));
+    // Deleted or moved since the open above: the caller could read it a moment ago (R27, R45).
+    StoredMessage m = es.storage.findMessage(id.value()).orElseThrow(() -> es.deletedOrNotFound(id,
+        new StoreException(MapiError.NOT_FOUND, "message " + id + " not found")));
     if (m.softDeleted() && !java.util.Set.of(flags).contains(OpenFlag.SHOW_SOFT_DELETES)) {
-      throw new StoreException(MapiError.NOT_FOUND, "message " + id + " is deleted"); // R4
+      throw es.deletedOrNotFound(id, new StoreException(MapiError.NOT_FOUND, "message " + id + " is deleted"));
     }
     FolderRights rights = es.rightsOnMessage(m);
     Optional<VersionRecord> v = es.storage.version(id.value(), base.counter());

@@ -112,9 +112,12 @@ final class Saves {
             + " of message " + id + " needs If-Match: \"<changeKey>\" (the version the edits are based on), or "
             + "If-Match: * to overwrite whatever version is current (FORCE_SAVE)", "", "", F.objectNode()), Map.of());
       }
+      // Both opens answer OBJECT_DELETED (410) for a message deleted or moved since the caller
+      // could read it, FORCE_SAVE included (R27, R40, R42-R44), and NOT_FOUND (404) for one that
+      // never existed or that the caller may not read (ADR 0009). The engine decides which.
       if (ifMatch.strip().equals("*")) {
         force = true;
-        h = s.openMessage(id, OpenFlag.MODIFY);
+        h = ServerSupport.openCurrent(s, id, OpenFlag.MODIFY);
       } else {
         ChangeKey base = Json.ifMatch(ifMatch, "If-Match");
         try {
@@ -122,13 +125,6 @@ final class Saves {
         } catch (ObjectChangedException e) {
           metrics.conflict();
           throw conflict(r, id, e, null, null);
-        } catch (StoreException e) {
-          if (e.error() == MapiError.NOT_FOUND && base.namespace().equals(store.guid())) {
-            // A handle opened on that base would now fail its save with OBJECT_DELETED (R27).
-            throw new StoreException(MapiError.OBJECT_DELETED, "message " + id
-                + " was deleted or moved since version " + base + " (" + e.detail() + ")");
-          }
-          throw e;
         }
       }
       Api.requireStore(h.storeId(), store, "message " + id);

@@ -2,14 +2,18 @@ package msgstore.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import msgstore.api.Attachment;
 import msgstore.api.ChangeKey;
 import msgstore.api.ContentRef;
+import msgstore.api.DeleteMode;
+import msgstore.api.Folder;
 import msgstore.api.FolderRights;
 import msgstore.api.MapiError;
 import msgstore.api.MergeMode;
@@ -29,6 +33,7 @@ import msgstore.engine.EngineOptions;
 import msgstore.engine.ServerSupport;
 import msgstore.storage.sqlite.SqliteMessageStore;
 import msgstore.storage.sqlite.SqliteStorage;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -145,8 +150,81 @@ class ServerSupportTest {
       ServerSupport.openAtBase(carol, v1.messageId(), v1.changeKey()).close();
     }
     alice.deleteMessage(v1.messageId());
+    // A save at that base would fail so (R27): openAtBase is openCurrent, not openMessage (R4).
     assertThatThrownBy(() -> ServerSupport.openAtBase(alice, v1.messageId(), v1.changeKey()))
+        .extracting(e -> ((StoreException) e).error()).isEqualTo(MapiError.OBJECT_DELETED);
+    assertThatThrownBy(() -> ServerSupport.openAtBase(alice, MessageId.of(987_654_321), v1.changeKey()))
         .extracting(e -> ((StoreException) e).error()).isEqualTo(MapiError.NOT_FOUND);
+  }
+
+  private static MapiError error(ThrowingCallable call) {
+    return ((StoreException) catchThrowable(call)).error();
+  }
+
+  /** Deletes (soft or hard) or moves {@code id} away from where it is; returns the new id of a move. */
+  private MessageId takeAway(MessageId id, String how, Folder target) {
+    switch (how) {
+      case "soft" -> alice.deleteMessages(List.of(id), DeleteMode.SOFT);
+      case "hard" -> alice.deleteMessages(List.of(id), DeleteMode.HARD);
+      default -> {
+        return alice.moveMessage(id, target.id());
+      }
+    }
+    return null;
+  }
+
+  @Test
+  void openCurrentAnswersObjectDeletedWhereOpenMessageStillAnswersNotFound_R27_R40_R4() {
+    Folder elsewhere = alice.rootFolder(info.id()).createFolder("Elsewhere");
+    for (String how : List.of("soft", "hard", "move")) {
+      SaveResult v1 = create("taken away " + how);
+      try (Message live = ServerSupport.openCurrent(alice, v1.messageId(), OpenFlag.MODIFY)) {
+        assertThat(live.baseChangeKey()).contains(v1.changeKey()); // a live message: exactly openMessage
+      }
+      takeAway(v1.messageId(), how, elsewhere);
+      assertThat(error(() -> alice.openMessage(v1.messageId()))).as(how + ": an open").isEqualTo(MapiError.NOT_FOUND);
+      assertThat(error(() -> ServerSupport.openCurrent(alice, v1.messageId(), OpenFlag.MODIFY))).as(how)
+          .isEqualTo(MapiError.OBJECT_DELETED);
+      assertThat(error(() -> ServerSupport.openCurrent(alice, v1.messageId()))).as(how)
+          .isEqualTo(MapiError.OBJECT_DELETED);
+      assertThat(catchThrowable(() -> ServerSupport.openCurrent(alice, v1.messageId()))).hasMessageContaining(
+          "message " + v1.messageId() + " was deleted or moved");
+    }
+    assertThat(error(() -> ServerSupport.openCurrent(alice, MessageId.of(987_654_321), OpenFlag.MODIFY)))
+        .as("never existed").isEqualTo(MapiError.NOT_FOUND);
+  }
+
+  @Test
+  void openCurrentAnswersObjectDeletedOnlyToWhoeverMayReadTheFolderItWasTakenFrom_ADR0009() {
+    Folder root = alice.rootFolder(info.id());
+    Folder shared = root.createFolder("Shared");
+    Folder secret = root.createFolder("Secret");
+    shared.setRights("carol", FolderRights.REVIEWER);
+    try (Session carol = store.openSession("carol"); Session dave = store.openSession("dave")) {
+      for (String how : List.of("soft", "hard", "move")) {
+        MessageId inShared;
+        try (Message m = shared.createMessage()) {
+          m.set(PropTags.SUBJECT, "shared " + how);
+          inShared = m.saveChanges().messageId();
+        }
+        MessageId moved = takeAway(inShared, how, secret); // a move into a folder carol may not read
+        assertThat(error(() -> ServerSupport.openCurrent(carol, inShared))).as(how).isEqualTo(MapiError.OBJECT_DELETED);
+        Throwable hidden = catchThrowable(() -> ServerSupport.openCurrent(dave, inShared));
+        assertThat(((StoreException) hidden).error()).as(how).isEqualTo(MapiError.NOT_FOUND);
+        assertThat(hidden.getMessage()).doesNotContain("deleted").doesNotContain("moved");
+        if (moved != null) {
+          assertThat(catchThrowable(() -> ServerSupport.openCurrent(carol, inShared)))
+              .hasMessageNotContaining(moved.toString());
+        }
+      }
+      MessageId inSecret;
+      try (Message m = secret.createMessage()) {
+        m.set(PropTags.SUBJECT, "secret");
+        inSecret = m.saveChanges().messageId();
+      }
+      alice.moveMessage(inSecret, shared.id()); // out of what carol may read, into it
+      assertThat(error(() -> ServerSupport.openCurrent(carol, inSecret))).isEqualTo(MapiError.NOT_FOUND);
+    }
   }
 
   @Test

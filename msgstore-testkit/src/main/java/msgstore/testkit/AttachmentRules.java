@@ -213,6 +213,31 @@ public abstract class AttachmentRules extends ContractSupport {
   }
 
   @Test
+  @DisplayName("A hidden attachment (PidTagAttachmentHidden) does not make PR_HASATTACH true; a visible one does")
+  void hiddenAttachmentsShouldNotCountForHasAttachments() {
+    MessageId id = createMessage(inbox(), m -> {
+      m.set(SUBJECT, "s");
+      Attachment a = m.createAttachment();
+      a.set(PropTags.ATTACH_LONG_FILENAME, "original.eml");
+      a.set(PropTags.ATTACHMENT_HIDDEN, true);
+      a.saveChanges();
+      a.close();
+      assertThat(m.getProp(PropTags.HAS_ATTACHMENTS)).contains(PropValue.of(PropTags.HAS_ATTACHMENTS, false));
+    });
+    try (Message m = openRw(id)) {
+      assertThat(m.attachments()).hasSize(1);
+      assertThat(m.getProp(PropTags.HAS_ATTACHMENTS)).contains(PropValue.of(PropTags.HAS_ATTACHMENTS, false));
+      assertThat(m.getProp(PropTags.MESSAGE_FLAGS).orElseThrow().asInt() & PropTags.MSGFLAG_HASATTACH).isZero();
+      addAttachment(m, "visible.txt");
+      assertThat(m.getProp(PropTags.HAS_ATTACHMENTS)).contains(PropValue.of(PropTags.HAS_ATTACHMENTS, true));
+      m.saveChanges(KEEP_OPEN_READWRITE);
+    }
+    try (Message m = openRo(id)) {
+      assertThat(m.getProp(PropTags.HAS_ATTACHMENTS)).contains(PropValue.of(PropTags.HAS_ATTACHMENTS, true));
+    }
+  }
+
+  @Test
   @DisplayName("R54: OpenAttach with MODIFY on a read-only message fails unless BEST_ACCESS is given")
   void openAttachmentWithModifyShouldFailWithNoAccessWhenMessageHandleIsReadOnly() {
     MessageId id = createMessage(inbox(), m -> {

@@ -12,12 +12,14 @@ import java.util.List;
 import msgstore.api.Attachment;
 import msgstore.api.DeleteMode;
 import msgstore.api.Folder;
+import msgstore.api.FolderRights;
 import msgstore.api.Message;
 import msgstore.api.MessageId;
 import msgstore.api.MessageSnapshot;
 import msgstore.api.OpenFlag;
 import msgstore.api.PropValue;
 import msgstore.api.SaveResult;
+import msgstore.api.Session;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -123,6 +125,31 @@ public abstract class DeleteAndMoveRules extends ContractSupport {
     MessageId moved = owner().moveMessage(id, drafts().id());
     assertThat(inbox().contentsTable().queryRows(0, 100)).noneMatch(r -> r.messageId().equals(id) || r.messageId().equals(moved));
     assertThat(drafts().contentsTable().queryRows(0, 100)).anyMatch(r -> r.messageId().equals(moved));
+  }
+
+  @Test
+  @DisplayName("R42, R43, R27: a user the folder is shared with gets OBJECT_DELETED, FORCE_SAVE included, when the"
+      + " owner deleted or moved the message they have open")
+  void saveByAnEditorShouldFailWithObjectDeletedWhenTheOwnerDeletedOrMovedTheMessage() {
+    requires(Capability.RIGHTS);
+    Folder shared = inbox().createFolder("Shared");
+    shared.setRights(StoreFixture.OTHER_USER, FolderRights.EDITOR);
+    Session editor = otherUser();
+    for (String how : List.of("soft delete", "hard delete", "move")) {
+      MessageId id = createMessage(shared, "shared " + how);
+      try (Message m = editor.openMessage(id, OpenFlag.MODIFY)) {
+        m.set(SUBJECT, "editor's");
+        switch (how) {
+          case "soft delete" -> owner().deleteMessages(List.of(id), DeleteMode.SOFT);
+          case "hard delete" -> owner().deleteMessages(List.of(id), DeleteMode.HARD);
+          default -> owner().moveMessage(id, drafts().id()); // a folder the editor may not read
+        }
+        expectError(OBJECT_DELETED, () -> m.saveChanges(KEEP_OPEN_READWRITE));
+        expectError(OBJECT_DELETED, () -> m.saveChanges(FORCE_SAVE, KEEP_OPEN_READWRITE));
+        assertThat(subject(m)).isEqualTo("editor's");
+      }
+      assertNotFound(id);
+    }
   }
 
   @Test

@@ -14,6 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import msgstore.api.ChangeKey;
+import msgstore.api.DeleteMode;
 import msgstore.api.Message;
 import msgstore.api.MessageId;
 import msgstore.api.MessageSnapshot;
@@ -22,6 +23,8 @@ import msgstore.api.PropTags;
 import msgstore.api.PropValue;
 import msgstore.api.RecipientOp;
 import msgstore.api.SaveResult;
+import msgstore.api.Session;
+import msgstore.api.StoreException;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -229,6 +232,45 @@ public abstract class ForceSaveRules extends ContractSupport {
       expectError(OBJECT_DELETED, () -> m.saveChanges(FORCE_SAVE, KEEP_OPEN_READWRITE));
       assertThat(committedSubject(moved)).isEqualTo("v1");
     }
+  }
+
+  @Test
+  @DisplayName("R40, R27, R42, R43: another client's soft delete, hard delete or move: every save fails with OBJECT_DELETED,"
+      + " FORCE_SAVE included, and writes nothing")
+  void forceSaveOfADeletedMessageFailsWithObjectDeleted() {
+    Session otherClient = fx().openSession(StoreFixture.OWNER);
+    for (String how : List.of("soft delete", "hard delete", "move")) {
+      MessageId id = createMessage("v1 " + how);
+      try (Message m = openRw(id)) {
+        m.set(SUBJECT, "mine");
+        MessageId moved = switch (how) {
+          case "soft delete" -> {
+            otherClient.deleteMessages(List.of(id), DeleteMode.SOFT);
+            yield null;
+          }
+          case "hard delete" -> {
+            otherClient.deleteMessages(List.of(id), DeleteMode.HARD);
+            yield null;
+          }
+          default -> otherClient.moveMessage(id, drafts().id());
+        };
+        Long journal = fx().has(Capability.NOTIFICATIONS) ? owner().journalPosition(storeId()) : null;
+        StoreException forced = expectError(OBJECT_DELETED, () -> m.saveChanges(FORCE_SAVE, KEEP_OPEN_READWRITE));
+        assertThat(forced.getMessage()).as(how).contains(id.toString());
+        expectError(OBJECT_DELETED, () -> m.saveChanges(KEEP_OPEN_READWRITE));
+        expectError(OBJECT_DELETED, () -> m.saveChanges(FORCE_SAVE)); // not KEEP_OPEN: the handle stays all the same
+        assertThat(m.isOpen()).as(how + ": a failed save keeps the handle (R22)").isTrue();
+        assertThat(subject(m)).isEqualTo("mine");
+        if (journal != null) {
+          assertThat(owner().journalPosition(storeId())).as(how + ": nothing written").isEqualTo(journal);
+        }
+        if (moved != null) {
+          assertThat(committedSubject(moved)).isEqualTo("v1 " + how);
+        }
+      }
+      assertNotFound(id);
+    }
+    assertThat(drafts().contentsTable().rowCount()).as("only the moved message arrived").isEqualTo(1);
   }
 
   @Test

@@ -94,6 +94,21 @@ public interface Storage extends AutoCloseable {
   /** The newest journal position overall (0 when none). */
   long journalHead();
 
+  /**
+   * The newest journal entry that took the message {@code messageId} away from its identity: its
+   * OBJECT_DELETED (soft or hard delete, or the delete of a folder above it; {@link
+   * StoreEvent#parentId()} is the folder it was deleted from), or the OBJECT_MOVED of a move that
+   * gave it a new id ({@link StoreEvent#oldId()} is {@code messageId}, {@link
+   * StoreEvent#oldParentId()} the folder it was moved from). Copies, folder events and other
+   * messages' entries never count. Empty when the message never existed, was never deleted or
+   * moved, or its entry is no longer in the journal.
+   *
+   * <p>Used after a message did not open, to tell "deleted or moved since you read it" (R27, R43)
+   * from "never existed"; one indexed lookup per kind of entry (partial indexes, so saves pay
+   * nothing for them), not a scan of the journal.
+   */
+  Optional<StoreEvent> lastDeletionOrMove(long messageId);
+
   // ---- named properties
 
   /** The property id a named property has in a store, if mapped. */

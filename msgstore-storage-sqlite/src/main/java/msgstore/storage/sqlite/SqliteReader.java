@@ -13,6 +13,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import msgstore.api.EventType;
 import msgstore.api.MapiError;
 import msgstore.api.StoreEvent;
 import msgstore.api.StoreException;
@@ -393,6 +394,29 @@ final class SqliteReader implements AutoCloseable {
       }
     }
     return out;
+  }
+
+  static final String LAST_DELETION_OR_MOVE = "SELECT " + SqliteRows.JOURNAL_COLUMNS + " FROM journal"
+      + " WHERE object_id = ? AND type = " + SqliteRows.typeCode(EventType.OBJECT_DELETED)
+      + " AND kind = " + SqliteRows.KIND_MESSAGE
+      + " UNION ALL SELECT " + SqliteRows.JOURNAL_COLUMNS + " FROM journal"
+      + " WHERE old_id = ? AND old_id IS NOT NULL AND type = " + SqliteRows.typeCode(EventType.OBJECT_MOVED)
+      + " AND kind = " + SqliteRows.KIND_MESSAGE
+      + " ORDER BY position DESC LIMIT 1";
+
+  /**
+   * The newest OBJECT_DELETED of the message or OBJECT_MOVED away from it; each half of the union
+   * is served by its partial index (V3: the literal type and kind terms must match the index's
+   * WHERE clause for SQLite to use it, so they are not bound parameters).
+   */
+  Optional<StoreEvent> lastDeletionOrMove(long messageId) {
+    return read("read the deletion or move of message " + messageId, c -> {
+      PreparedStatement ps = c.prepare(LAST_DELETION_OR_MOVE);
+      ps.setLong(1, messageId);
+      ps.setLong(2, messageId);
+      List<StoreEvent> e = events(ps);
+      return e.isEmpty() ? Optional.<StoreEvent>empty() : Optional.of(e.get(0));
+    });
   }
 
   long journalHead(UUID storeGuid) {

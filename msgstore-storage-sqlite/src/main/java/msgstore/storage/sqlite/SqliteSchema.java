@@ -23,7 +23,8 @@ import msgstore.api.StoreException;
  * database at the previous version.
  */
 final class SqliteSchema {
-  static final List<String> MIGRATIONS = List.of("V1__schema.sql", "V2__folder_counts_and_save_io.sql");
+  static final List<String> MIGRATIONS = List.of("V1__schema.sql", "V2__folder_counts_and_save_io.sql",
+      "V3__journal_deletions_and_moves_by_message.sql");
 
   private static final String RESOURCE_DIR = "/msgstore/storage/sqlite/";
 

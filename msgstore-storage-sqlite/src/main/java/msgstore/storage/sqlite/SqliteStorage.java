@@ -311,6 +311,11 @@ public final class SqliteStorage implements Storage {
     return reader.journalHead();
   }
 
+  @Override
+  public Optional<StoreEvent> lastDeletionOrMove(long messageId) {
+    return reader.lastDeletionOrMove(messageId);
+  }
+
   // ---- named properties
 
   @Override
