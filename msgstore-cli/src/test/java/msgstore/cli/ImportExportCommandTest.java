@@ -113,16 +113,11 @@ class ImportExportCommandTest {
     CliRun first = msgstore("import", "--store", db.toString(), "--folder", "/Imported", mail.toString());
 
     assertThat(first.code()).as(first.toString()).isEqualTo(MailTransfer.EXIT_SOME_FAILED);
-    // KNOWN GAP (reported to the lead): the importer refuses a message whose header section is empty
-    // (it starts with an empty line), which is what 3 of the Tika mbox messages are; a mail reader shows them.
-    assertThat(first.out()).as(first.toString()).contains("imported 13 messages", "0 skipped as already present",
-        "4 failed", "failed: " + mail.resolve("empty.eml") + ": MAPI_E_INVALID_PARAMETER: not an RFC 5322 message",
-        "failed: " + mail.resolve("tika/simple.mbox") + ": message at line 1 (byte 59, after \"From "
-            + "envelope-sender-mailbox-name Mon Jun 01 10:00:00 2009\"): MAPI_E_INVALID_PARAMETER",
-        "failed: " + mail.resolve("tika/simple.mbox") + ": message at line 5",
-        "failed: " + mail.resolve("tika/quoted.mbox") + ": message at line 1");
+    // The 3 Tika mbox messages with an empty header section (a body only) import too: mail readers show them.
+    assertThat(first.out()).as(first.toString()).contains("imported 16 messages", "0 skipped as already present",
+        "1 failed", "failed: " + mail.resolve("empty.eml") + ": MAPI_E_INVALID_PARAMETER: not an RFC 5322 message");
     List<String> imported = contents(db, "/Imported");
-    assertThat(imported).hasSize(13).contains(
+    assertThat(imported).hasSize(16).contains(
         " | café | []",
         "/Maildir | seen and flagged | [READ, FLAGGED]",
         "/Maildir | new mail | []",
@@ -131,7 +126,7 @@ class ImportExportCommandTest {
     assertThat(imported.stream().filter(l -> l.startsWith("/tika/testMBOX_complex |"))).hasSize(1);
 
     CliRun again = msgstore("import", "--store", db.toString(), "--folder", "/Imported", mail.toString());
-    assertThat(again.out()).as(again.toString()).contains("imported 0 messages", "13 skipped as already present");
+    assertThat(again.out()).as(again.toString()).contains("imported 0 messages", "16 skipped as already present");
     assertThat(contents(db, "/Imported")).isEqualTo(imported);
   }
 
@@ -145,7 +140,7 @@ class ImportExportCommandTest {
       CliRun export = msgstore("export", "--store", db.toString(), "-r", "/Imported", "--format", format, "--out",
           out.toString());
       assertThat(export.code()).as(export.toString()).isZero();
-      assertThat(export.out()).contains("exported 13 messages", "0 failed");
+      assertThat(export.out()).contains("exported 16 messages", "0 failed");
 
       Path again = newStore("again-" + format + ".db");
       CliRun back = msgstore("import", "--store", again.toString(), "--folder", "/Back", out.toString());

@@ -66,6 +66,9 @@ final class Importer {
               PropValue.of(PropTags.ATTACH_MIME_TAG, "message/rfc822"),
               PropValue.of(PropTags.ATTACH_LONG_FILENAME, "original.eml")), in);
         }
+        // Received mail, not a draft: MSGFLAG_UNSENT (set by every createMessage) is cleared while
+        // it still may be (before the first save); the read state is the read flag's.
+        m.setProps(PropValue.of(PropTags.MESSAGE_FLAGS, 0));
         m.setProps(PropValue.of(MimeProps.SOURCE_SHA256, hex),
             PropValue.of(MimeProps.SOURCE_FINGERPRINT, Fingerprint.of(m.snapshot())));
         SaveResult r = m.saveChanges();
@@ -131,10 +134,10 @@ final class Importer {
     try (InputStream in = open(spool, skip)) {
       head = in.readNBytes(998);
     }
-    int i = 0;
-    while (i < head.length && (head[i] == '\r' || head[i] == '\n')) {
-      i++;
+    if (head.length > 0 && (head[0] == '\r' || head[0] == '\n')) {
+      return; // an empty header section: a message of a body only, which mail readers show
     }
+    int i = 0;
     int start = i;
     while (i < head.length && head[i] > ' ' && head[i] != ':' && head[i] < 127) {
       i++;

@@ -147,6 +147,9 @@ class MessyMailTest {
     assertThat(bare.get(PropTags.SUBJECT)).isEmpty();
     assertThat(bare.get(PropTags.SENT_REPRESENTING_NAME)).isEmpty();
     assertThat(bare.get(PropTags.CLIENT_SUBMIT_TIME)).isPresent();
+    // an empty header section (the message starts with an empty line): a body only, as mail readers show it
+    MessageSnapshot headless = imported(crlf("\nonly a body\n"));
+    assertThat(str(headless, PropTags.BODY)).contains("only a body");
     MessageSnapshot dup = imported(crlf("From: a@example.com\nSubject: first\nSubject: second\nTo: x@example.com\n"
         + "To: y@example.com\nDate: not a date\n\nbody"));
     assertThat(str(dup, PropTags.SUBJECT)).isEqualTo("first");
@@ -253,6 +256,15 @@ class MessyMailTest {
       assertThat(e.getProp(PropTags.SUBJECT).orElseThrow().asString()).isEqualTo("inner subject");
       assertThat(e.getProp(PropTags.BODY).orElseThrow().asString()).isEqualTo("inner body");
     }
+  }
+
+  @Test
+  void importedMailIsReceivedMailNotAnUnsentDraft() throws IOException {
+    MessageSnapshot m = imported(crlf("From: a@example.com\nSubject: received\n\nbody"));
+    int flags = m.get(PropTags.MESSAGE_FLAGS).map(PropValue::asInt).orElse(0);
+    assertThat(flags & PropTags.MSGFLAG_UNSENT).as("MSGFLAG_UNSENT").isZero();
+    assertThat(m.get(PropTags.HAS_ATTACHMENTS)).as("the kept original is hidden")
+        .contains(PropValue.of(PropTags.HAS_ATTACHMENTS, false));
   }
 
   @Test
