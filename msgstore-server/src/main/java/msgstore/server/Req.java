@@ -70,13 +70,15 @@ record Req(Context ctx, Session session, String user, long maxJsonBytes, InputLi
 
   /**
    * The request body as JSON, at most {@code maxJsonBytes} (413 TOO_BIG over it), read under the
-   * input limits. The body must be declared JSON (415 otherwise, read or not): {@code
-   * application/json} or any {@code application/*+json} type, in UTF-8; a request without a
-   * Content-Type is read as JSON.
+   * input limits. The body must be declared JSON (415 otherwise): {@code application/json} or any
+   * {@code application/*+json} type, in UTF-8; a request without a Content-Type is read as JSON.
+   * The body is read (within the limit) before a 415, so that the connection stays usable: a
+   * refusal with the body unread makes Jetty close it under the client's next request.
    */
   JsonNode json() {
+    byte[] body = body(maxJsonBytes);
     requireJsonContentType(ctx.header("Content-Type"));
-    return Wire.parse(body(maxJsonBytes), limits);
+    return Wire.parse(body, limits);
   }
 
   static void requireJsonContentType(String header) {
