@@ -16,7 +16,7 @@ final class Exporter {
     MessageSnapshot s = message.snapshot();
     Optional<MessageSnapshot.AttachmentSnapshot> original = original(s);
     Optional<String> stored = s.get(MimeProps.SOURCE_FINGERPRINT).map(p -> p.asString());
-    if (original.isPresent() && stored.isPresent() && stored.get().equals(Fingerprint.of(s))) {
+    if (original.isPresent() && isRfc822(original.get()) && stored.isPresent() && stored.get().equals(Fingerprint.of(s))) {
       try (Attachment a = message.openAttachment(original.get().attachNum())) {
         Optional<InputStream> in = a.openContent();
         if (in.isPresent()) {
@@ -28,6 +28,15 @@ final class Exporter {
       }
     }
     Renderer.render(message, out);
+  }
+
+  /**
+   * Whether a kept original is RFC 5322 (MailImport's, message/rfc822) and so may be given back as
+   * it is; an Outlook .msg original (MsgImport's, application/vnd.ms-outlook) is not mail: rendered.
+   */
+  private static boolean isRfc822(MessageSnapshot.AttachmentSnapshot original) {
+    return original.get(msgstore.api.PropTags.ATTACH_MIME_TAG).map(p -> p.asString())
+        .map(t -> t.equalsIgnoreCase("message/rfc822")).orElse(true);
   }
 
   static Optional<MessageSnapshot.AttachmentSnapshot> original(MessageSnapshot s) {
