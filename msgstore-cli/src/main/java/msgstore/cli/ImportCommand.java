@@ -29,6 +29,7 @@ import msgstore.api.StoreException;
 import msgstore.api.TableRow;
 import msgstore.mime.MailImport;
 import msgstore.mime.MimeProps;
+import msgstore.mime.MsgImport;
 import msgstore.mime.box.Flag;
 import msgstore.mime.box.MailSource;
 import msgstore.mime.box.MboxVariant;
@@ -151,9 +152,6 @@ final class ImportCommand implements Callable<Integer> {
     Folder f;
     Map<String, CompletableFuture<Boolean>> present;
     try {
-      if (m.kind() == SourceMessage.Kind.OUTLOOK_MSG) {
-        throw new StoreException(MapiError.NO_SUPPORT, "Outlook .msg files cannot be imported yet (convert them to .eml)");
-      }
       f = folder(folders, m.folderPath());
       present = presentIn(f);
     } catch (RuntimeException e) {
@@ -183,7 +181,10 @@ final class ImportCommand implements Callable<Integer> {
       }
       MailImport.Imported r;
       try (InputStream in = m.open().get()) {
-        r = MailImport.importMessage(f, in, base.withRead(m.flags().contains(Flag.READ)).withSkipIfPresent(false));
+        MailImport.ImportOptions o = base.withRead(m.flags().contains(Flag.READ)).withSkipIfPresent(false);
+        r = m.kind() == SourceMessage.Kind.OUTLOOK_MSG // Outlook .msg: its MAPI properties as they are (ADR 0020)
+            ? MsgImport.importMessage(f, in, o, MsgImport.NamedProps.of(session, f.storeId()))
+            : MailImport.importMessage(f, in, o);
       }
       claim.complete(true);
       claim = null;
