@@ -64,8 +64,8 @@ public final class EmbeddedMessageStore implements MessageStore {
 
   /**
    * A session of {@code user} for mail delivery (LMTP, ADR 0019): the same rights and rules as
-   * {@link #openSession}, except that the first save of each new top-level message journals one
-   * {@link msgstore.api.EventType#NEW_MAIL} entry (fnevNewMail, R77) instead of OBJECT_CREATED, in
+   * {@link #openSession}, except that the first save of each new top-level message journals a
+   * {@link msgstore.api.EventType#NEW_MAIL} entry (fnevNewMail, R77) after its OBJECT_CREATED, in
    * the same transaction as the message. Every other commit is journaled as usual.
    */
   public Session openDeliverySession(String user) {

@@ -58,7 +58,7 @@ final class EmbeddedSession implements Session {
   private volatile ConflictResolver resolver;
   private volatile boolean closed;
 
-  /** A delivery session (ADR 0019): the first save of each new message journals NEW_MAIL instead of OBJECT_CREATED. */
+  /** A delivery session (ADR 0019): the first save of each new message journals NEW_MAIL after OBJECT_CREATED. */
   final boolean delivery;
 
   EmbeddedSession(EmbeddedMessageStore store, String user, boolean delivery) {

@@ -655,7 +655,7 @@ final class MessageHandle implements Message {
     return commitNew(folder, content, choice, EventType.OBJECT_CREATED);
   }
 
-  /** {@code event}: OBJECT_CREATED, or NEW_MAIL for the first save of a message in a delivery session (R77, ADR 0019). */
+  /** {@code event}: OBJECT_CREATED, or NEW_MAIL for the first save of a message in a delivery session (journaled after an OBJECT_CREATED, R77, ADR 0019). */
   private SaveResult commitNew(FolderId folder, Content content, Optional<ConflictChoice> choice, EventType event) {
     Content view = content;
     if (view.get(SEARCH_KEY).isEmpty()) { // R67: a new message gets a search key

@@ -425,8 +425,13 @@ final class SqliteWriteOps {
           : failed(Reason.DELETED, 0, "folder " + o.folderId() + " is deleted");
     }
     insertVersion(id, cn, kindOr(o.kind(), "CREATED"), o.basedOnCn(), v);
-    long position = journal(o.event() == null ? EventType.OBJECT_CREATED : o.event(), store, SqliteRows.KIND_MESSAGE,
-        id, o.folderId(), null, null, cn, tags);
+    long position = journal(o.event() == null || o.event() == EventType.NEW_MAIL ? EventType.OBJECT_CREATED
+        : o.event(), store, SqliteRows.KIND_MESSAGE, id, o.folderId(), null, null, cn, tags);
+    if (o.event() == EventType.NEW_MAIL) {
+      // A delivery raises fnevObjectCreated and fnevNewMail (R77): a second entry, without a change
+      // number (the version is the created one's; change numbers in the journal only grow).
+      position = journal(EventType.NEW_MAIL, store, SqliteRows.KIND_MESSAGE, id, o.folderId(), null, null, 0, tags);
+    }
     return new OpResult(id, cn, 0, position);
   }
 

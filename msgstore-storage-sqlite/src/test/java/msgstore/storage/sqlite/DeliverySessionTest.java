@@ -43,10 +43,14 @@ class DeliverySessionTest {
       plain.saveChanges();
 
       List<StoreEvent> journal = owner.readJournal(sid, before, 100);
+      // R77: creation raises fnevObjectCreated, and a delivery fnevNewMail too, in the same commit
       assertThat(journal).extracting(StoreEvent::type).containsExactly(
-          EventType.NEW_MAIL, EventType.OBJECT_MODIFIED, EventType.OBJECT_CREATED);
+          EventType.OBJECT_CREATED, EventType.NEW_MAIL, EventType.OBJECT_MODIFIED, EventType.OBJECT_CREATED);
       assertThat(journal.get(0).messageId()).contains(delivered);
+      assertThat(journal.get(1).messageId()).contains(delivered);
       assertThat(journal.get(0).changeNumber()).isPresent();
+      assertThat(journal.get(1).parentId()).isEqualTo(journal.get(0).parentId());
+      assertThat(store.checkIntegrity()).isEmpty();
     }
   }
 }
