@@ -131,6 +131,32 @@ class ImportExportCommandTest {
   }
 
   @Test
+  void importAndExportShouldWorkThroughARunningServerAsThroughAStoreFile() throws IOException {
+    Path data = dir.resolve("server-data");
+    try (msgstore.server.MsgstoreServer server = msgstore.server.MsgstoreServer.start(
+        msgstore.server.ServerConfig.defaults(data, 0),
+        msgstore.server.auth.PasswordHasher.of(64, 1, 1))) {
+      server.accounts().addUser("alice", "secret-alice".toCharArray(), true);
+      String url = server.baseUri().toString();
+      Map<String, String> env = Map.of("MSGSTORE_PASSWORD", "secret-alice");
+      CliRun in = CliRun.run(env, "", NO_EDITOR, "import", "--server", url, "--user", "alice", "--folder", "/Imported",
+          mail.toString());
+      assertThat(in.code()).as(in.toString()).isEqualTo(MailTransfer.EXIT_SOME_FAILED);
+      assertThat(in.out()).contains("imported 16 messages", "1 failed");
+      CliRun again = CliRun.run(env, "", NO_EDITOR, "import", "--server", url, "--user", "alice", "--folder",
+          "/Imported", mail.toString());
+      assertThat(again.out()).as(again.toString()).contains("imported 0 messages", "16 skipped as already present");
+      Path out = dir.resolve("over-http.mbox");
+      CliRun export = CliRun.run(env, "", NO_EDITOR, "export", "--server", url, "--user", "alice", "-r", "/Imported",
+          "--format", "mbox", "--out", out.toString());
+      assertThat(export.code()).as(export.toString()).isZero();
+      assertThat(export.out()).contains("exported 16 messages");
+      // the unchanged .eml comes back byte for byte, through the server as through a file
+      assertThat(Files.readString(out, UTF_8)).contains("Subject: =?UTF-8?Q?caf=C3=A9?=\r\n");
+    }
+  }
+
+  @Test
   void exportThenImportShouldGiveTheSameMessagesInEveryFormat() throws IOException {
     assertThat(msgstore("import", "--store", db.toString(), "--folder", "/Imported", mail.toString()).code())
         .isEqualTo(MailTransfer.EXIT_SOME_FAILED);
