@@ -48,6 +48,7 @@ import msgstore.engine.EmbeddedMessageStore;
 import msgstore.engine.ServerSupport;
 import msgstore.mime.MailExport;
 import msgstore.mime.MailImport;
+import msgstore.mime.MsgImport;
 import msgstore.protocol.Json;
 import msgstore.protocol.MessageBody;
 import msgstore.protocol.PropCodec;
@@ -394,6 +395,15 @@ final class Api {
   /** The media type of a message as RFC 5322 bytes ({@code GET} with Accept, {@code POST} with Content-Type). */
   static final String RFC822 = "message/rfc822";
 
+  /** The media type of an Outlook .msg file ({@code POST} with Content-Type; ADR 0020). */
+  static final String OUTLOOK_MSG = "application/vnd.ms-outlook";
+
+  /** Whether the request's Content-Type is an Outlook .msg. */
+  static boolean asOutlookMsg(Req r) {
+    String v = r.ctx().header("Content-Type");
+    return v != null && v.strip().toLowerCase(java.util.Locale.ROOT).startsWith(OUTLOOK_MSG);
+  }
+
   /** Whether the request's Accept (for GET) or Content-Type (for POST) names message/rfc822. */
   static boolean asRfc822(Req r, String header) {
     String v = r.ctx().header(header);
@@ -436,7 +446,8 @@ final class Api {
    * body as one message ({@link MailImport}, streamed; at most the store's attachment size limit,
    * like a content upload). 201 with Location and ETag and the message as JSON; with {@code
    * ?skipIfPresent=true}, a message already in the folder with the same Message-ID and bytes is
-   * answered 200 instead of imported again.
+   * answered 200 instead of imported again. With {@code Content-Type: application/vnd.ms-outlook}
+   * the body is an Outlook .msg, whose MAPI properties are copied as they are ({@link MsgImport}).
    */
   void importRfc822(Req r) {
     FolderId fid = r.folder();
@@ -452,7 +463,9 @@ final class Api {
         .withSkipIfPresent(r.query("skipIfPresent").map(Boolean::parseBoolean).orElse(false));
     MailImport.Imported imported;
     try (InputStream in = r.ctx().req().getInputStream()) {
-      imported = MailImport.importMessage(folder, in, options);
+      imported = asOutlookMsg(r)
+          ? MsgImport.importMessage(folder, in, options, MsgImport.NamedProps.of(r.session(), folder.storeId()))
+          : MailImport.importMessage(folder, in, options);
     } catch (IOException e) {
       throw new StoreException(MapiError.INVALID_PARAMETER, "cannot read the uploaded message: " + e.getMessage());
     }

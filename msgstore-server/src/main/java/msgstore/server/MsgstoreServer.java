@@ -353,7 +353,7 @@ public final class MsgstoreServer implements AutoCloseable {
     r.post(f + "/read-flags", api(api::readFlags));
     r.get(f + "/messages", api(api::contents));
     r.post(f + "/messages", api(q -> { // Content-Type first: Req.json() refuses all but JSON with 415
-      if (Api.asRfc822(q, "Content-Type")) {
+      if (Api.asRfc822(q, "Content-Type") || Api.asOutlookMsg(q)) {
         api.importRfc822(q);
       } else {
         saves.save(q, Saves.Kind.CREATE);

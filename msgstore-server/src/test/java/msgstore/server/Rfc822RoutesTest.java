@@ -114,4 +114,34 @@ class Rfc822RoutesTest {
     TestServer.Resp list = server.get("alice", "/stores/" + store + "/folders/" + inbox + "/messages");
     assertThat(list.body()).doesNotContain("Grüße");
   }
+
+  @Test
+  void anOutlookMsgPostedWithCurlShouldBeImportedWithItsPropertiesAndExportAsRfc5322() throws Exception {
+    Path msg = dir.resolve("testMSG_chinese.msg");
+    try (java.io.InputStream in = getClass().getClassLoader().getResourceAsStream("test-documents/testMSG_chinese.msg")) {
+      Files.copy(in, msg);
+    }
+    String path = "/stores/" + store + "/folders/" + inbox + "/messages";
+    String headers = curl(List.of("-D", "-", "-o", dir.resolve("msg.json").toString(), "--data-binary", "@" + msg,
+        "-H", "Content-Type: application/vnd.ms-outlook", server.base + path));
+    assertThat(headers).startsWith("HTTP/1.1 201").containsIgnoringCase("Location: ");
+    com.fasterxml.jackson.databind.JsonNode created = msgstore.protocol.Wire.parse(Files.readAllBytes(dir.resolve("msg.json")));
+    String subject = TestServer.subject(created);
+    assertThat(subject).as(created.toString()).isNotBlank();
+    String id = created.get("id").asText();
+    TestServer.Resp rfc822 = server.send("alice", "GET", "/stores/" + store + "/messages/" + id, null,
+        Map.of("Accept", "message/rfc822"));
+    assertThat(rfc822.status()).isEqualTo(200);
+    assertThat(rfc822.header("Content-Type")).startsWith("message/rfc822");
+    assertThat(rfc822.body()).as("rendered, not the OLE2 bytes").contains("Subject: ").doesNotContain("Root Entry");
+    // the same bytes again with skipIfPresent: the same message
+    TestServer.Resp again = server.send("alice", "POST", path + "?skipIfPresent=true", Files.readAllBytes(msg),
+        Map.of("Content-Type", "application/vnd.ms-outlook"));
+    assertThat(again.status()).as(again.toString()).isEqualTo(200);
+    // bytes that are not a .msg: 400 naming the problem, nothing created
+    TestServer.Resp bad = server.send("alice", "POST", path, MAIL.getBytes(UTF_8),
+        Map.of("Content-Type", "application/vnd.ms-outlook"));
+    assertThat(bad.status()).as(bad.toString()).isEqualTo(400);
+    assertThat(bad.body()).contains("MAPI_E_INVALID_PARAMETER");
+  }
 }
