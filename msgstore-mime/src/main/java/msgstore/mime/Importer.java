@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import msgstore.api.Folder;
 import msgstore.api.MapiError;
 import msgstore.api.Message;
@@ -30,7 +31,7 @@ final class Importer {
     Path spool = Files.createTempFile("msgstore-import-", ".eml");
     try {
       MessageDigest sha = Fingerprint.sha256();
-      long size = spool(raw, spool, sha, options.maxBytes());
+      long size = spool(raw, spool, sha, options.maxBytes(), "the message");
       String hex = HexFormat.of().formatHex(sha.digest());
       long skip = envelopeLine(spool);
       checkLooksLikeAMessage(spool, size, skip);
@@ -44,13 +45,9 @@ final class Importer {
         }
       }
       if (options.skipIfPresent()) {
-        List<TableRow> rows = folder.contentsTable().setColumns(List.of(PropTags.MID))
-            .restrict(Restriction.and(Restriction.eq(MimeProps.SOURCE_SHA256, hex),
-                messageId.isEmpty() ? Restriction.not(Restriction.exists(PropTags.INTERNET_MESSAGE_ID))
-                    : Restriction.eq(PropTags.INTERNET_MESSAGE_ID, messageId)))
-            .queryRows(0, 1);
-        if (!rows.isEmpty()) {
-          return new Imported(rows.get(0).messageId(), true, messageId, hex, size);
+        Optional<Imported> present = present(folder, messageId, hex, size);
+        if (present.isPresent()) {
+          return present.get();
         }
       }
       MessageId id;
@@ -107,7 +104,25 @@ final class Importer {
     return 0;
   }
 
-  private static long spool(InputStream raw, Path spool, MessageDigest sha, long max) throws IOException {
+  /**
+   * The message of {@code folder} already imported from the same bytes (identity: the SHA-256 of
+   * the bytes and the Message-ID, or none; ADR 0018), if there is one.
+   */
+  static Optional<Imported> present(Folder folder, String messageId, String sha256, long size) {
+    List<TableRow> rows = folder.contentsTable().setColumns(List.of(PropTags.MID))
+        .restrict(Restriction.and(Restriction.eq(MimeProps.SOURCE_SHA256, sha256),
+            messageId.isEmpty() ? Restriction.not(Restriction.exists(PropTags.INTERNET_MESSAGE_ID))
+                : Restriction.eq(PropTags.INTERNET_MESSAGE_ID, messageId)))
+        .queryRows(0, 1);
+    return rows.isEmpty() ? Optional.empty()
+        : Optional.of(new Imported(rows.get(0).messageId(), true, messageId, sha256, size));
+  }
+
+  /**
+   * Copies {@code raw} to {@code spool} while hashing it, refusing more than {@code max} bytes with
+   * TOO_BIG naming {@code what} (the imports of RFC 5322 mail and of Outlook .msg files both spool).
+   */
+  static long spool(InputStream raw, Path spool, MessageDigest sha, long max, String what) throws IOException {
     byte[] buf = new byte[64 * 1024];
     long total = 0;
     try (OutputStream out = Files.newOutputStream(spool)) {
@@ -116,7 +131,7 @@ final class Importer {
         total += n;
         if (total > max) {
           throw new StoreException(MapiError.TOO_BIG,
-              "the message is over the import limit of " + max + " bytes (read " + total + " bytes so far)");
+              what + " is over the import limit of " + max + " bytes (read " + total + " bytes so far)");
         }
         sha.update(buf, 0, n);
         out.write(buf, 0, n);

@@ -3,7 +3,6 @@ package msgstore.mime;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -27,12 +26,10 @@ import msgstore.api.PropType;
 import msgstore.api.PropValue;
 import msgstore.api.Recipient;
 import msgstore.api.RecipientOp;
-import msgstore.api.Restriction;
 import msgstore.api.SaveResult;
 import msgstore.api.Session;
 import msgstore.api.StoreException;
 import msgstore.api.StoreId;
-import msgstore.api.TableRow;
 import msgstore.mime.MailImport.ImportOptions;
 import msgstore.mime.MailImport.Imported;
 import org.apache.poi.poifs.filesystem.DocumentEntry;
@@ -92,7 +89,7 @@ public final class MsgImport {
     Path spool = Files.createTempFile("msgstore-import-", ".msg");
     try {
       MessageDigest sha = Fingerprint.sha256();
-      long size = spool(raw, spool, sha, options.maxBytes());
+      long size = Importer.spool(raw, spool, sha, options.maxBytes(), "the .msg file");
       String hex = HexFormat.of().formatHex(sha.digest());
       if (size == 0) {
         throw new StoreException(MapiError.INVALID_PARAMETER, "not an Outlook .msg file: the input is empty");
@@ -109,13 +106,9 @@ public final class MsgImport {
         String messageId = file.message().props().get(PropTags.INTERNET_MESSAGE_ID.value())
             .map(PropValue::asString).orElse("").strip();
         if (options.skipIfPresent()) {
-          List<TableRow> rows = folder.contentsTable().setColumns(List.of(PropTags.MID))
-              .restrict(Restriction.and(Restriction.eq(MimeProps.SOURCE_SHA256, hex),
-                  messageId.isEmpty() ? Restriction.not(Restriction.exists(PropTags.INTERNET_MESSAGE_ID))
-                      : Restriction.eq(PropTags.INTERNET_MESSAGE_ID, messageId)))
-              .queryRows(0, 1);
-          if (!rows.isEmpty()) {
-            return new Imported(rows.get(0).messageId(), true, messageId, hex, size);
+          Optional<Imported> present = Importer.present(folder, messageId, hex, size);
+          if (present.isPresent()) {
+            return present.get();
           }
         }
         MessageId id;
@@ -160,24 +153,6 @@ public final class MsgImport {
   private static String reason(Exception e) {
     String m = e.getMessage();
     return e.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + m);
-  }
-
-  private static long spool(InputStream raw, Path spool, MessageDigest sha, long max) throws IOException {
-    byte[] buf = new byte[64 * 1024];
-    long total = 0;
-    try (OutputStream out = Files.newOutputStream(spool)) {
-      int n;
-      while ((n = raw.read(buf)) > 0) {
-        total += n;
-        if (total > max) {
-          throw new StoreException(MapiError.TOO_BIG,
-              "the .msg file is over the import limit of " + max + " bytes (read " + total + " bytes so far)");
-        }
-        sha.update(buf, 0, n);
-        out.write(buf, 0, n);
-      }
-    }
-    return total;
   }
 
   /** Copies a read .msg into a sink, resolving named properties once per (id, type). */
