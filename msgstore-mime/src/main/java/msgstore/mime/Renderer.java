@@ -222,10 +222,30 @@ final class Renderer {
       header(out, "Content-Type", "text/plain; charset=" + cs.name().toLowerCase(Locale.ROOT));
       header(out, "Content-Transfer-Encoding", "quoted-printable");
       out.write(CRLF);
-      try (OutputStream qp = new QuotedPrintableOutputStream(keepOpen(out), false)) {
-        qp.write(MimeParser.crlf(text).getBytes(cs));
+      String body = MimeParser.crlf(text);
+      int end = body.length();
+      while (end > 0 && (body.charAt(end - 1) == ' ' || body.charAt(end - 1) == '\t')) {
+        end--;
       }
+      try (OutputStream qp = new QuotedPrintableOutputStream(keepOpen(out), false)) {
+        qp.write(body.substring(0, end).getBytes(cs));
+      }
+      writeTrailingWhitespace(out, body.substring(end));
     };
+  }
+
+  /**
+   * Whitespace at the very end of a quoted-printable body, encoded (RFC 2045 section 6.7 (3): a
+   * decoder deletes trailing whitespace of a line, and mime4j's encoder leaves the last line's
+   * as it is): after a soft line break, {@code =20} / {@code =09}, at most 25 to a line.
+   */
+  private static void writeTrailingWhitespace(OutputStream out, String ws) throws IOException {
+    for (int i = 0; i < ws.length(); i++) {
+      if (i % 25 == 0) {
+        out.write("=\r\n".getBytes(StandardCharsets.US_ASCII));
+      }
+      out.write((ws.charAt(i) == ' ' ? "=20" : "=09").getBytes(StandardCharsets.US_ASCII));
+    }
   }
 
   private static Part htmlPart(byte[] html, Charset cs) {
