@@ -1,5 +1,6 @@
 package msgstore.cli;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -59,6 +60,8 @@ final class ImportCommand implements Callable<Integer> {
   static final int ICON_REPLIED = 0x105;
   /** [MS-OXOFLAG] PidTagFlagStatus 2: followupFlagged. */
   static final int FLAG_STATUS_FLAGGED = 2;
+  /** Messages up to this size are read into memory once for hash and import (most mail is far smaller). */
+  static final long IN_MEMORY = 1 << 20;
 
   private final Io io;
   private Session session;
@@ -170,7 +173,10 @@ final class ImportCommand implements Callable<Integer> {
     String sha = null;
     CompletableFuture<Boolean> claim = null;
     try {
-      sha = sha256(m);
+      // Most mail is small: read it once (an mbox message is located and unquoted once) for both
+      // the hash and the import; a big one is read twice rather than held in the heap.
+      byte[] bytes = m.size() <= IN_MEMORY ? readAll(m) : null;
+      sha = bytes != null ? sha256(bytes) : sha256(m);
       claim = ImportPool.claim(present, sha);
       if (claim == null) {
         synchronized (tally) {
@@ -180,7 +186,7 @@ final class ImportCommand implements Callable<Integer> {
         return;
       }
       MailImport.Imported r;
-      try (InputStream in = m.open().get()) {
+      try (InputStream in = bytes != null ? new ByteArrayInputStream(bytes) : m.open().get()) {
         MailImport.ImportOptions o = base.withRead(m.flags().contains(Flag.READ)).withSkipIfPresent(false);
         r = m.kind() == SourceMessage.Kind.OUTLOOK_MSG // Outlook .msg: its MAPI properties as they are (ADR 0020)
             ? MsgImport.importMessage(f, in, o, MsgImport.NamedProps.of(session, f.storeId()))
@@ -236,6 +242,20 @@ final class ImportCommand implements Callable<Integer> {
       present.put(f.id(), set);
     }
     return set;
+  }
+
+  private static byte[] readAll(SourceMessage m) throws IOException {
+    try (InputStream in = m.open().get()) {
+      return in.readAllBytes();
+    }
+  }
+
+  private static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static String sha256(SourceMessage m) throws IOException {

@@ -28,15 +28,13 @@ final class Importer {
   private Importer() {}
 
   static Imported importMessage(Folder folder, InputStream raw, ImportOptions options) throws IOException {
-    Path spool = Files.createTempFile("msgstore-import-", ".eml");
-    try {
-      MessageDigest sha = Fingerprint.sha256();
-      long size = spool(raw, spool, sha, options.maxBytes(), "the message");
-      String hex = HexFormat.of().formatHex(sha.digest());
-      long skip = envelopeLine(spool);
+    try (Spooled spool = Spooled.of(raw, options.maxBytes())) {
+      long size = spool.size();
+      String hex = spool.sha256();
+      long skip = envelopeLine(spool.head(1000));
       checkLooksLikeAMessage(spool, size, skip);
       String messageId = "";
-      try (InputStream in = open(spool, skip)) {
+      try (InputStream in = spool.open(skip)) {
         for (HeaderText.Field f : MimeParser.topHeaders(in)) {
           if (f.name().equalsIgnoreCase("Message-ID")) {
             messageId = f.body().strip();
@@ -53,10 +51,10 @@ final class Importer {
       MessageId id;
       try (Message m = folder.createMessage()) {
         MessageSink sink = MessageSink.of(m);
-        try (InputStream in = open(spool, skip)) {
+        try (InputStream in = spool.open(skip)) {
           MimeParser.parse(in, sink, options.deliveryTime());
         }
-        try (InputStream in = open(spool, 0)) {
+        try (InputStream in = spool.open(0)) {
           sink.addAttachment(List.of(
               PropValue.of(MimeProps.ORIGINAL_SHA256, hex),
               PropValue.of(MimeProps.ATTACHMENT_HIDDEN, true),
@@ -75,29 +73,146 @@ final class Importer {
         folder.setReadFlags(List.of(id), true);
       }
       return new Imported(id, false, messageId, hex, size);
-    } finally {
-      Files.deleteIfExists(spool);
     }
   }
 
-  private static InputStream open(Path p, long skip) throws IOException {
-    InputStream in = new BufferedInputStream(Files.newInputStream(p), 64 * 1024);
-    in.skipNBytes(skip);
-    return in;
+  /**
+   * A message's raw bytes, read once and then opened as often as needed: in memory up to {@link
+   * #IN_MEMORY} bytes (nearly all mail), else in a temporary file deleted on close. A temporary
+   * file per message (create, write, reopen four times, unlink) was a fifth of the import's
+   * system time (docs/BENCHMARKS.md, "Import against Dovecot").
+   */
+  static final class Spooled implements AutoCloseable {
+    /** Larger messages go to a temporary file, so a big message never sits whole in the heap. */
+    static final int IN_MEMORY = 1 << 20;
+
+    private byte[] bytes;
+    private final int inMemory;
+    private final Path file;
+    private final long size;
+    private final String sha256;
+
+    private Spooled(byte[] bytes, int inMemory, Path file, long size, String sha256) {
+      this.bytes = bytes;
+      this.inMemory = inMemory;
+      this.file = file;
+      this.size = size;
+      this.sha256 = sha256;
+    }
+
+    /**
+     * Reads {@code raw} to its end while hashing it, refusing more than {@code max} bytes with
+     * TOO_BIG (nothing is kept then).
+     */
+    static Spooled of(InputStream raw, long max) throws IOException {
+      return of(raw, max, "the message");
+    }
+
+    static Spooled of(InputStream raw, long max, String what) throws IOException {
+      MessageDigest sha = Fingerprint.sha256();
+      byte[] buf = new byte[16 * 1024];
+      int len = 0;
+      for (;;) {
+        if (len == buf.length) {
+          if (len >= IN_MEMORY) {
+            break;
+          }
+          buf = java.util.Arrays.copyOf(buf, Math.min(IN_MEMORY, len * 2));
+        }
+        int n = raw.read(buf, len, buf.length - len);
+        if (n < 0) {
+          tooBig(len, max, what);
+          sha.update(buf, 0, len);
+          return new Spooled(buf, len, null, len, HexFormat.of().formatHex(sha.digest()));
+        }
+        len += n;
+        tooBig(len, max, what);
+      }
+      Path file = Files.createTempFile("msgstore-import-", ".eml");
+      try {
+        sha.update(buf, 0, len);
+        long total;
+        try (OutputStream out = Files.newOutputStream(file)) {
+          out.write(buf, 0, len);
+          total = len + copy(raw, out, sha, max - len, len, what);
+        }
+        return new Spooled(null, 0, file, total, HexFormat.of().formatHex(sha.digest()));
+      } catch (IOException | RuntimeException | Error e) {
+        Files.deleteIfExists(file);
+        throw e;
+      }
+    }
+
+    long size() {
+      return size;
+    }
+
+    String sha256() {
+      return sha256;
+    }
+
+    /** Up to {@code n} bytes from the start. */
+    byte[] head(int n) throws IOException {
+      if (file == null) {
+        return java.util.Arrays.copyOf(bytes, Math.min(n, inMemory));
+      }
+      try (InputStream in = Files.newInputStream(file)) {
+        return in.readNBytes(n);
+      }
+    }
+
+    /** The bytes from offset {@code skip}; a new stream each time. */
+    InputStream open(long skip) throws IOException {
+      if (file == null) {
+        int from = (int) Math.min(skip, inMemory);
+        return new java.io.ByteArrayInputStream(bytes, from, inMemory - from);
+      }
+      InputStream in = new BufferedInputStream(Files.newInputStream(file), 64 * 1024);
+      in.skipNBytes(skip);
+      return in;
+    }
+
+    @Override
+    public void close() throws IOException {
+      bytes = null;
+      if (file != null) {
+        Files.deleteIfExists(file);
+      }
+    }
+
+    private static void tooBig(long total, long max, String what) {
+      if (total > max) {
+        throw new StoreException(MapiError.TOO_BIG,
+            what + " is over the import limit of " + max + " bytes (read " + total + " bytes so far)");
+      }
+    }
+
+    private static long copy(InputStream raw, OutputStream out, MessageDigest sha, long left, long before,
+        String what) throws IOException {
+      byte[] buf = new byte[64 * 1024];
+      long total = 0;
+      int n;
+      while ((n = raw.read(buf)) > 0) {
+        total += n;
+        if (total > left) {
+          tooBig(before + total, before + left, what);
+        }
+        sha.update(buf, 0, n);
+        out.write(buf, 0, n);
+      }
+      return total;
+    }
   }
 
   /**
    * The length of a leading mbox envelope line ({@code From sender date}) that some tools leave at
    * the top of .eml files (mail readers skip it); 0 when there is none. It stays in the original bytes.
    */
-  private static long envelopeLine(Path spool) throws IOException {
-    try (InputStream in = Files.newInputStream(spool)) {
-      byte[] head = in.readNBytes(1000);
-      if (head.length > 5 && new String(head, 0, 5, java.nio.charset.StandardCharsets.US_ASCII).equals("From ")) {
-        for (int i = 5; i < head.length; i++) {
-          if (head[i] == '\n') {
-            return i + 1;
-          }
+  private static long envelopeLine(byte[] head) {
+    if (head.length > 5 && new String(head, 0, 5, java.nio.charset.StandardCharsets.US_ASCII).equals("From ")) {
+      for (int i = 5; i < head.length; i++) {
+        if (head[i] == '\n') {
+          return i + 1;
         }
       }
     }
@@ -141,12 +256,12 @@ final class Importer {
   }
 
   /** Rejects what is not a message at all: empty, or a first line that is not a header field. */
-  private static void checkLooksLikeAMessage(Path spool, long size, long skip) throws IOException {
+  private static void checkLooksLikeAMessage(Spooled spool, long size, long skip) throws IOException {
     if (size - skip == 0) {
       throw new StoreException(MapiError.INVALID_PARAMETER, "not an RFC 5322 message: the input is empty");
     }
     byte[] head;
-    try (InputStream in = open(spool, skip)) {
+    try (InputStream in = spool.open(skip)) {
       head = in.readNBytes(998);
     }
     if (head.length > 0 && (head[0] == '\r' || head[0] == '\n')) {

@@ -14,8 +14,8 @@ import msgstore.api.StoreException;
  * Imports one RFC 5322 message into a folder through the msgstore API ([MS-OXCMAIL] mapping, see
  * docs/mime.md), so it works on an embedded store and through the remote SDK alike.
  *
- * <p>The raw bytes are streamed once into a temporary file while their SHA-256 is computed and
- * their size checked against {@link ImportOptions#maxBytes}; the file is then parsed with mime4j
+ * <p>The raw bytes are read once (into memory, or a temporary file when large) while their SHA-256 is computed and
+ * their size checked against {@link ImportOptions#maxBytes}; they are then parsed with mime4j
  * (big bodies go to temporary files, never whole into memory), mapped to properties, recipients
  * and attachments, and committed with one SaveChanges. The original bytes are kept as a hidden
  * attachment so {@link MailExport} gives them back unchanged (ADR 0017).
