@@ -16,8 +16,6 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.HexFormat;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import msgstore.api.ContentRef;
@@ -28,14 +26,8 @@ import msgstore.api.StoreException;
  * Content-addressed blob files beside the database: {@code <db>.blobs/ab/<sha256 hex>}.
  *
  * <p>A put streams into a temporary file in the blob directory while hashing, fsyncs it and
- * renames it to its address (or drops it when that address exists), and notes the directory of
- * the address as not yet synced. The writer calls {@link #syncDirectories} before every COMMIT:
- * a commit can refer only to blobs whose put returned before its batch was queued, so their
- * renames are durable before the commit is; a blob put but not yet dir-synced is referred to by
- * no durable commit, so a crash loses nothing that was acknowledged (at worst an orphan blob file
- * or a temporary file, which garbage collection and {@link #open} remove). One directory fsync per
- * directory per group, instead of one per put under the shared lock, since concurrent saves share
- * the writer's group commit. A blob's mtime is
+ * renames it to its address (or drops it when that address exists), then fsyncs the directory;
+ * so a blob that a put returned is durable before any commit can refer to it. A blob's mtime is
  * its stored time by the storage clock, refreshed when a put finds it already present; garbage
  * collection only removes unreferenced blobs older than the cut-off, and the lock below makes
  * "refresh on put" and "check age, then delete" exclusive.
@@ -49,8 +41,6 @@ final class SqliteBlobs {
   private final Path dir;
   private final Clock clock;
   private final Object addressLock = new Object();
-  /** Directories holding renamed blobs whose rename is not yet known durable (added under addressLock). */
-  private final Set<Path> unsynced = ConcurrentHashMap.newKeySet();
 
   SqliteBlobs(Path dir, Clock clock) {
     this.dir = dir;
@@ -130,8 +120,8 @@ final class SqliteBlobs {
         } else {
           Files.setLastModifiedTime(temp, FileTime.from(clock.instant()));
           Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+          fsyncDirectory(subdir);
         }
-        unsynced.add(subdir); // also when present: the put that renamed it may not be synced yet
       }
       temp = null;
       return new ContentRef(sha, size);
@@ -146,29 +136,6 @@ final class SqliteBlobs {
         }
       }
     }
-  }
-
-  /**
-   * Makes the renames of every put that returned before this call durable (fsyncs their
-   * directories). Called by the writer thread before each COMMIT; a directory whose fsync fails
-   * stays noted, and the exception fails the commit.
-   */
-  void syncDirectories() {
-    for (var it = unsynced.iterator(); it.hasNext(); ) {
-      Path d = it.next();
-      it.remove();
-      try {
-        fsyncDirectory(d);
-      } catch (IOException e) {
-        unsynced.add(d);
-        throw SqliteErrorTranslator.translate(e, "syncing the blob directory " + d);
-      }
-    }
-  }
-
-  /** Directories with renames not yet synced (for tests). */
-  int unsyncedDirectories() {
-    return unsynced.size();
   }
 
   InputStream open(String sha) {

@@ -190,7 +190,7 @@ public final class SqliteStorage implements Storage {
         throw SqliteErrorTranslator.translate(e, "opening " + file);
       }
       blobs.open();
-      SqliteWriter writer = new SqliteWriter(file, writeConnection, o.clock(), blobs);
+      SqliteWriter writer = new SqliteWriter(file, writeConnection, o.clock());
       SqliteStorage storage = new SqliteStorage(o, lockChannel, lock, reader, writer, blobs);
       writer.start();
       return storage;
@@ -419,11 +419,6 @@ public final class SqliteStorage implements Storage {
   /** Jobs waiting for the writer thread (for tests and diagnostics). */
   int queuedWrites() {
     return writer.queued();
-  }
-
-  /** Blob directories with renames not yet fsynced (tests: the next commit syncs them). */
-  int unsyncedBlobDirectories() {
-    return blobs.unsyncedDirectories();
   }
 
   /** Write transactions so far and the batches they carried (diagnostics, tests). */

@@ -31,8 +31,7 @@ import msgstore.engine.spi.WriteBatch;
  * as if each had committed alone. A batch whose precondition fails (or which throws any other
  * per-batch error) is rolled back to its savepoint and fails alone; the counters it advanced are
  * restored ({@link SqliteCounters}). The change numbers of the group are written to {@code
- * store.last_cn}, the blob directories of the puts before are synced ({@link
- * SqliteBlobs#syncDirectories}), then one {@code COMMIT} makes the whole group durable with one fsync.
+ * store.last_cn}, then one {@code COMMIT} makes the whole group durable with one fsync.
  *
  * <p>If the transaction fails as a whole (disk full, I/O error, corruption, or an error at
  * COMMIT), it is rolled back, every batch of the group fails with the translated exception and
@@ -78,7 +77,6 @@ final class SqliteWriter implements AutoCloseable {
   private final Path file;
   private final SqliteConnection c;
   private final Clock clock;
-  private final SqliteBlobs blobs;
   private final SqliteCounters counters = new SqliteCounters();
   private final SqliteWriteOps ops;
   private final BlockingQueue<Job> queue = new LinkedBlockingQueue<>();
@@ -91,9 +89,8 @@ final class SqliteWriter implements AutoCloseable {
   private volatile Consumer<List<StoreEvent>> listener = events -> {};
 
   /** Takes ownership of {@code c}, which must be in JDBC manual-commit mode with no transaction open. */
-  SqliteWriter(Path file, SqliteConnection c, Clock clock, SqliteBlobs blobs) {
+  SqliteWriter(Path file, SqliteConnection c, Clock clock) {
     this.file = file;
-    this.blobs = blobs;
     this.c = c;
     this.clock = clock;
     this.ops = new SqliteWriteOps(c, counters);
@@ -322,7 +319,6 @@ final class SqliteWriter implements AutoCloseable {
         outcomes[i] = writeBatch(group.get(i).batch(), now);
       }
       counters.flush(c);
-      blobs.syncDirectories();
       c.execute("COMMIT");
     } catch (SQLException | RuntimeException | Error e) {
       abort(e);
@@ -382,7 +378,6 @@ final class SqliteWriter implements AutoCloseable {
       try {
         c.execute("BEGIN IMMEDIATE");
         result = t.task().run(c, now);
-        blobs.syncDirectories();
         c.execute("COMMIT");
       } catch (SQLException | RuntimeException | Error e) {
         abort(e);

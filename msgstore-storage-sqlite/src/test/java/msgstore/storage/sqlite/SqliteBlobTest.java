@@ -118,20 +118,6 @@ class SqliteBlobTest {
   }
 
   @Test
-  void blobDirectoriesShouldBeSyncedBeforeTheNextCommitWhenAPutReturned() {
-    storage.putBlob(new ByteArrayInputStream("one".getBytes(UTF_8)), 100);
-    storage.putBlob(new ByteArrayInputStream("one".getBytes(UTF_8)), 100); // present: noted again
-    storage.putBlob(new ByteArrayInputStream("two".getBytes(UTF_8)), 100);
-    assertThat(storage.unsyncedBlobDirectories()).isBetween(1, 2);
-    storage.onWriter("a commit", (c, now) -> null);
-    assertThat(storage.unsyncedBlobDirectories()).isZero();
-    storage.putBlob(new ByteArrayInputStream("three".getBytes(UTF_8)), 100);
-    assertThat(storage.unsyncedBlobDirectories()).isEqualTo(1);
-    storage.commit(WriteBatch.of("a", new WriteOp.CreateFolder(inbox, "Sub")));
-    assertThat(storage.unsyncedBlobDirectories()).isZero();
-  }
-
-  @Test
   void putBlobShouldStreamFiftyMegabytesWithoutHoldingThemInMemory() throws Exception {
     long size = 50L * 1024 * 1024;
     var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
