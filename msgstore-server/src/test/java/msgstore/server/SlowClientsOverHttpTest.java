@@ -248,7 +248,7 @@ class SlowClientsOverHttpTest {
       } while (status != 200 && System.nanoTime() < deadline);
       assertThat(status).isEqualTo(200);
       assertThat(t.get(null, t.server.baseUri() + "/metrics").body())
-          .containsPattern("msgstore_event_streams_refused_total [2-9]");
+          .containsPattern("msgstore_event_streams_refused_total ([2-9]|[1-9][0-9]+)\\n"); // at least the two refusals above, plus any while the slot was freed
     } finally {
       for (InputStream in : open) {
         in.close();
