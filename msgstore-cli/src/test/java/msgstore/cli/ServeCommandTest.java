@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -38,26 +39,15 @@ class ServeCommandTest {
 
   @Test
   void serveShouldPrintTheUrlAndAdminPasswordServeLsOverHttpAndStopGracefully() throws Exception {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    AwaitedOutput out = new AwaitedOutput();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     Io io = Io.of(new ByteArrayInputStream(new byte[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8), Map.of(), NO_EDITOR);
     CompletableFuture<Integer> serve = CompletableFuture.supplyAsync(
         () -> Main.run(io, "serve", "--data", data.toString(), "--port", "0"));
-    String url = null;
-    String password = null;
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (System.nanoTime() < deadline && !serve.isDone()) {
-      String text = out.toString(StandardCharsets.UTF_8);
-      Matcher s = SERVING.matcher(text);
-      Matcher a = ADMIN.matcher(text);
-      if (s.find() && a.find()) {
-        url = s.group(1);
-        password = a.group(1);
-        break;
-      }
-      Thread.sleep(50);
-    }
+    Optional<Matcher[]> started = out.await(Duration.ofSeconds(60), serve, SERVING, ADMIN);
+    String url = started.map(m -> m[0].group(1)).orElse(null);
+    String password = started.map(m -> m[1].group(1)).orElse(null);
     assertThat(url).as("stdout: %s%nstderr: %s", out, err).isNotNull();
     try {
       Map<String, String> asAdmin = Map.of("MSGSTORE_PASSWORD", password);

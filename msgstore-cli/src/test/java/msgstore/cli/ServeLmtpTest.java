@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,7 +28,7 @@ class ServeLmtpTest {
 
   @Test
   void serveWithLmtpOptionsShouldAcceptMailForLocalDomainsOnly() throws Exception {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    AwaitedOutput out = new AwaitedOutput();
     Io io = Io.of(new ByteArrayInputStream(new byte[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), Map.of(),
         (file, interactive, log) -> {
@@ -37,16 +36,7 @@ class ServeLmtpTest {
         });
     CompletableFuture<Integer> serve = CompletableFuture.supplyAsync(() -> Main.run(io, "serve", "--data",
         data.toString(), "--port", "0", "--lmtp-port", "0", "--lmtp-bind", "127.0.0.1", "--lmtp-domains", "example.com"));
-    int port = -1;
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (System.nanoTime() < deadline && !serve.isDone()) {
-      Matcher m = LMTP.matcher(out.toString(StandardCharsets.UTF_8));
-      if (m.find()) {
-        port = Integer.parseInt(m.group(1));
-        break;
-      }
-      Thread.sleep(20);
-    }
+    int port = out.await(Duration.ofSeconds(60), serve, LMTP).map(m -> Integer.parseInt(m[0].group(1))).orElse(-1);
     assertThat(port).as("stdout: %s", out).isPositive();
     try (Socket s = new Socket("127.0.0.1", port)) {
       s.setSoTimeout(10_000);
