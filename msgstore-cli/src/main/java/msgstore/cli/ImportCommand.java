@@ -1,6 +1,5 @@
 package msgstore.cli;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -19,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import msgstore.api.ContentsTable;
 import msgstore.api.Folder;
 import msgstore.api.FolderId;
+import msgstore.api.HashedContent;
 import msgstore.api.MapiError;
 import msgstore.api.Message;
 import msgstore.api.OpenFlag;
@@ -175,8 +175,8 @@ final class ImportCommand implements Callable<Integer> {
     try {
       // Most mail is small: read it once (an mbox message is located and unquoted once) for both
       // the hash and the import; a big one is read twice rather than held in the heap.
-      byte[] bytes = m.size() <= IN_MEMORY ? readAll(m) : null;
-      sha = bytes != null ? sha256(bytes) : sha256(m);
+      HashedContent raw = m.size() <= IN_MEMORY ? HashedContent.of(readAll(m)) : null;
+      sha = raw != null ? raw.sha256() : sha256(m);
       claim = ImportPool.claim(present, sha);
       if (claim == null) {
         synchronized (tally) {
@@ -186,11 +186,15 @@ final class ImportCommand implements Callable<Integer> {
         return;
       }
       MailImport.Imported r;
-      try (InputStream in = bytes != null ? new ByteArrayInputStream(bytes) : m.open().get()) {
-        MailImport.ImportOptions o = base.withRead(m.flags().contains(Flag.READ)).withSkipIfPresent(false);
-        r = m.kind() == SourceMessage.Kind.OUTLOOK_MSG // Outlook .msg: its MAPI properties as they are (ADR 0020)
-            ? MsgImport.importMessage(f, in, o, MsgImport.NamedProps.of(session, f.storeId()))
-            : MailImport.importMessage(f, in, o);
+      MailImport.ImportOptions o = base.withRead(m.flags().contains(Flag.READ)).withSkipIfPresent(false);
+      if (m.kind() != SourceMessage.Kind.OUTLOOK_MSG && raw != null) {
+        r = MailImport.importMessage(f, raw, o); // read and hashed once, above
+      } else {
+        try (InputStream in = raw != null ? raw : m.open().get()) {
+          r = m.kind() == SourceMessage.Kind.OUTLOOK_MSG // Outlook .msg: its MAPI properties as they are (ADR 0020)
+              ? MsgImport.importMessage(f, in, o, MsgImport.NamedProps.of(session, f.storeId()))
+              : MailImport.importMessage(f, in, o);
+        }
       }
       claim.complete(true);
       claim = null;
@@ -247,14 +251,6 @@ final class ImportCommand implements Callable<Integer> {
   private static byte[] readAll(SourceMessage m) throws IOException {
     try (InputStream in = m.open().get()) {
       return in.readAllBytes();
-    }
-  }
-
-  private static String sha256(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
     }
   }
 

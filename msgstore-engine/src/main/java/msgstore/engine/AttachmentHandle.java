@@ -25,8 +25,10 @@ import msgstore.api.StoreException;
 /**
  * An attachment handle (R50-R60). It starts from the parent handle's pending copy of the
  * attachment (R55); its SaveChanges puts its state back into the parent's pending state (R51),
- * never into the store. Content is streamed into the blob store at once and referenced by hash,
- * so the pending state never holds it.
+ * never into the store. Content goes to the storage at once ({@link
+ * msgstore.engine.spi.Storage#stageBlob}: small content is staged there and made durable by the
+ * commit that first refers to it, larger content streamed into the blob store) and is referenced
+ * by hash, so the pending state never holds it.
  */
 final class AttachmentHandle implements Attachment {
   private final MessageHandle parent;
@@ -134,7 +136,7 @@ final class AttachmentHandle implements Attachment {
   @Override
   public synchronized ContentRef writeContent(InputStream in) {
     checkWritable();
-    ContentRef ref = parent.session().storage.putBlob(in, parent.session().options().limits().maxAttachmentBytes());
+    ContentRef ref = parent.session().storage.stageBlob(in, parent.session().options().limits().maxAttachmentBytes());
     content = ref;
     embedded = null;
     props.put(PropValue.of(ATTACH_METHOD, ATTACH_BY_VALUE));

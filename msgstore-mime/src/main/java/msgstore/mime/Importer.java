@@ -11,6 +11,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import msgstore.api.Folder;
+import msgstore.api.HashedContent;
 import msgstore.api.MapiError;
 import msgstore.api.Message;
 import msgstore.api.MessageId;
@@ -29,20 +30,33 @@ final class Importer {
 
   static Imported importMessage(Folder folder, InputStream raw, ImportOptions options) throws IOException {
     try (Spooled spool = Spooled.of(raw, options.maxBytes())) {
+      return importMessage(folder, spool, options);
+    }
+  }
+
+  static Imported importMessage(Folder folder, HashedContent raw, ImportOptions options) throws IOException {
+    Spooled.tooBig(raw.length(), options.maxBytes(), "the message");
+    try (Spooled spool = new Spooled(raw.reopen(), null, raw.length(), raw.sha256())) {
+      return importMessage(folder, spool, options);
+    }
+  }
+
+  private static Imported importMessage(Folder folder, Spooled spool, ImportOptions options) throws IOException {
+    {
       long size = spool.size();
       String hex = spool.sha256();
       long skip = envelopeLine(spool.head(1000));
       checkLooksLikeAMessage(spool, size, skip);
       String messageId = "";
-      try (InputStream in = spool.open(skip)) {
-        for (HeaderText.Field f : MimeParser.topHeaders(in)) {
-          if (f.name().equalsIgnoreCase("Message-ID")) {
-            messageId = f.body().strip();
-            break;
+      if (options.skipIfPresent()) { // identity is known before the parse: Message-ID and SHA-256
+        try (InputStream in = spool.open(skip)) {
+          for (HeaderText.Field f : MimeParser.topHeaders(in)) {
+            if (f.name().equalsIgnoreCase("Message-ID")) {
+              messageId = f.body().strip();
+              break;
+            }
           }
         }
-      }
-      if (options.skipIfPresent()) {
         Optional<Imported> present = present(folder, messageId, hex, size);
         if (present.isPresent()) {
           return present.get();
@@ -66,6 +80,9 @@ final class Importer {
         m.setProps(PropValue.of(PropTags.MESSAGE_FLAGS, 0));
         m.setProps(PropValue.of(MimeProps.SOURCE_SHA256, hex),
             PropValue.of(MimeProps.SOURCE_FINGERPRINT, Fingerprint.of(m.snapshot())));
+        if (!options.skipIfPresent()) { // the parse found the Message-ID (the same header, read once)
+          messageId = m.getProp(PropTags.INTERNET_MESSAGE_ID).map(PropValue::asString).orElse("");
+        }
         SaveResult r = m.saveChanges();
         id = r.messageId();
       }
@@ -86,15 +103,14 @@ final class Importer {
     /** Larger messages go to a temporary file, so a big message never sits whole in the heap. */
     static final int IN_MEMORY = 1 << 20;
 
-    private byte[] bytes;
-    private final int inMemory;
+    /** The bytes when in memory (hashed once: the store keeping them does not hash them again). */
+    private HashedContent bytes;
     private final Path file;
     private final long size;
     private final String sha256;
 
-    private Spooled(byte[] bytes, int inMemory, Path file, long size, String sha256) {
+    private Spooled(HashedContent bytes, Path file, long size, String sha256) {
       this.bytes = bytes;
-      this.inMemory = inMemory;
       this.file = file;
       this.size = size;
       this.sha256 = sha256;
@@ -109,7 +125,6 @@ final class Importer {
     }
 
     static Spooled of(InputStream raw, long max, String what) throws IOException {
-      MessageDigest sha = Fingerprint.sha256();
       byte[] buf = new byte[16 * 1024];
       int len = 0;
       for (;;) {
@@ -122,12 +137,13 @@ final class Importer {
         int n = raw.read(buf, len, buf.length - len);
         if (n < 0) {
           tooBig(len, max, what);
-          sha.update(buf, 0, len);
-          return new Spooled(buf, len, null, len, HexFormat.of().formatHex(sha.digest()));
+          HashedContent in = HashedContent.of(len == buf.length ? buf : java.util.Arrays.copyOf(buf, len));
+          return new Spooled(in, null, len, in.sha256());
         }
         len += n;
         tooBig(len, max, what);
       }
+      MessageDigest sha = Fingerprint.sha256();
       Path file = Files.createTempFile("msgstore-import-", ".eml");
       try {
         sha.update(buf, 0, len);
@@ -136,7 +152,7 @@ final class Importer {
           out.write(buf, 0, len);
           total = len + copy(raw, out, sha, max - len, len, what);
         }
-        return new Spooled(null, 0, file, total, HexFormat.of().formatHex(sha.digest()));
+        return new Spooled(null, file, total, HexFormat.of().formatHex(sha.digest()));
       } catch (IOException | RuntimeException | Error e) {
         Files.deleteIfExists(file);
         throw e;
@@ -154,7 +170,7 @@ final class Importer {
     /** Up to {@code n} bytes from the start. */
     byte[] head(int n) throws IOException {
       if (file == null) {
-        return java.util.Arrays.copyOf(bytes, Math.min(n, inMemory));
+        return bytes.reopen().readNBytes(n);
       }
       try (InputStream in = Files.newInputStream(file)) {
         return in.readNBytes(n);
@@ -164,8 +180,9 @@ final class Importer {
     /** The bytes from offset {@code skip}; a new stream each time. */
     InputStream open(long skip) throws IOException {
       if (file == null) {
-        int from = (int) Math.min(skip, inMemory);
-        return new java.io.ByteArrayInputStream(bytes, from, inMemory - from);
+        HashedContent in = bytes.reopen(); // from the start: a store takes it without hashing again
+        in.skipNBytes(skip);
+        return in;
       }
       InputStream in = new BufferedInputStream(Files.newInputStream(file), 64 * 1024);
       in.skipNBytes(skip);

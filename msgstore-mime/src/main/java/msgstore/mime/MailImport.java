@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
 import java.util.Objects;
+import msgstore.api.HashedContent;
 import java.util.Optional;
 import msgstore.api.Folder;
 import msgstore.api.MapiError;
@@ -33,6 +34,18 @@ public final class MailImport {
    * @throws IOException when reading {@code raw} fails; nothing is written then
    */
   public static Imported importMessage(Folder folder, InputStream raw, ImportOptions options) throws IOException {
+    Objects.requireNonNull(folder, "folder");
+    Objects.requireNonNull(raw, "raw");
+    Objects.requireNonNull(options, "options");
+    return Importer.importMessage(folder, raw, options);
+  }
+
+  /**
+   * As {@link #importMessage(Folder, InputStream, ImportOptions)}, for a message its caller has read
+   * into memory and hashed already (to claim it against duplicates, as {@code msgstore import}
+   * does): the bytes are not read or hashed again, here or by an embedded store keeping them.
+   */
+  public static Imported importMessage(Folder folder, HashedContent raw, ImportOptions options) throws IOException {
     Objects.requireNonNull(folder, "folder");
     Objects.requireNonNull(raw, "raw");
     Objects.requireNonNull(options, "options");

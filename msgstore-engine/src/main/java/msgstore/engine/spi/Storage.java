@@ -128,6 +128,20 @@ public interface Storage extends AutoCloseable {
    */
   ContentRef putBlob(InputStream content, long maxBytes);
 
+  /**
+   * Content for a commit yet to come (an attachment handle's content): like {@link #putBlob},
+   * content-addressed and readable by {@link #openBlob} at once, but a backend may keep small
+   * content in memory and store it in the transaction of the first commit whose version refers
+   * to it, durable with that commit (ADR 0022), instead of making it durable on its own first.
+   * Content no commit refers to may then be lost in a crash; nothing refers to it. The default
+   * is {@link #putBlob}.
+   *
+   * @throws msgstore.api.StoreException TOO_BIG (nothing kept) when over {@code maxBytes}
+   */
+  default ContentRef stageBlob(InputStream content, long maxBytes) {
+    return putBlob(content, maxBytes);
+  }
+
   /** Streams a blob. @throws msgstore.api.StoreException NOT_FOUND when missing */
   InputStream openBlob(String sha256);
 

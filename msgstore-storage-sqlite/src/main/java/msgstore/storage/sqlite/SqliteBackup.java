@@ -242,11 +242,15 @@ public final class SqliteBackup {
     }
   }
 
+  /** The blob files a store file refers to (inline blobs, ADR 0022, are inside the file itself). */
   private static List<String> blobsOf(Path storeFile) {
     List<String> shas = new ArrayList<>();
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + storeFile);
         Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT DISTINCT sha FROM version_blob ORDER BY sha")) {
+        ResultSet rs = s.executeQuery(SqlitePragmas.queryLong(c,
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'inline_blob'") == 0
+            ? "SELECT DISTINCT sha FROM version_blob ORDER BY sha" // written before schema version 4
+            : "SELECT DISTINCT sha FROM version_blob WHERE sha NOT IN (SELECT sha FROM inline_blob) ORDER BY sha")) {
       while (rs.next()) {
         String sha = rs.getString(1);
         if (!SqliteBlobs.isSha256(sha)) {

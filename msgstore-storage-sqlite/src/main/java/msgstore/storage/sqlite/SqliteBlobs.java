@@ -138,6 +138,33 @@ final class SqliteBlobs {
     }
   }
 
+  /** The lowercase hex SHA-256 of {@code content}. */
+  static String sha256(byte[] content) {
+    return HexFormat.of().formatHex(newDigest().digest(content));
+  }
+
+  /**
+   * Whether blob {@code sha} is stored as a file; when it is, its stored time is refreshed as a put
+   * of the same content would, under the lock that garbage collection's "check age, then delete"
+   * takes, so it is not collected as an old blob while a new reference to it is being made.
+   */
+  boolean refreshIfPresent(String sha) {
+    Path target = pathOf(sha);
+    synchronized (addressLock) {
+      if (!Files.isRegularFile(target)) {
+        return false;
+      }
+      try {
+        Files.setLastModifiedTime(target, FileTime.from(clock.instant()));
+        return true;
+      } catch (NoSuchFileException e) {
+        return false;
+      } catch (IOException e) {
+        throw SqliteErrorTranslator.translate(e, "refreshing blob " + sha);
+      }
+    }
+  }
+
   InputStream open(String sha) {
     if (!isSha256(sha)) {
       throw new StoreException(MapiError.NOT_FOUND, "no blob " + sha + " (not a lowercase SHA-256 hex)");

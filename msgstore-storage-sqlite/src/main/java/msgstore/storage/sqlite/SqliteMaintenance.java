@@ -134,6 +134,18 @@ final class SqliteMaintenance {
     return new PruneStep(removed, next);
   }
 
+  /**
+   * Deletes the inline blobs (ADR 0022) that no version refers to and that were stored before
+   * {@code cutoff}; runs as a writer task, so no commit that refers to one can interleave.
+   * Returns the number removed.
+   */
+  static int collectInlineBlobs(SqliteConnection c, Instant cutoff) throws SQLException {
+    PreparedStatement ps = c.prepare("DELETE FROM inline_blob WHERE stored_at < ?"
+        + " AND NOT EXISTS (SELECT 1 FROM version_blob vb WHERE vb.sha = inline_blob.sha)");
+    ps.setLong(1, SqliteRows.micros(cutoff));
+    return ps.executeUpdate();
+  }
+
   /** The database's problems as readable strings; empty when sound. */
   static List<String> checkIntegrity(SqliteConnection c, SqliteBlobs blobs) throws SQLException {
     List<String> problems = new ArrayList<>();
@@ -177,7 +189,8 @@ final class SqliteMaintenance {
                   + rs.getLong(6) + ", " + rs.getLong(7) + ")");
             }
           });
-      rows(jdbc, "SELECT sha, min(message_id), min(cn) FROM version_blob GROUP BY sha", rs -> {
+      rows(jdbc, "SELECT sha, min(message_id), min(cn) FROM version_blob"
+          + " WHERE sha NOT IN (SELECT sha FROM inline_blob) GROUP BY sha", rs -> {
         String sha = rs.getString(1);
         if (!blobs.exists(sha)) {
           problems.add("blob " + sha + " (referenced by message " + rs.getLong(2) + " cn " + rs.getLong(3)

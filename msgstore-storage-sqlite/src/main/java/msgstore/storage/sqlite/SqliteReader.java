@@ -471,6 +471,17 @@ final class SqliteReader implements AutoCloseable {
 
   // ---- blobs
 
+  /** The content of an inline blob (ADR 0022), or null when {@code sha} is not stored inline. */
+  byte[] inlineBlob(String sha) {
+    return read("read inline blob " + sha, c -> {
+      PreparedStatement ps = c.prepare("SELECT data FROM inline_blob WHERE sha = ?");
+      ps.setString(1, sha);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? rs.getBytes(1) : null;
+      }
+    });
+  }
+
   boolean isBlobReferenced(String sha) {
     return read("look up references to blob " + sha, c -> {
       PreparedStatement ps = c.prepare("SELECT 1 FROM version_blob WHERE sha = ? LIMIT 1");

@@ -1,7 +1,9 @@
 package msgstore.storage.sqlite;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -18,6 +20,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import msgstore.api.ContentRef;
+import msgstore.api.HashedContent;
 import msgstore.api.MapiError;
 import msgstore.api.StoreEvent;
 import msgstore.api.StoreException;
@@ -132,16 +135,18 @@ public final class SqliteStorage implements Storage {
   private final SqliteReader reader;
   private final SqliteWriter writer;
   private final SqliteBlobs blobs;
+  private final SqliteStaging staging;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private SqliteStorage(Options options, FileChannel lockChannel, FileLock lock, SqliteReader reader,
-      SqliteWriter writer, SqliteBlobs blobs) {
+      SqliteWriter writer, SqliteBlobs blobs, SqliteStaging staging) {
     this.options = options;
     this.lockChannel = lockChannel;
     this.lock = lock;
     this.reader = reader;
     this.writer = writer;
     this.blobs = blobs;
+    this.staging = staging;
   }
 
   /**
@@ -190,8 +195,9 @@ public final class SqliteStorage implements Storage {
         throw SqliteErrorTranslator.translate(e, "opening " + file);
       }
       blobs.open();
-      SqliteWriter writer = new SqliteWriter(file, writeConnection, o.clock());
-      SqliteStorage storage = new SqliteStorage(o, lockChannel, lock, reader, writer, blobs);
+      SqliteStaging staging = new SqliteStaging();
+      SqliteWriter writer = new SqliteWriter(file, writeConnection, o.clock(), staging);
+      SqliteStorage storage = new SqliteStorage(o, lockChannel, lock, reader, writer, blobs, staging);
       writer.start();
       return storage;
     } catch (RuntimeException | Error e) {
@@ -336,9 +342,60 @@ public final class SqliteStorage implements Storage {
     return blobs.put(content, maxBytes);
   }
 
+  /**
+   * Content up to {@link SqliteStaging#MAX_BYTES} is hashed in memory and staged: the commit that
+   * first refers to it writes it into the database (ADR 0022), so it costs no blob file and no
+   * fsync of its own. Content already stored as a blob file is not stored twice (its stored time
+   * is refreshed, as a put does). Larger content is streamed into a blob file, as {@link #putBlob}.
+   */
+  @Override
+  public ContentRef stageBlob(InputStream content, long maxBytes) {
+    checkOpen("stageBlob");
+    if (content == null || maxBytes < 0) {
+      throw new StoreException(MapiError.INVALID_PARAMETER, "stageBlob needs content and maxBytes >= 0, got " + maxBytes);
+    }
+    byte[] head = content instanceof HashedContent h ? h.untouchedBytes() : null;
+    String sha;
+    if (head != null && head.length <= SqliteStaging.MAX_BYTES && head.length <= maxBytes) {
+      sha = ((HashedContent) content).sha256(); // hashed once by its maker, from these very bytes
+      ((HashedContent) content).skip(head.length); // consumed, as a read to the end would leave it
+    } else {
+      try {
+        head = content.readNBytes((int) Math.min(SqliteStaging.MAX_BYTES, maxBytes) + 1);
+      } catch (IOException e) {
+        throw new StoreException(MapiError.CALL_FAILED, "reading the content of a blob failed: " + e, e);
+      }
+      if (head.length > SqliteStaging.MAX_BYTES || head.length > maxBytes) {
+        return blobs.put(new SequenceInputStream(new ByteArrayInputStream(head), content), maxBytes);
+      }
+      sha = SqliteBlobs.sha256(head);
+    }
+    if (!blobs.refreshIfPresent(sha)) {
+      List<SqliteStaging.Evicted> over = staging.stage(sha, head);
+      if (!over.isEmpty()) { // stored as files before they leave memory: "not staged" means "stored"
+        for (SqliteStaging.Evicted e : over) {
+          blobs.put(new ByteArrayInputStream(e.bytes()), Long.MAX_VALUE);
+        }
+        staging.evicted(over);
+      }
+    }
+    return new ContentRef(sha, head.length);
+  }
+
+  /** Staged content first, then the database's inline blobs, then the blob files. */
   @Override
   public InputStream openBlob(String sha256) {
     checkOpen("openBlob");
+    if (SqliteBlobs.isSha256(sha256)) {
+      InputStream staged = staging.open(sha256);
+      if (staged != null) {
+        return staged;
+      }
+      byte[] inline = reader.inlineBlob(sha256);
+      if (inline != null) {
+        return new ByteArrayInputStream(inline);
+      }
+    }
     return blobs.open(sha256);
   }
 
@@ -395,7 +452,9 @@ public final class SqliteStorage implements Storage {
     checkOpen("collectGarbage");
     Instant graceLimit = options.clock().instant().minus(options.blobGrace());
     Instant cutoff = storedBefore.isBefore(graceLimit) ? storedBefore : graceLimit;
-    return blobs.collect(cutoff, reader::isBlobReferenced);
+    int inline = writer.runTask("collect unreferenced inline blobs stored before " + cutoff,
+        (c, now) -> SqliteMaintenance.collectInlineBlobs(c, cutoff));
+    return inline + blobs.collect(cutoff, reader::isBlobReferenced);
   }
 
   @Override

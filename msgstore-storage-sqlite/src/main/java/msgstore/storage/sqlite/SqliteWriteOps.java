@@ -68,6 +68,8 @@ final class SqliteWriteOps {
           + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
   private static final String INSERT_VERSION_BLOB =
       "INSERT OR IGNORE INTO version_blob (message_id, cn, sha) VALUES (?, ?, ?)";
+  private static final String INSERT_INLINE_BLOB =
+      "INSERT OR IGNORE INTO inline_blob (sha, size, stored_at, data) VALUES (?, ?, ?, ?)";
   private static final String INSERT_JOURNAL =
       "INSERT INTO journal (position, store_guid, type, kind, object_id, parent_id, old_id, old_parent_id, cn,"
           + " changed_tags, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
@@ -96,11 +98,14 @@ final class SqliteWriteOps {
   private Instant now;
   private long nowMicros;
   private List<StoreEvent> events;
+  private List<SqliteStaging.Written> written;
   private int opIndex;
+  private final SqliteStaging staging;
 
-  SqliteWriteOps(SqliteConnection c, SqliteCounters counters) {
+  SqliteWriteOps(SqliteConnection c, SqliteCounters counters, SqliteStaging staging) {
     this.c = c;
     this.counters = counters;
+    this.staging = staging;
   }
 
   /** After a rollback: drops what may describe rolled-back rows. */
@@ -108,8 +113,13 @@ final class SqliteWriteOps {
     folderStores.clear();
   }
 
-  /** Applies {@code batch}, appending its journal entries to {@code eventsOut}. */
-  CommitResult apply(WriteBatch batch, Instant commitTime, List<StoreEvent> eventsOut) throws SQLException {
+  /**
+   * Applies {@code batch}, appending its journal entries to {@code eventsOut} and the staged
+   * content it wrote inline to {@code writtenOut} (dropped from staging once the transaction is
+   * durable).
+   */
+  CommitResult apply(WriteBatch batch, Instant commitTime, List<StoreEvent> eventsOut,
+      List<SqliteStaging.Written> writtenOut) throws SQLException {
     if (batch == null || batch.ops() == null) {
       throw new StoreException(MapiError.INVALID_PARAMETER, "a batch needs a list of operations");
     }
@@ -117,6 +127,7 @@ final class SqliteWriteOps {
     this.now = commitTime;
     this.nowMicros = SqliteRows.micros(commitTime);
     this.events = eventsOut;
+    this.written = writtenOut;
     List<OpResult> results = new ArrayList<>(batch.ops().size());
     for (int i = 0; i < batch.ops().size(); i++) {
       opIndex = i;
@@ -800,8 +811,28 @@ final class SqliteWriteOps {
         blob.setLong(2, cn);
         blob.setString(3, sha);
         blob.executeUpdate();
+        writeIfStaged(sha);
       }
     }
+  }
+
+  /**
+   * Writes staged content into {@code inline_blob} in this transaction, so the version that refers
+   * to it and the content become durable together (ADR 0022). Content not staged is stored already
+   * (inline or as a file).
+   */
+  private void writeIfStaged(String sha) throws SQLException {
+    byte[] content = staging.get(sha);
+    if (content == null) {
+      return;
+    }
+    PreparedStatement ps = c.prepare(INSERT_INLINE_BLOB);
+    ps.setString(1, sha);
+    ps.setLong(2, content.length);
+    ps.setLong(3, nowMicros);
+    ps.setBytes(4, content);
+    ps.executeUpdate();
+    written.add(new SqliteStaging.Written(sha, content));
   }
 
   private void removeMessage(long id) throws SQLException {

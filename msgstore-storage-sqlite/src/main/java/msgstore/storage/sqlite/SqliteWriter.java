@@ -70,7 +70,8 @@ final class SqliteWriter implements AutoCloseable {
 
   private sealed interface Outcome permits Committed, Failed {}
 
-  private record Committed(CommitResult result, List<StoreEvent> events) implements Outcome {}
+  private record Committed(CommitResult result, List<StoreEvent> events, List<SqliteStaging.Written> written)
+      implements Outcome {}
 
   private record Failed(StoreException error) implements Outcome {}
 
@@ -79,6 +80,7 @@ final class SqliteWriter implements AutoCloseable {
   private final Clock clock;
   private final SqliteCounters counters = new SqliteCounters();
   private final SqliteWriteOps ops;
+  private final SqliteStaging staging;
   private final BlockingQueue<Job> queue = new LinkedBlockingQueue<>();
   private final ReadWriteLock gate = new ReentrantReadWriteLock();
   private final Thread thread;
@@ -89,11 +91,12 @@ final class SqliteWriter implements AutoCloseable {
   private volatile Consumer<List<StoreEvent>> listener = events -> {};
 
   /** Takes ownership of {@code c}, which must be in JDBC manual-commit mode with no transaction open. */
-  SqliteWriter(Path file, SqliteConnection c, Clock clock) {
+  SqliteWriter(Path file, SqliteConnection c, Clock clock, SqliteStaging staging) {
     this.file = file;
     this.c = c;
     this.clock = clock;
-    this.ops = new SqliteWriteOps(c, counters);
+    this.staging = staging;
+    this.ops = new SqliteWriteOps(c, counters, staging);
     this.thread = new Thread(this::run, THREAD_NAME);
     this.thread.setDaemon(true);
   }
@@ -286,6 +289,11 @@ final class SqliteWriter implements AutoCloseable {
     try {
       Outcome[] outcomes = writeGroup(group);
       List<StoreEvent> events = new ArrayList<>();
+      for (Outcome o : outcomes) {
+        if (o instanceof Committed ok && !ok.written().isEmpty()) {
+          staging.written(ok.written()); // durable now: readers find it inline
+        }
+      }
       for (int i = 0; i < outcomes.length; i++) {
         switch (outcomes[i]) {
           case Committed ok -> {
@@ -334,10 +342,11 @@ final class SqliteWriter implements AutoCloseable {
     counters.beginBatch();
     c.execute("SAVEPOINT batch");
     List<StoreEvent> events = new ArrayList<>();
+    List<SqliteStaging.Written> written = new ArrayList<>();
     try {
-      CommitResult result = ops.apply(batch, now, events);
+      CommitResult result = ops.apply(batch, now, events, written);
       c.execute("RELEASE batch");
-      return new Committed(result, events);
+      return new Committed(result, events, written);
     } catch (SQLException e) {
       if (SqliteErrorTranslator.failsTransaction(e)) {
         throw e;

@@ -31,6 +31,11 @@ class SqliteBackupTest {
   @TempDir
   Path dir;
 
+  /** Content over the staging limit: stored as a blob file, which a backup copies. */
+  private static String asFile(String content) {
+    return content + " ".repeat(SqliteStaging.MAX_BYTES);
+  }
+
   private static MessageId saveWithAttachment(Folder f, String subject, String content) {
     Message m = f.createMessage();
     m.set(PropTags.SUBJECT, subject);
@@ -47,8 +52,9 @@ class SqliteBackupTest {
     try (EmbeddedMessageStore store = SqliteMessageStore.open(file); Session s = store.openSession("alice")) {
       StoreInfo info = s.createStore("Alice");
       Folder inbox = s.rootFolder(info.id()).subfolder("Inbox").orElseThrow();
-      for (int i = 0; i < 20; i++) {
-        saved.put(saveWithAttachment(inbox, "before " + i, "attachment " + i), "before " + i);
+      for (int i = 0; i < 20; i++) { // half as blob files, half inline in the database (ADR 0022)
+        String content = "attachment " + i;
+        saved.put(saveWithAttachment(inbox, "before " + i, i % 2 == 0 ? asFile(content) : content), "before " + i);
       }
       AtomicBoolean stop = new AtomicBoolean();
       List<Throwable> writerFailures = new ArrayList<>();
@@ -56,7 +62,7 @@ class SqliteBackupTest {
         try (Session w = store.openSession("alice")) {
           Folder in = w.rootFolder(info.id()).subfolder("Inbox").orElseThrow();
           for (int i = 0; !stop.get(); i++) {
-            saveWithAttachment(in, "during " + i, "during " + i);
+            saveWithAttachment(in, "during " + i, i % 2 == 0 ? asFile("during " + i) : "during " + i);
           }
         } catch (Throwable t) {
           writerFailures.add(t);
@@ -70,7 +76,7 @@ class SqliteBackupTest {
         writer.join();
       }
       assertThat(writerFailures).isEmpty();
-      assertThat(result.blobs()).isGreaterThanOrEqualTo(20);
+      assertThat(result.blobs()).isGreaterThanOrEqualTo(10);
       assertThat(result.messages()).isGreaterThanOrEqualTo(20);
 
       long head = SqliteBackup.restore(dir.resolve("backup/msgstore.db"), dir.resolve("restored/msgstore.db"));
@@ -111,7 +117,7 @@ class SqliteBackupTest {
     Path file = dir.resolve("msgstore.db");
     try (EmbeddedMessageStore store = SqliteMessageStore.open(file); Session s = store.openSession("alice")) {
       StoreInfo info = s.createStore("Alice");
-      saveWithAttachment(s.rootFolder(info.id()).subfolder("Inbox").orElseThrow(), "one", "the content");
+      saveWithAttachment(s.rootFolder(info.id()).subfolder("Inbox").orElseThrow(), "one", asFile("the content"));
     }
     SqliteBackup.backup(file, dir.resolve("b/msgstore.db"));
     try (var blobs = Files.walk(SqliteBackup.blobDirectory(dir.resolve("b/msgstore.db")))) {
@@ -131,7 +137,7 @@ class SqliteBackupTest {
     Path file = dir.resolve("msgstore.db");
     try (EmbeddedMessageStore store = SqliteMessageStore.open(file); Session s = store.openSession("alice")) {
       StoreInfo info = s.createStore("Alice");
-      saveWithAttachment(s.rootFolder(info.id()).subfolder("Inbox").orElseThrow(), "one", "the content");
+      saveWithAttachment(s.rootFolder(info.id()).subfolder("Inbox").orElseThrow(), "one", asFile("the content"));
     }
     String sha;
     try (var blobs = Files.walk(SqliteBackup.blobDirectory(file))) {

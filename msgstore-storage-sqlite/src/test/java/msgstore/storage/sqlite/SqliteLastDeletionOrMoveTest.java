@@ -233,7 +233,7 @@ class SqliteLastDeletionOrMoveTest {
     }
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement();
         ResultSet rs = st.executeQuery("PRAGMA user_version")) {
-      assertThat(rs.getInt(1)).isEqualTo(3);
+      assertThat(rs.getInt(1)).isEqualTo(SqliteSchema.latestVersion());
     }
   }
 }
