@@ -20,6 +20,7 @@ import java.util.UUID;
 import java.util.stream.Stream;
 import msgstore.api.ContentRef;
 import msgstore.api.EventType;
+import msgstore.api.HashedContent;
 import msgstore.api.MapiError;
 import msgstore.api.StoreException;
 import msgstore.engine.spi.NewVersion;
@@ -142,6 +143,22 @@ class SqliteInlineBlobTest {
     storage.close();
     storage = reopen();
     assertThat(read(ref.sha256())).isEqualTo("kept for the retry");
+  }
+
+  @Test
+  void hashedContentShouldBeStagedUnderItsDigestAndAPartlyReadOneHashedFromWhereItStands() throws Exception {
+    HashedContent whole = HashedContent.of("hashed once".getBytes(UTF_8));
+    ContentRef ref = storage.stageBlob(whole, 1 << 20);
+    assertThat(ref).isEqualTo(new ContentRef(whole.sha256(), 11));
+    assertThat(whole.read()).as("consumed, as after a read to the end").isEqualTo(-1);
+
+    HashedContent partly = HashedContent.of("skip this part".getBytes(UTF_8));
+    partly.skipNBytes(5);
+    ContentRef rest = storage.stageBlob(partly, 1 << 20);
+    assertThat(rest).isEqualTo(stage("this part"));
+    createReferring(ref.sha256(), rest.sha256());
+    assertThat(read(ref.sha256())).isEqualTo("hashed once");
+    assertThat(read(rest.sha256())).isEqualTo("this part");
   }
 
   @Test
