@@ -3,9 +3,12 @@ package msgstore.mime;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import msgstore.api.MessageSnapshot;
 import msgstore.api.PropTag;
@@ -50,14 +53,17 @@ final class Fingerprint {
     }
   }
 
+  /** The values of {@code tags}, in the order of {@code tags} (one pass over {@code props}, not one per tag). */
   private static void props(MessageDigest d, List<PropValue> props, List<PropTag> tags) {
+    Map<PropTag, List<PropValue>> byTag = new HashMap<>();
+    for (PropValue v : props) {
+      byTag.computeIfAbsent(v.tag(), t -> new ArrayList<>(1)).add(v);
+    }
     for (PropTag t : tags) {
-      for (PropValue v : props) {
-        if (v.tag().equals(t)) {
-          put(d, t.hex());
-          Object raw = v.rawValue();
-          put(d, raw instanceof byte[] b ? HexFormat.of().formatHex(b) : String.valueOf(raw));
-        }
+      for (PropValue v : byTag.getOrDefault(t, List.of())) {
+        put(d, t.hex());
+        Object raw = v.rawValue();
+        put(d, raw instanceof byte[] b ? HexFormat.of().formatHex(b) : String.valueOf(raw));
       }
     }
   }
