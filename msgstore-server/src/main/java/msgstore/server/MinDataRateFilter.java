@@ -93,10 +93,8 @@ final class MinDataRateFilter implements Filter {
       double needed = (elapsed - headStartNanos) / 1e9 * bytesPerSecond;
       if (bytes < needed) {
         long rate = Math.round(bytes / (elapsed / 1e9));
-        throw new ProblemException(new Problem(408, MapiError.INVALID_PARAMETER, "Request timeout",
-            "the request body arrives at " + rate + " bytes/s, below request.min.data.rate = " + bytesPerSecond
-                + " bytes/s; the connection is closed", "", "", com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()),
-            Map.of("Connection", "close"));
+        throw requestTimeout("the request body arrives at " + rate + " bytes/s, below request.min.data.rate = "
+            + bytesPerSecond + " bytes/s; the connection is closed");
       }
     }
 
@@ -124,5 +122,11 @@ final class MinDataRateFilter implements Filter {
     public void close() throws IOException {
       in.close();
     }
+  }
+
+  /** 408 Request Timeout, closing the connection: a body too slow, or idle past the idle timeout. */
+  static ProblemException requestTimeout(String detail) {
+    return new ProblemException(new Problem(408, MapiError.INVALID_PARAMETER, "Request timeout", detail, "", "",
+        com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()), Map.of("Connection", "close"));
   }
 }

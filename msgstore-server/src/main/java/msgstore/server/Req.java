@@ -122,8 +122,22 @@ record Req(Context ctx, Session session, String user, long maxJsonBytes, InputLi
       }
       return b;
     } catch (IOException e) {
+      if (isTimeout(e)) { // the idle timeout struck while the body trickled in: a timeout, not bad input
+        throw MinDataRateFilter.requestTimeout("no byte of the request body arrived within the idle timeout ("
+            + e.getMessage() + "); a body slower than request.min.data.rate or idle that long is cut and the"
+            + " connection closed");
+      }
       throw new StoreException(MapiError.INVALID_PARAMETER, "cannot read the request body: " + e.getMessage());
     }
+  }
+
+  private static boolean isTimeout(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.util.concurrent.TimeoutException) {
+        return true;
+      }
+    }
+    return e.getMessage() != null && e.getMessage().contains("Idle timeout");
   }
 
   /** Answers JSON. */
