@@ -157,14 +157,17 @@ final class ExportCommand implements Callable<Integer> {
   }
 
   /**
-   * The Maildir flags of a message: read, flagged (PidTagFlagStatus 2), answered (a reply verb). Not
-   * draft: imported messages carry MSGFLAG_UNSENT today, so it would mark every one a draft.
+   * The Maildir flags of a message: read, flagged (PidTagFlagStatus 2), answered (a reply verb),
+   * draft (MSGFLAG_UNSENT: never sent; an import clears it unless the source said draft).
    */
   static Set<Flag> flags(Message m) {
     Set<Flag> out = EnumSet.noneOf(Flag.class);
     int flags = m.getProp(PropTags.MESSAGE_FLAGS).map(PropValue::asInt).orElse(0);
     if ((flags & PropTags.MSGFLAG_READ) != 0) {
       out.add(Flag.READ);
+    }
+    if ((flags & PropTags.MSGFLAG_UNSENT) != 0) {
+      out.add(Flag.DRAFT);
     }
     if (intProp(m, PropTags.FLAG_STATUS) == ImportCommand.FLAG_STATUS_FLAGGED) {
       out.add(Flag.FLAGGED);

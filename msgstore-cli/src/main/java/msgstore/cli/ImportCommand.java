@@ -186,7 +186,8 @@ final class ImportCommand implements Callable<Integer> {
         return;
       }
       MailImport.Imported r;
-      MailImport.ImportOptions o = base.withRead(m.flags().contains(Flag.READ)).withSkipIfPresent(false);
+      MailImport.ImportOptions o = base.withRead(m.flags().contains(Flag.READ)).withSkipIfPresent(false)
+          .withDraft(m.flags().contains(Flag.DRAFT));
       if (m.kind() != SourceMessage.Kind.OUTLOOK_MSG && raw != null) {
         r = MailImport.importMessage(f, raw, o); // read and hashed once, above
       } else {

@@ -52,6 +52,8 @@ class ImportExportCommandTest {
     }
     file(mail.resolve("Maildir/cur/1700000001.M1P1.h:2,FS"), "Message-ID: <m1@example.com>\nSubject: seen and flagged\n"
         + "From: Ann <ann@example.com>\nDate: Tue, 14 Nov 2023 22:13:20 +0000\n\nbody one\n");
+    file(mail.resolve("Maildir/cur/1700000005.M1P1.h:2,DS"), "Message-ID: <m5@example.com>\nSubject: a draft\n"
+        + "From: Ann <ann@example.com>\nDate: Tue, 14 Nov 2023 22:13:24 +0000\n\nnot sent yet\n");
     file(mail.resolve("Maildir/new/1700000002.M1P1.h"), "Message-ID: <m2@example.com>\nSubject: new mail\n"
         + "From: Bob <bob@example.com>\nDate: Tue, 14 Nov 2023 22:13:21 +0000\n\nbody two\n");
     file(mail.resolve("Maildir/.Lists.Java/cur/1700000003.M1P1.h:2,RS"), "Message-ID: <m3@example.com>\n"
@@ -114,19 +116,20 @@ class ImportExportCommandTest {
 
     assertThat(first.code()).as(first.toString()).isEqualTo(MailTransfer.EXIT_SOME_FAILED);
     // The 3 Tika mbox messages with an empty header section (a body only) import too: mail readers show them.
-    assertThat(first.out()).as(first.toString()).contains("imported 16 messages", "0 skipped as already present",
+    assertThat(first.out()).as(first.toString()).contains("imported 17 messages", "0 skipped as already present",
         "1 failed", "failed: " + mail.resolve("empty.eml") + ": MAPI_E_INVALID_PARAMETER: not an RFC 5322 message");
     List<String> imported = contents(db, "/Imported");
-    assertThat(imported).hasSize(16).contains(
+    assertThat(imported).hasSize(17).contains(
         " | café | []",
         "/Maildir | seen and flagged | [READ, FLAGGED]",
         "/Maildir | new mail | []",
+        "/Maildir | a draft | [READ, DRAFT]", // D keeps MSGFLAG_UNSENT, and export writes it back
         "/Maildir/Lists/Java | answered | [READ, ANSWERED]");
     assertThat(imported.stream().filter(l -> l.startsWith("/tika/complex |"))).hasSize(3);
     assertThat(imported.stream().filter(l -> l.startsWith("/tika/testMBOX_complex |"))).hasSize(1);
 
     CliRun again = msgstore("import", "--store", db.toString(), "--folder", "/Imported", mail.toString());
-    assertThat(again.out()).as(again.toString()).contains("imported 0 messages", "16 skipped as already present");
+    assertThat(again.out()).as(again.toString()).contains("imported 0 messages", "17 skipped as already present");
     assertThat(contents(db, "/Imported")).isEqualTo(imported);
   }
 
@@ -142,15 +145,15 @@ class ImportExportCommandTest {
       CliRun in = CliRun.run(env, "", NO_EDITOR, "import", "--server", url, "--user", "alice", "--folder", "/Imported",
           mail.toString());
       assertThat(in.code()).as(in.toString()).isEqualTo(MailTransfer.EXIT_SOME_FAILED);
-      assertThat(in.out()).contains("imported 16 messages", "1 failed");
+      assertThat(in.out()).contains("imported 17 messages", "1 failed");
       CliRun again = CliRun.run(env, "", NO_EDITOR, "import", "--server", url, "--user", "alice", "--folder",
           "/Imported", mail.toString());
-      assertThat(again.out()).as(again.toString()).contains("imported 0 messages", "16 skipped as already present");
+      assertThat(again.out()).as(again.toString()).contains("imported 0 messages", "17 skipped as already present");
       Path out = dir.resolve("over-http.mbox");
       CliRun export = CliRun.run(env, "", NO_EDITOR, "export", "--server", url, "--user", "alice", "-r", "/Imported",
           "--format", "mbox", "--out", out.toString());
       assertThat(export.code()).as(export.toString()).isZero();
-      assertThat(export.out()).contains("exported 16 messages");
+      assertThat(export.out()).contains("exported 17 messages");
       // the unchanged .eml comes back byte for byte, through the server as through a file
       assertThat(Files.readString(out, UTF_8)).contains("Subject: =?UTF-8?Q?caf=C3=A9?=\r\n");
     }
@@ -166,7 +169,7 @@ class ImportExportCommandTest {
       CliRun export = msgstore("export", "--store", db.toString(), "-r", "/Imported", "--format", format, "--out",
           out.toString());
       assertThat(export.code()).as(export.toString()).isZero();
-      assertThat(export.out()).contains("exported 16 messages", "0 failed");
+      assertThat(export.out()).contains("exported 17 messages", "0 failed");
 
       Path again = newStore("again-" + format + ".db");
       CliRun back = msgstore("import", "--store", again.toString(), "--folder", "/Back", out.toString());

@@ -75,9 +75,9 @@ final class Importer {
               PropValue.of(PropTags.ATTACH_MIME_TAG, "message/rfc822"),
               PropValue.of(PropTags.ATTACH_LONG_FILENAME, "original.eml")), in);
         }
-        // Received mail, not a draft: MSGFLAG_UNSENT (set by every createMessage) is cleared while
+        // Received mail, unless a draft: MSGFLAG_UNSENT (set by every createMessage) is cleared while
         // it still may be (before the first save); the read state is the read flag's.
-        m.setProps(PropValue.of(PropTags.MESSAGE_FLAGS, 0));
+        m.setProps(PropValue.of(PropTags.MESSAGE_FLAGS, options.draft() ? PropTags.MSGFLAG_UNSENT : 0));
         m.setProps(PropValue.of(MimeProps.SOURCE_SHA256, hex),
             PropValue.of(MimeProps.SOURCE_FINGERPRINT, Fingerprint.of(m.snapshot())));
         if (!options.skipIfPresent()) { // the parse found the Message-ID (the same header, read once)

@@ -59,8 +59,11 @@ public final class MailImport {
    * @param deliveryTime PidTagMessageDeliveryTime; empty: the newest Received header's date, else now
    * @param skipIfPresent skip a message whose Message-ID and SHA-256 are both already in the folder
    * @param maxBytes the largest raw message accepted (TOO_BIG above it)
+   * @param draft whether the new message is a draft (MSGFLAG_UNSENT kept, as a Maildir {@code D}
+   *     flag or IMAP {@code \Draft} says); otherwise it is received mail and the flag is cleared
    */
-  public record ImportOptions(boolean read, Optional<Instant> deliveryTime, boolean skipIfPresent, long maxBytes) {
+  public record ImportOptions(boolean read, Optional<Instant> deliveryTime, boolean skipIfPresent, long maxBytes,
+      boolean draft) {
     /** 50 MiB, a common MTA limit (Postfix's default message_size_limit is 10 MB; Exchange Online's is 150 MB). */
     public static final long DEFAULT_MAX_BYTES = 50L << 20;
 
@@ -71,25 +74,29 @@ public final class MailImport {
       }
     }
 
-    /** Unread, delivery time from Received (else now), skipIfPresent true, at most 50 MiB. */
+    /** Unread, delivery time from Received (else now), skipIfPresent true, at most 50 MiB, not a draft. */
     public static ImportOptions defaults() {
-      return new ImportOptions(false, Optional.empty(), true, DEFAULT_MAX_BYTES);
+      return new ImportOptions(false, Optional.empty(), true, DEFAULT_MAX_BYTES, false);
     }
 
     public ImportOptions withRead(boolean r) {
-      return new ImportOptions(r, deliveryTime, skipIfPresent, maxBytes);
+      return new ImportOptions(r, deliveryTime, skipIfPresent, maxBytes, draft);
     }
 
     public ImportOptions withDeliveryTime(Instant t) {
-      return new ImportOptions(read, Optional.of(t), skipIfPresent, maxBytes);
+      return new ImportOptions(read, Optional.of(t), skipIfPresent, maxBytes, draft);
     }
 
     public ImportOptions withSkipIfPresent(boolean s) {
-      return new ImportOptions(read, deliveryTime, s, maxBytes);
+      return new ImportOptions(read, deliveryTime, s, maxBytes, draft);
     }
 
     public ImportOptions withMaxBytes(long m) {
-      return new ImportOptions(read, deliveryTime, skipIfPresent, m);
+      return new ImportOptions(read, deliveryTime, skipIfPresent, m, draft);
+    }
+
+    public ImportOptions withDraft(boolean d) {
+      return new ImportOptions(read, deliveryTime, skipIfPresent, maxBytes, d);
     }
   }
 

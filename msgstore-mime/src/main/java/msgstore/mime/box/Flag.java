@@ -14,7 +14,7 @@ public enum Flag {
   FLAGGED('F'),
   /** R: replied; becomes PidTagLastVerbExecuted = 102 (reply to sender). */
   ANSWERED('R'),
-  /** D: draft. */
+  /** D: draft; keeps MSGFLAG_UNSENT (a message never sent), which an import otherwise clears. */
   DRAFT('D'),
   /** T: trashed (marked for deletion). */
   TRASHED('T');
