@@ -410,9 +410,63 @@ final class Api {
     return v != null && v.toLowerCase(java.util.Locale.ROOT).contains(RFC822);
   }
 
+  /**
+   * Whether an Accept header prefers {@code message/rfc822} to JSON (RFC 9110 section 12.5.1): the
+   * most specific range that matches each type gives its q-value (default 1); at equal q the type
+   * named more specifically wins ({@code message/rfc822, *}{@code /*} is the RFC 5322 form), and JSON
+   * wins a full tie, so {@code *}{@code /*} or no Accept stays JSON and {@code message/rfc822;q=0}
+   * never gets the RFC 5322 form.
+   */
+  static boolean prefersRfc822(String accept) {
+    if (accept == null) {
+      return false;
+    }
+    double[] rfc822 = quality(accept, "message", "rfc822");
+    double[] json = quality(accept, "application", "json");
+    return rfc822[0] > 0 && (rfc822[0] > json[0] || rfc822[0] == json[0] && rfc822[1] > json[1]);
+  }
+
+  /**
+   * The q-value an Accept header gives {@code type/subtype} (0 when no range matches) and how
+   * specifically it was matched (-1 none, 0 {@code *}{@code /*}, 1 {@code type/*}, 2 the type itself).
+   */
+  static double[] quality(String accept, String type, String subtype) {
+    double q = 0;
+    int best = -1; // 0: */*, 1: type/*, 2: type/subtype
+    for (String range : accept.split(",")) {
+      String[] parts = range.split(";");
+      String media = parts[0].strip().toLowerCase(java.util.Locale.ROOT);
+      int slash = media.indexOf('/');
+      if (slash < 0) {
+        continue;
+      }
+      String t = media.substring(0, slash);
+      String st = media.substring(slash + 1);
+      int specificity = t.equals("*") && st.equals("*") ? 0 : t.equals(type) && st.equals("*") ? 1
+          : t.equals(type) && st.equals(subtype) ? 2 : -1;
+      if (specificity <= best) {
+        continue;
+      }
+      double rangeQ = 1;
+      for (int i = 1; i < parts.length; i++) {
+        String p = parts[i].strip();
+        if (p.length() > 2 && (p.charAt(0) == 'q' || p.charAt(0) == 'Q') && p.charAt(1) == '=') {
+          try {
+            rangeQ = Math.max(0, Math.min(1, Double.parseDouble(p.substring(2).strip())));
+          } catch (NumberFormatException e) {
+            rangeQ = 1; // a malformed weight: as if none were given
+          }
+        }
+      }
+      best = specificity;
+      q = rangeQ;
+    }
+    return new double[] {q, best};
+  }
+
   void getMessage(Req r) {
     MessageId id = r.message();
-    if (asRfc822(r, "Accept")) {
+    if (prefersRfc822(r.ctx().header("Accept"))) {
       getMessageRfc822(r, id);
       return;
     }

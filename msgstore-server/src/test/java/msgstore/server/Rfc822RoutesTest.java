@@ -86,6 +86,29 @@ class Rfc822RoutesTest {
   }
 
   @Test
+  void theAcceptHeaderShouldBeNegotiatedByQualityAsRfc9110Says() throws Exception {
+    String path = "/stores/" + store + "/folders/" + inbox + "/messages";
+    TestServer.Resp created = server.send("alice", "POST", path, MAIL.getBytes(UTF_8),
+        Map.of("Content-Type", "message/rfc822"));
+    assertThat(created.status()).isEqualTo(201);
+    String location = created.headers().firstValue("Location").orElseThrow();
+    String message = location.substring(location.indexOf("/stores/"));
+    for (Map.Entry<String, String> e : Map.of(
+        "message/rfc822", "message/rfc822",
+        "message/rfc822, */*;q=0.1", "message/rfc822",
+        "application/json;q=0.5, message/rfc822", "message/rfc822",
+        "message/*", "message/rfc822",
+        "message/rfc822;q=0.4, application/json;q=0.9", "application/json",
+        "message/rfc822;q=0, */*", "application/json",
+        "*/*", "application/json",
+        "message/rfc822, application/json", "application/json").entrySet()) {
+      TestServer.Resp r = server.send("alice", "GET", message, null, Map.of("Accept", e.getKey()));
+      assertThat(r.status()).as(e.getKey()).isEqualTo(200);
+      assertThat(r.headers().firstValue("Content-Type").orElse("")).as(e.getKey()).startsWith(e.getValue());
+    }
+  }
+
+  @Test
   void theSameMessagePostedAgainShouldBeAnsweredTwoHundredWithSkipIfPresent() {
     String path = "/stores/" + store + "/folders/" + inbox + "/messages";
     TestServer.Resp first = server.send("alice", "POST", path, MAIL.getBytes(UTF_8), Map.of("Content-Type", "message/rfc822"));
