@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code msgstore serve --lmtp-port 0 --lmtp-domains ...}: LMTP listens, announces itself, honours the domains. */
 class ServeLmtpTest {
+  private static final Pattern HTTP = Pattern.compile("msgstore serving (http://127\\.0\\.0\\.1:\\d+)/api/v1");
   private static final Pattern LMTP = Pattern.compile("LMTP on 127\\.0\\.0\\.1:(\\d+) \\(domains example\\.com\\)");
 
   @TempDir
@@ -56,6 +57,11 @@ class ServeLmtpTest {
       o.write("Subject: via serve\r\n\r\nhello\r\n.\r\nQUIT\r\n".getBytes(StandardCharsets.US_ASCII));
       assertThat(in.readLine()).startsWith("250 2.0.0 <admin@Example.COM>");
       assertThat(in.readLine()).startsWith("221");
+      String base = out.await(Duration.ofSeconds(10), serve, HTTP).map(m -> m[0].group(1)).orElseThrow();
+      String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create(base + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+      assertThat(metrics).contains("msgstore_lmtp_delivered_total 1\n", "msgstore_lmtp_failed_total 0\n",
+          "msgstore_lmtp_too_big_total 0\n", "msgstore_lmtp_store_seconds_total ");
     } finally {
       io.stop().complete(null);
       assertThat(serve.get(60, TimeUnit.SECONDS)).isZero();

@@ -104,7 +104,21 @@ public final class Metrics {
 
   /** The registry in Prometheus text format. */
   public String render() {
+    return render(null);
+  }
+
+  /** The registry in Prometheus text format, with the LMTP listener's counters when it runs. */
+  public String render(msgstore.server.lmtp.LmtpServer.Counters lmtp) {
     StringBuilder b = new StringBuilder(2048);
+    if (lmtp != null) {
+      counter(b, "msgstore_lmtp_delivered_total", "LMTP recipients delivered (250 after the message was durable).",
+          lmtp.delivered());
+      counter(b, "msgstore_lmtp_failed_total", "LMTP deliveries that failed after DATA (per recipient; permanent or temporary).", lmtp.failed());
+      counter(b, "msgstore_lmtp_too_big_total", "LMTP messages refused as over the SIZE limit.", lmtp.tooBig());
+      b.append("# HELP msgstore_lmtp_store_seconds_total Time spent storing delivered messages.\n");
+      b.append("# TYPE msgstore_lmtp_store_seconds_total counter\n");
+      b.append("msgstore_lmtp_store_seconds_total ").append(fmt(lmtp.storing().toNanos() / 1e9)).append('\n');
+    }
     counter(b, "msgstore_saves_total", "Message saves committed over HTTP.", saves.get());
     counter(b, "msgstore_conflicts_total", "Saves that found the message changed since their base (OBJECT_CHANGED).",
         conflicts.get());

@@ -331,7 +331,7 @@ public final class MsgstoreServer implements AutoCloseable {
     r.get("/health", this::health);
     // Liveness only: no store, no auth. Also the HTTP stack's own ceiling in the load benchmark.
     r.get("/health/live", ctx -> ctx.contentType("text/plain").result(closing ? "closing" : "ok"));
-    r.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.render()));
+    r.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.render(lmtp == null ? null : lmtp.counters())));
     r.get(API + "/openapi.json", this::openApi); // public: the contract is not a secret
     r.get(API + "/limits", api(api::limits));
     r.get(API + "/stores", api(api::stores));
