@@ -326,10 +326,16 @@ final class MsgReader {
     return new byte[0];
   }
 
+  /**
+   * A property stream, whole. One declared larger than {@code max} makes the file invalid, not too
+   * big: the whole file was already accepted under the import limit, so such a size is a damaged or
+   * crafted length field (found by fuzzing: a 20 KB file declaring a 1.5 GB stream was answered
+   * TOO_BIG, 413 over HTTP, for a small body).
+   */
   private static byte[] read(DocumentEntry de, int max) throws IOException {
     if (de.getSize() > max) {
-      throw new StoreException(MapiError.TOO_BIG, "the .msg stream " + de.getName() + " is " + de.getSize()
-          + " bytes, over the limit of " + max + " bytes for one property");
+      throw new StoreException(MapiError.INVALID_PARAMETER, "not a valid Outlook .msg file: its stream "
+          + de.getName() + " declares " + de.getSize() + " bytes, more than a property may have (" + max + ")");
     }
     try (InputStream in = new DocumentInputStream(de)) {
       return in.readNBytes(Math.min(de.getSize(), max));

@@ -231,6 +231,16 @@ class OutlookMsgImportTest {
   }
 
   @Test
+  void aStreamDeclaringMoreBytesThanAPropertyMayHaveIsInvalidNotTooBig() throws IOException {
+    byte[] raw; // found by MsgFuzzTest: 20 KB declaring a 1.5 GB stream
+    try (InputStream in = getClass().getResourceAsStream(
+        "/msgstore/mime/MsgFuzzTestInputs/anyBytesReadAsMsgOrFailCleanly/finding-declared-1.5GB-stream")) {
+      raw = in.readAllBytes();
+    }
+    assertInvalid(store.inbox().createFolder("bad-declared-size"), raw, "declares 1593835520 bytes");
+  }
+
+  @Test
   void overTheSizeLimitIsTooBig() throws IOException {
     byte[] raw = read("test-documents/testMSG.msg");
     Folder f = store.inbox().createFolder("bad-big");
