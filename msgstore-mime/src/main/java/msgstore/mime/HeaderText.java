@@ -101,6 +101,122 @@ final class HeaderText {
     if (body.isBlank()) {
       return Optional.empty();
     }
+    Instant fast = canonicalDate(body);
+    if (fast != null) {
+      return Optional.of(fast);
+    }
+    return lenientDate(body);
+  }
+
+  private static final List<String> MONTHS =
+      List.of("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec");
+  private static final List<String> DAYS = List.of("mon", "tue", "wed", "thu", "fri", "sat", "sun");
+
+  /**
+   * The common RFC 5322 form, {@code [Day, ]D Mon YYYY HH:MM[:SS] +HHMM[ (comment)]} with single
+   * spaces (mime4j is particular about whitespace in places: a double space after the comma gives
+   * it no date), read by hand;
+   * null for anything else, which mime4j's lenient parser then reads. Where this reads a date it
+   * gives what the lenient parser gives (it ignores the day name too; impossible dates, 2-digit
+   * years, zone names and leap seconds are left to it): the lenient parser, on java.time
+   * formatters, was a twentieth of an import's CPU (docs/BENCHMARKS.md, issue 8).
+   */
+  static Instant canonicalDate(String s) {
+    int n = s.length();
+    int i = skipSpaces(s, 0);
+    if (i + 4 <= n && s.charAt(i + 3) == ',') {
+      if (!DAYS.contains(s.substring(i, i + 3).toLowerCase(Locale.ROOT))) {
+        return null;
+      }
+      if (i + 5 > n || s.charAt(i + 4) != ' ') {
+        return null;
+      }
+      i += 5;
+    }
+    int dayStart = i;
+    while (i < n && isDigit(s.charAt(i))) {
+      i++;
+    }
+    if (i - dayStart < 1 || i - dayStart > 2 || i >= n || s.charAt(i) != ' ') {
+      return null;
+    }
+    int day = Integer.parseInt(s, dayStart, i, 10);
+    i++;
+    if (i + 4 > n || s.charAt(i + 3) != ' ') {
+      return null;
+    }
+    int month = MONTHS.indexOf(s.substring(i, i + 3).toLowerCase(Locale.ROOT)) + 1;
+    if (month == 0) {
+      return null;
+    }
+    i += 4;
+    if (i + 5 > n || !digits(s, i, 4) || s.charAt(i + 4) != ' ') {
+      return null;
+    }
+    int year = Integer.parseInt(s, i, i + 4, 10);
+    i += 5;
+    if (i + 5 > n || !digits(s, i, 2) || s.charAt(i + 2) != ':' || !digits(s, i + 3, 2)) {
+      return null;
+    }
+    int hour = Integer.parseInt(s, i, i + 2, 10);
+    int minute = Integer.parseInt(s, i + 3, i + 5, 10);
+    int second = 0;
+    i += 5;
+    if (i < n && s.charAt(i) == ':') {
+      if (i + 3 > n || !digits(s, i + 1, 2)) {
+        return null;
+      }
+      second = Integer.parseInt(s, i + 1, i + 3, 10);
+      i += 3;
+    }
+    if (i >= n || s.charAt(i) != ' ') {
+      return null;
+    }
+    i++;
+    if (i + 5 > n || (s.charAt(i) != '+' && s.charAt(i) != '-') || !digits(s, i + 1, 4)) {
+      return null;
+    }
+    int sign = s.charAt(i) == '-' ? -1 : 1;
+    int zoneHours = Integer.parseInt(s, i + 1, i + 3, 10);
+    int zoneMinutes = Integer.parseInt(s, i + 3, i + 5, 10);
+    i += 5;
+    if (i + 1 < n && s.charAt(i) == ' ' && s.charAt(i + 1) == '(' && s.indexOf(')', i) == n - 1
+        && s.indexOf('(', i + 2) < 0) {
+      i = n; // one trailing comment, " (UTC)" or " (CET)"
+    }
+    if (i != n || year < 1900 || hour > 23 || minute > 59 || second > 59 || zoneHours > 23 || zoneMinutes > 59) {
+      return null;
+    }
+    try {
+      return java.time.LocalDateTime.of(year, month, day, hour, minute, second)
+          .toInstant(java.time.ZoneOffset.ofHoursMinutes(sign * zoneHours, sign * zoneMinutes));
+    } catch (java.time.DateTimeException e) {
+      return null; // 30 February and the like: the lenient parser rolls them over
+    }
+  }
+
+  private static int skipSpaces(String s, int i) {
+    while (i < s.length() && (s.charAt(i) == ' ' || s.charAt(i) == '\t')) {
+      i++;
+    }
+    return i;
+  }
+
+  private static boolean isDigit(char c) {
+    return c >= '0' && c <= '9';
+  }
+
+  private static boolean digits(String s, int from, int count) {
+    for (int k = from; k < from + count; k++) {
+      if (!isDigit(s.charAt(k))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** mime4j's lenient Date parser (RFC 5322 with the obsolete forms and common mistakes). */
+  static Optional<Instant> lenientDate(String body) {
     try {
       ParsedField f = LenientFieldParser.getParser().parse(new RawField("Date", body), DecodeMonitor.SILENT);
       if (f instanceof DateTimeField d) {
