@@ -8,7 +8,7 @@ final class MboxUnquotingInputStream extends InputStream {
   private final InputStream in;
   private final MboxVariant variant;
   private long remaining;
-  private final byte[] buf = new byte[1 << 16];
+  private final byte[] buf;
   private int pos;
   private int lim;
   private boolean lineStart = true;
@@ -17,6 +17,8 @@ final class MboxUnquotingInputStream extends InputStream {
     this.in = in;
     this.remaining = length;
     this.variant = variant;
+    // Most messages are far smaller than 64 KiB: a buffer of their size (one zeroed array per message).
+    this.buf = new byte[(int) Math.max(MboxVariant.PREFIX, Math.min(1 << 16, length))];
   }
 
   @Override
