@@ -484,7 +484,7 @@ function Mail({ session, onSignOut }) {
     setEmbedded(null);
     setRemote(false);
     setPanel(null);
-    const r = await call('GET', `/stores/${enc(sid)}/messages/${enc(id)}`, { raw: true });
+    const r = await call('GET', `/stores/${enc(sid)}/messages/${enc(id)}?open=BEST_ACCESS`, { raw: true });
     setMessage(r.data);
     if (!r.data.read) {
       await call('PUT', `/stores/${enc(sid)}/messages/${enc(id)}/read`, { body: { read: true } }).catch(() => {});
@@ -497,7 +497,7 @@ function Mail({ session, onSignOut }) {
     const { storeId: sid, openId: id } = state.current;
     if (!id) return;
     try {
-      setMessage(await call('GET', `/stores/${enc(sid)}/messages/${enc(id)}`));
+      setMessage(await call('GET', `/stores/${enc(sid)}/messages/${enc(id)}?open=BEST_ACCESS`));
     } catch (e) {
       if (e.status === 404 || e.status === 410) { setMessage(null); setOpenId(null); }
     }
