@@ -59,6 +59,19 @@ function showValue(v) {
   return JSON.stringify(v);
 }
 
+const FRIENDLY = {
+  PidTagSubject: 'Subject', PidTagBody: 'Body', PidTagBodyHtml: 'HTML body', PidTagHtml: 'HTML body',
+  PidTagImportance: 'Importance', PidTagSensitivity: 'Sensitivity', PidTagDisplayTo: 'To (display)',
+  PidTagDisplayCc: 'Cc (display)', PidTagSenderName: 'Sender', PidTagMessageFlags: 'Flags',
+  PidTagFlagStatus: 'Follow-up flag', PidTagCategories: 'Categories',
+};
+
+function unitLabel(u) {
+  const canonical = unitName(u);
+  const friendly = u.kind === 'property' ? FRIENDLY[canonical] : null;
+  return friendly ? [friendly, h('small', { class: 'canon' }, ' ' + canonical)] : canonical;
+}
+
 function unitName(u) {
   if (u.kind === 'property') return u.name || u.tag;
   if (u.kind === 'recipient') return 'Recipient ' + u.rowId;
@@ -103,7 +116,7 @@ function SignIn({ onSignedIn }) {
 function Folders({ folders, current, onPick }) {
   return h('nav', { class: 'folders', 'aria-label': 'Folders' },
     h('ul', null, folders.filter((f) => f.parentId != null).map((f) =>
-      h('li', { key: f.id, class: f.id === current ? 'current' : '' },
+      h('li', { key: f.id, class: f.id === current ? 'current' : '', style: { paddingLeft: (6 + 12 * Math.max(0, (f.depth || 1) - 1)) + 'px' } },
         h('a', { href: '#' + f.id, 'aria-current': f.id === current ? 'page' : undefined,
           onClick: (e) => { e.preventDefault(); onPick(f.id); } }, f.displayName),
         f.unreadCount > 0 ? h('span', { class: 'count', 'aria-label': f.unreadCount + ' unread' }, f.unreadCount) : null))));
@@ -296,6 +309,8 @@ function Editor({ storeId, draft, setDraft, isNew, onSave, onCancel, busy, notic
 // ---- conflict dialog
 
 function ConflictDialog({ conflict, folders, currentFolder, onChoice, onCancel, busy, error }) {
+  const who = prop(conflict.current, 'PidTagLastModifierName');
+  const when = prop(conflict.current, 'PidTagLastModificationTime');
   const ref = useRef(null);
   const changes = (conflict.mergePreview && conflict.mergePreview.changes) || [];
   const [picks, setPicks] = useState({});
@@ -310,8 +325,8 @@ function ConflictDialog({ conflict, folders, currentFolder, onChoice, onCancel, 
   const sideText = { OURS: 'You', THEIRS: 'Someone else', BOTH: 'Both' };
   return h('dialog', { ref, class: 'conflict', 'aria-labelledby': 'conflict-title', 'aria-describedby': 'conflict-desc' },
     h('h2', { id: 'conflict-title' }, 'This message was changed by someone else'),
-    h('p', { id: 'conflict-desc' }, 'Someone saved this message after you opened it. Here is what each side changed. '
-      + 'Choose what to keep; what you typed is not lost until you choose.'),
+    h('p', { id: 'conflict-desc' }, (who ? who : 'Someone') + ' saved this message' + (when ? ' at ' + fmtDate(when) : '')
+      + ' after you opened it. Here is what each side changed. Choose what to keep; what you typed is not lost until you choose.'),
     h('table', null,
       h('thead', null, h('tr', null, h('th', null, 'What'), h('th', null, 'Changed by'), h('th', null, 'Before'),
         h('th', null, 'Their version'), h('th', null, 'Your version'), h('th', null, 'Keep'))),
@@ -319,12 +334,12 @@ function ConflictDialog({ conflict, folders, currentFolder, onChoice, onCancel, 
         const key = JSON.stringify(c.unit);
         const name = unitName(c.unit);
         return h('tr', { key, class: c.side === 'BOTH' ? 'both' : '' },
-          h('th', { scope: 'row' }, name),
-          h('td', null, sideText[c.side] || c.side),
-          h('td', null, showValue(c.base)),
-          h('td', null, showValue(c.theirs)),
-          h('td', null, showValue(c.ours)),
-          h('td', null, c.side === 'BOTH'
+          h('th', { scope: 'row' }, unitLabel(c.unit)),
+          h('td', { 'data-label': 'Changed by' }, sideText[c.side] || c.side),
+          h('td', { 'data-label': 'Before' }, showValue(c.base)),
+          h('td', { 'data-label': 'Their version' }, showValue(c.theirs)),
+          h('td', { 'data-label': 'Your version' }, showValue(c.ours)),
+          h('td', { 'data-label': 'Keep' }, c.side === 'BOTH'
             ? h('fieldset', null, h('legend', { class: 'visually-hidden' }, 'Keep for ' + name),
               ['OURS', 'THEIRS'].map((side) => h('label', { key: side },
                 h('input', { type: 'radio', name: 'pick-' + key, checked: (picks[key] || 'OURS') === side,
@@ -370,7 +385,7 @@ function History({ storeId, message, onRestored, onClose }) {
         h('th', null, 'When'), h('th', null, 'Subject then'), h('th', null, ''))),
       h('tbody', null, versions.map((v, i) => h('tr', { key: v.changeNumber },
         h('td', null, v.changeNumber, i === 0 ? ' (current)' : ''),
-        h('td', null, v.kind + (v.basedOn ? ` (replaced ${v.basedOn.changeNumber ?? ''})` : '')),
+        h('td', null, v.kind === 'FORCED' && v.basedOn != null ? `FORCED: replaced version ${v.basedOn}` : v.kind),
         h('td', null, v.committedBy),
         h('td', null, fmtDate(v.committedAt)),
         h('td', null, shown && shown.cn === v.changeNumber ? prop(shown.m, 'PidTagSubject') : ''),
@@ -380,9 +395,25 @@ function History({ storeId, message, onRestored, onClose }) {
           ' ',
           i === 0 ? null : h('button', { 'aria-label': 'Restore version ' + v.changeNumber,
             onClick: () => restore(v.changeNumber) }, 'Restore')))))),
-    shown ? h('div', null, h('h4', null, 'Version ' + shown.cn),
-      h('pre', { class: 'body' }, (prop(shown.m, 'PidTagSubject') || '') + '\n\n' + (prop(shown.m, 'PidTagBody') || ''))) : null,
+    shown ? h('div', null, h('h4', null, 'Version ' + shown.cn + ' compared with the current one'),
+      h(Compare, { older: shown.m, current: message }),
+      h('pre', { class: 'body', 'aria-label': 'Version ' + shown.cn + ' body' }, prop(shown.m, 'PidTagBody') || '')) : null,
     h('button', { onClick: onClose }, 'Close history'));
+}
+
+const VOLATILE = new Set(['PidTagChangeKey', 'PidTagPredecessorChangeList', 'PidTagLastModificationTime',
+  'PidTagChangeNumber', 'PidTagMessageSize', 'PidTagLastModifierName', 'PidTagLastModifierEntryId']);
+
+/** The properties that differ between a history version and the current version. */
+function Compare({ older, current }) {
+  const names = new Set([...Object.keys(older.properties || {}), ...Object.keys(current.properties || {})]);
+  const rows = [...names].filter((n) => !VOLATILE.has(n)).filter((n) =>
+    JSON.stringify(prop(older, n)) !== JSON.stringify(prop(current, n))).sort();
+  if (rows.length === 0) return h('p', null, 'Same properties as the current version.');
+  return h('table', { class: 'props' },
+    h('thead', null, h('tr', null, h('th', null, 'Property'), h('th', null, 'In this version'), h('th', null, 'Now'))),
+    h('tbody', null, rows.map((n) => h('tr', { key: n }, h('th', { scope: 'row' }, FRIENDLY[n] || n),
+      h('td', null, showValue(older.properties[n])), h('td', null, showValue(current.properties[n]))))));
 }
 
 function Properties({ storeId, message, onSaved, onClose }) {
@@ -441,6 +472,7 @@ function Mail({ session, onSignOut }) {
   const [dialogError, setDialogError] = useState('');
   const [notice, setNotice] = useState('');
   const [undo, setUndo] = useState(null);
+  const [undoOverwrite, setUndoOverwrite] = useState(null); // {id, cn}: the version a forced save replaced
   const state = useRef({});
   state.current = { storeId, folderId, openId, editor, message };
 
@@ -570,6 +602,8 @@ function Mail({ session, onSignOut }) {
   const setDraft = (d) => setEditor({ ...state.current.editor, draft: d });
 
   const afterSave = async (id, text) => {
+    setUndoOverwrite(null);
+    setUndo(null);
     setEditor(null);
     setConflict(null);
     setNotice('');
@@ -617,6 +651,7 @@ function Mail({ session, onSignOut }) {
         const r = await call('PUT', path, { body: viewOf(ed.original, ed.draft), headers: { 'If-Match': '*' } });
         await afterSave(r.messageId, r.replaced ? `Overwritten: your version replaced version ${r.replaced.changeNumber}.`
           : 'Saved.');
+        if (r.replaced) setUndoOverwrite({ id: r.messageId, cn: r.replaced.changeNumber });
       } else if (choice === 'copy') {
         const r = await call('PUT', `${path}?onConflict=saveElsewhere&folderId=${enc(extra.folder)}`,
           { body: viewOf(ed.original, ed.draft), headers: ifBase });
@@ -685,7 +720,11 @@ function Mail({ session, onSignOut }) {
         .catch((e) => setStatus(e.message)), onPage: setOffset, search, onSearch: (q) => { setSearch(q); setOffset(0); } }),
       h('main', { class: 'reading', 'aria-label': 'Reading pane' },
         h('p', { class: 'status', role: 'status' }, status,
-          undo ? h('span', null, ' ', h('button', { onClick: () => undoDelete().catch((e) => setStatus(e.message)) }, 'Undo')) : null),
+          undo ? h('span', null, ' ', h('button', { onClick: () => undoDelete().catch((e) => setStatus(e.message)) }, 'Undo')) : null,
+          undoOverwrite ? h('span', null, ' ', h('button', { onClick: () => call('POST', `/stores/${enc(storeId)}/messages/`
+            + `${enc(undoOverwrite.id)}/versions/${undoOverwrite.cn}/restore`, { body: {} })
+            .then(async () => { setUndoOverwrite(null); setStatus(`Version ${undoOverwrite.cn} restored.`); await refreshOpen(); await loadList(); },
+              (e) => setStatus(e.message)) }, 'Undo overwrite')) : null),
         editor
           ? h(Editor, { storeId, draft: editor.draft, setDraft, isNew: editor.isNew, onSave: save, busy, notice,
             onCancel: () => { setEditor(null); setNotice(''); } })

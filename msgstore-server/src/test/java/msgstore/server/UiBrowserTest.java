@@ -354,4 +354,154 @@ class UiBrowserTest {
       b.screenshot(new Page.ScreenshotOptions().setPath(shots.resolve("mail-390x844.png")));
     }
   }
+
+  @Test
+  void deleteOffersUndoAndUndoBringsTheMessageBack() {
+    String subject = unique("Delete me");
+    String id = create(subject, "soon gone");
+    try (BrowserContext c = ui.context(1280, 800)) {
+      Page page = UiBrowser.signIn(c, base, "alice");
+      UiBrowser.open(page, subject);
+      button(page, "Delete").click();
+      PlaywrightAssertions.assertThat(page.locator(".reading p.status")).containsText("Message deleted.");
+      PlaywrightAssertions.assertThat(button(page, subject)).isHidden();
+      assertThat(t.get("alice", "/stores/" + store + "/messages/" + id).status()).isEqualTo(404);
+      button(page, "Undo").click();
+      page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName(subject).setLevel(2)).waitFor();
+    }
+    assertThat(prop(message(id), "PidTagSubject")).isEqualTo(subject);
+  }
+
+  @Test
+  void thePropertiesViewShowsCanonicalNamesWithTypesAndSetsAnyProperty() {
+    String subject = unique("Props");
+    String id = create(subject, "props body");
+    try (BrowserContext c = ui.context(1280, 800)) {
+      Page page = UiBrowser.signIn(c, base, "alice");
+      UiBrowser.open(page, subject);
+      button(page, "Properties").click();
+      Locator row = page.getByRole(AriaRole.ROW).filter(new Locator.FilterOptions().setHasText("PidTagSubject"));
+      PlaywrightAssertions.assertThat(row.first()).containsText("0x0037001F");
+      PlaywrightAssertions.assertThat(row.first()).containsText("UNICODE");
+      page.getByLabel("Property name").fill("PidTagImportance");
+      page.getByLabel("Value (JSON; empty deletes)").fill("2");
+      button(page, "Set property").click();
+      PlaywrightAssertions.assertThat(page.locator(".reading p.status")).containsText("Property saved.");
+    }
+    assertThat(message(id).path("properties").path("PidTagImportance").path("value").asInt()).isEqualTo(2);
+  }
+
+  @Test
+  void aNewMessageWithRecipientsAndAnAttachmentIsSavedAndTheAttachmentDownloadsAndCanBeRemoved() throws Exception {
+    String subject = unique("Written in the browser");
+    String id;
+    try (BrowserContext c = ui.context(1280, 800)) {
+      Page page = UiBrowser.signIn(c, base, "alice");
+      button(page, "New message").click();
+      page.getByLabel("To", new Page.GetByLabelOptions().setExact(true)).fill("bob@example.org, carol@example.org");
+      page.getByLabel("Subject", new Page.GetByLabelOptions().setExact(true)).fill(subject);
+      page.getByLabel("Body", new Page.GetByLabelOptions().setExact(true)).fill("Hello from the editor");
+      page.getByLabel("Add attachment").setInputFiles(new com.microsoft.playwright.options.FilePayload("notes.txt",
+          "text/plain", "attached bytes".getBytes(StandardCharsets.UTF_8)));
+      PlaywrightAssertions.assertThat(button(page, "Remove notes.txt")).isVisible();
+      button(page, "Save").click();
+      page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName(subject).setLevel(2)).waitFor();
+      com.microsoft.playwright.Download d = page.waitForDownload(() ->
+          page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Download notes.txt")).click());
+      assertThat(Files.readString(d.path())).isEqualTo("attached bytes");
+      id = page.locator("tr.selected").getAttribute("data-id");
+      JsonNode m = message(id);
+      assertThat(m.get("recipients")).hasSize(2);
+      assertThat(m.get("attachments")).hasSize(1);
+      assertThat(prop(m, "PidTagBody")).isEqualTo("Hello from the editor");
+
+      button(page, "Edit").click();
+      button(page, "Remove notes.txt").click();
+      button(page, "Save").click();
+      PlaywrightAssertions.assertThat(page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions()
+          .setName("Download notes.txt"))).isHidden();
+    }
+    assertThat(message(id).get("attachments")).isEmpty();
+  }
+
+  @Test
+  void anEmbeddedMessageOpensInTheReadingPane() {
+    String subject = unique("Forward");
+    ObjectNode m = TestServer.F.objectNode();
+    m.putObject("properties").put("PidTagSubject", subject).put("PidTagBody", "see attached");
+    ObjectNode att = m.putArray("attachments").addObject();
+    att.putObject("properties").put("PidTagAttachMethod", 5).put("PidTagDisplayName", "inner");
+    att.putObject("embedded").putObject("properties").put("PidTagSubject", "Inner message").put("PidTagBody", "inner body");
+    TestServer.Resp r = t.post("alice", "/stores/" + store + "/folders/" + inbox + "/messages", m);
+    assertThat(r.status()).as(r.body()).isEqualTo(201);
+    try (BrowserContext c = ui.context(1280, 800)) {
+      Page page = UiBrowser.signIn(c, base, "alice");
+      UiBrowser.open(page, subject);
+      button(page, "Open embedded message: Inner message").click();
+      page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Inner message").setLevel(2)).waitFor();
+      PlaywrightAssertions.assertThat(page.getByText("inner body")).isVisible();
+      button(page, "Back to the message").click();
+      page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName(subject).setLevel(2)).waitFor();
+    }
+  }
+
+  @Test
+  void keysJAndKOpenTheNextAndPreviousMessage() {
+    String older = unique("Older");
+    create(older, "1");
+    String newer = unique("Newer");
+    create(newer, "2");
+    try (BrowserContext c = ui.context(1280, 800)) {
+      Page page = UiBrowser.signIn(c, base, "alice");
+      UiBrowser.open(page, newer);
+      page.locator("body").press("j");
+      page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName(older).setExact(true).setLevel(2)).waitFor();
+      page.locator("body").press("k");
+      page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName(newer).setExact(true).setLevel(2)).waitFor();
+    }
+  }
+
+  @Test
+  void aFolderListsItsMessagesPageByPageWithItsUnreadCountAndSearchNarrowsIt() {
+    String name = unique("Paging");
+    TestServer.Resp f = t.post("alice", "/stores/" + store + "/folders", TestServer.F.objectNode().put("displayName", name)
+        .put("parentId", t.get("alice", "/stores/" + store).json().get("rootFolderId").asText()));
+    assertThat(f.status()).as(f.body()).isEqualTo(201);
+    String folder = f.json().get("id").asText();
+    for (int i = 0; i < 55; i++) {
+      ObjectNode m = TestServer.F.objectNode();
+      m.putObject("properties").put("PidTagSubject", (i == 7 ? "needle " : "hay ") + i).put("PidTagBody", "b");
+      assertThat(t.post("alice", "/stores/" + store + "/folders/" + folder + "/messages", m).status()).isEqualTo(201);
+    }
+    try (BrowserContext c = ui.context(1280, 800)) {
+      Page page = UiBrowser.signIn(c, base, "alice");
+      page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName(name).setExact(true)).click();
+      PlaywrightAssertions.assertThat(page.getByLabel("55 unread")).isVisible();
+      Locator pager = page.locator(".pager [role=status]");
+      PlaywrightAssertions.assertThat(pager).hasText("1–50 of 55");
+      button(page, "Next page").click();
+      PlaywrightAssertions.assertThat(pager).hasText("51–55 of 55");
+      page.getByLabel("Search").fill("NEEDLE");
+      button(page, "Search").click();
+      PlaywrightAssertions.assertThat(pager).hasText("1–1 of 1");
+      UiBrowser.open(page, "needle 7");
+      PlaywrightAssertions.assertThat(page.getByLabel("54 unread")).isVisible();
+      // Sorting by subject, ascending then descending, is the server's (contents table).
+      page.getByLabel("Search").fill("");
+      button(page, "Search").click();
+      page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Subject")).first().click();
+      PlaywrightAssertions.assertThat(page.locator("tbody tr").first()).containsText("hay 0");
+    }
+  }
+
+  @Test
+  void signOutReturnsToTheSignInForm() {
+    try (BrowserContext c = ui.context(390, 844)) {
+      Page page = UiBrowser.signIn(c, base, "bob");
+      button(page, "Sign out").click();
+      PlaywrightAssertions.assertThat(button(page, "Sign in")).isVisible();
+      page.reload();
+      PlaywrightAssertions.assertThat(button(page, "Sign in")).isVisible();
+    }
+  }
 }
