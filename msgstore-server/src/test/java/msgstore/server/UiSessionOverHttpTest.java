@@ -271,4 +271,34 @@ class UiSessionOverHttpTest {
         h("Content-Type", "application/x-www-form-urlencoded", "Origin", origin));
     assertThat(a.status()).isEqualTo(415);
   }
+
+  @Test
+  void theHtmlBodyIsSanitizedAndServedWithACspThatBlocksScriptsAndRemoteLoadsUnlessAsked() throws Exception {
+    String store = t.mailbox("alice");
+    String inbox = t.folder("alice", store, "Inbox");
+    com.fasterxml.jackson.databind.node.ObjectNode m = TestServer.F.objectNode();
+    m.putObject("properties").put("PidTagSubject", "html").put("PidTagBodyHtml",
+        "<p onclick=\"x()\">Hi <b>there</b></p><script>alert(1)</script><a href=\"javascript:alert(2)\">j</a>"
+            + "<a href=\"https://example.org/\">ok</a><img src=\"https://example.org/a.png\" onerror=\"alert(3)\">"
+            + "<iframe src=\"https://example.org\"></iframe><form action=\"/x\"><input name=q></form>");
+    TestServer.Resp created = t.post("alice", "/stores/" + store + "/folders/" + inbox + "/messages", m);
+    String id = created.json().get("messageId").asText();
+    Answer a = send("GET", "/api/v1/stores/" + store + "/messages/" + id + "/html", null,
+        h("Authorization", TestServer.basic("alice")));
+    assertThat(a.status()).isEqualTo(200);
+    assertThat(a.header("Content-Type")).startsWith("text/html");
+    assertThat(a.body()).contains("<b>there</b>").contains("https://example.org/").contains("<img")
+        .doesNotContainIgnoringCase("<script").doesNotContainIgnoringCase("onclick").doesNotContainIgnoringCase("onerror")
+        .doesNotContainIgnoringCase("javascript:").doesNotContainIgnoringCase("<iframe").doesNotContainIgnoringCase("<form")
+        .doesNotContain("alert");
+    String csp = a.header("Content-Security-Policy");
+    assertThat(csp).contains("default-src 'none'").contains("img-src data:;").contains("sandbox")
+        .doesNotContain("script-src");
+    Answer remote = send("GET", "/api/v1/stores/" + store + "/messages/" + id + "/html?remote=true", null,
+        h("Authorization", TestServer.basic("alice")));
+    assertThat(remote.header("Content-Security-Policy")).contains("img-src data: https: http:").contains("sandbox");
+    // Someone who may not read the message gets 404 as if it did not exist (ADR 0009).
+    assertThat(send("GET", "/api/v1/stores/" + store + "/messages/" + id + "/html", null,
+        h("Authorization", TestServer.basic("bob"))).status()).isEqualTo(404);
+  }
 }
