@@ -497,7 +497,9 @@ function Mail({ session, onSignOut }) {
   const loadList = useCallback(async () => {
     const { storeId: sid, folderId: fid } = state.current;
     if (!sid || !fid) return;
-    let qs = `columns=${COLUMNS.join(',')}&sort=${enc(sort + (sort.includes('LastModification') ? '' : ',-PidTagLastModificationTime'))}`
+    // One sort key: the contents table serves a single indexed key fast on 100,000 messages (a
+    // second key made the first page take seconds there; docs/BENCHMARKS.md, "Web UI").
+    let qs = `columns=${COLUMNS.join(',')}&sort=${enc(sort)}`
       + `&offset=${offset}&limit=${PAGE}`;
     if (search.trim()) {
       const text = search.trim();

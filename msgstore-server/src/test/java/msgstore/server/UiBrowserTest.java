@@ -447,17 +447,19 @@ class UiBrowserTest {
 
   @Test
   void keysJAndKOpenTheNextAndPreviousMessage() {
-    String older = unique("Older");
-    create(older, "1");
-    String newer = unique("Newer");
-    create(newer, "2");
+    create(unique("Older"), "1");
+    create(unique("Newer"), "2");
     try (BrowserContext c = ui.context(1280, 800)) {
       Page page = UiBrowser.signIn(c, base, "alice");
-      UiBrowser.open(page, newer);
+      Locator rows = page.locator("tbody tr button.open");
+      rows.nth(1).waitFor();
+      String first = rows.nth(0).textContent();
+      String second = rows.nth(1).textContent();
+      UiBrowser.open(page, first);
       page.locator("body").press("j");
-      page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName(older).setExact(true).setLevel(2)).waitFor();
+      page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName(second).setExact(true).setLevel(2)).waitFor();
       page.locator("body").press("k");
-      page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName(newer).setExact(true).setLevel(2)).waitFor();
+      page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName(first).setExact(true).setLevel(2)).waitFor();
     }
   }
 
