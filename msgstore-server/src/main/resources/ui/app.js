@@ -367,7 +367,35 @@ function History({ storeId, message, onRestored, onClose }) {
   const [shown, setShown] = useState(null);
   const [error, setError] = useState('');
   const base = `/stores/${enc(storeId)}/messages/${enc(message.id)}`;
-  const load = () => call('GET', base + '/versions').then(setVersions, (e) => setError(e.message));
+  const [changed, setChanged] = useState({}); // changeNumber -> names of the properties it changed
+  const load = async () => {
+    try {
+      const vs = await call('GET', base + '/versions');
+      setVersions(vs);
+      // What each version changed: its properties against the version before it (the newest 20).
+      const recent = vs.slice(0, 21);
+      const bodies = await Promise.all(recent.map((v) => call('GET', `${base}/versions/${v.changeNumber}`).catch(() => null)));
+      const out = {};
+      for (let i = 0; i < recent.length; i++) {
+        const now = bodies[i];
+        const before = bodies[i + 1];
+        if (!now) continue;
+        if (i + 1 >= bodies.length || !before) {
+          out[recent[i].changeNumber] = i + 1 < vs.length ? '' : 'created';
+          continue;
+        }
+        const names = new Set([...Object.keys(now.properties || {}), ...Object.keys(before.properties || {})]);
+        const diff = [...names].filter((n) => !VOLATILE.has(n)
+          && JSON.stringify(prop(now, n)) !== JSON.stringify(prop(before, n))).map((n) => FRIENDLY[n] || n);
+        if (JSON.stringify(now.recipients || []) !== JSON.stringify(before.recipients || [])) diff.push('Recipients');
+        if ((now.attachments || []).length !== (before.attachments || []).length) diff.push('Attachments');
+        out[recent[i].changeNumber] = diff.join(', ') || 'nothing';
+      }
+      setChanged(out);
+    } catch (e) {
+      setError(e.message);
+    }
+  };
   useEffect(() => { load(); }, [message.changeKey]);
   const restore = async (cn) => {
     try {
@@ -382,13 +410,13 @@ function History({ storeId, message, onRestored, onClose }) {
     error ? h('p', { role: 'alert', class: 'error' }, error) : null,
     versions == null ? h('p', null, 'Loading…') : h('table', { class: 'props' },
       h('thead', null, h('tr', null, h('th', null, 'Version'), h('th', null, 'Kind'), h('th', null, 'Who'),
-        h('th', null, 'When'), h('th', null, 'Subject then'), h('th', null, ''))),
+        h('th', null, 'When'), h('th', null, 'What changed'), h('th', null, ''))),
       h('tbody', null, versions.map((v, i) => h('tr', { key: v.changeNumber },
         h('td', null, v.changeNumber, i === 0 ? ' (current)' : ''),
         h('td', null, v.kind === 'FORCED' && v.basedOn != null ? `FORCED: replaced version ${v.basedOn}` : v.kind),
         h('td', null, v.committedBy),
         h('td', null, fmtDate(v.committedAt)),
-        h('td', null, shown && shown.cn === v.changeNumber ? prop(shown.m, 'PidTagSubject') : ''),
+        h('td', null, changed[v.changeNumber] ?? ''),
         h('td', null,
           h('button', { 'aria-label': 'View version ' + v.changeNumber, onClick: async () =>
             setShown({ cn: v.changeNumber, m: await call('GET', `${base}/versions/${v.changeNumber}`) }) }, 'View'),
@@ -454,6 +482,7 @@ function Properties({ storeId, message, onSaved, onClose }) {
 
 function Mail({ session, onSignOut }) {
   const [storeId, setStoreId] = useState(null);
+  const [stores, setStores] = useState([]);
   const [folders, setFolders] = useState([]);
   const [folderId, setFolderId] = useState(null);
   const [sort, setSort] = useState('-PidTagMessageDeliveryTime');
@@ -482,15 +511,27 @@ function Mail({ session, onSignOut }) {
     return fs;
   }, []);
 
+  const pickStore = useCallback(async (id) => {
+    setOpenId(null);
+    setMessage(null);
+    setEditor(null);
+    setOffset(0);
+    setFolders([]);
+    setFolderId(null);
+    setStoreId(id);
+    const fs = await loadFolders(id);
+    const inbox = fs.find((f) => f.parentId != null && /^inbox$/i.test(f.displayName)) || fs.find((f) => f.parentId != null) || fs[0];
+    setFolderId(inbox && inbox.id);
+  }, []);
+
+  // The person's own store first; stores shared with them (a folder with rights) are one pick away.
   useEffect(() => {
     (async () => {
-      const stores = await call('GET', '/stores');
-      const mine = stores.find((s) => s.owner === session.user) || stores[0];
+      const all = await call('GET', '/stores');
+      setStores(all);
+      const mine = all.find((s) => s.owner === session.user) || all[0];
       if (!mine) { setStatus('You have no store yet.'); return; }
-      setStoreId(mine.id);
-      const fs = await loadFolders(mine.id);
-      const inbox = fs.find((f) => f.parentId != null && /^inbox$/i.test(f.displayName)) || fs.find((f) => f.parentId != null) || fs[0];
-      setFolderId(inbox && inbox.id);
+      await pickStore(mine.id);
     })().catch((e) => setStatus(e.message));
   }, []);
 
@@ -713,6 +754,10 @@ function Mail({ session, onSignOut }) {
   return h('div', { class: 'shell' },
     h('header', { class: 'top' },
       h('h1', null, 'msgstore'),
+      stores.length > 1 ? h('span', null,
+        h('label', { for: 'store-pick' }, 'Store '),
+        h('select', { id: 'store-pick', value: storeId || '', onChange: (e) => pickStore(e.target.value).catch((err) => setStatus(err.message)) },
+          stores.map((st) => h('option', { key: st.id, value: st.id }, st.displayName + (st.owner !== session.user ? ` (${st.owner})` : ''))))) : null,
       h('button', { class: 'primary', onClick: startNew, disabled: !folderId }, 'New message'),
       h('span', { class: 'who' }, 'Signed in as ', session.user),
       h('button', { onClick: signOut }, 'Sign out')),

@@ -168,6 +168,9 @@ class UiBrowserTest {
       // History: A's overwritten version is still there and one click restores it (X1).
       b.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName(subject + " by B").setLevel(2)).waitFor();
       button(b, "History").click();
+      Locator history = b.getByRole(AriaRole.REGION, new Page.GetByRoleOptions().setName("History"));
+      PlaywrightAssertions.assertThat(history).containsText("FORCED: replaced version " + aVersion);
+      PlaywrightAssertions.assertThat(history.getByRole(AriaRole.ROW).nth(1)).containsText("Subject, Body");
       button(b, "Restore version " + aVersion).click();
       b.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName(subject + " by A").setLevel(2)).waitFor();
     }
@@ -505,5 +508,43 @@ class UiBrowserTest {
       page.reload();
       PlaywrightAssertions.assertThat(button(page, "Sign in")).isVisible();
     }
+  }
+
+  @Test
+  void twoPeopleEditOneMessageTheSecondIsToldWhoSavedAndUndoesHisOverwriteInOneClick() {
+    String subject = unique("Shared");
+    String id = create(subject, "shared body");
+    TestServer.Resp rights = t.put("alice", "/stores/" + store + "/folders/" + inbox + "/rights/bob",
+        TestServer.F.objectNode().put("rights", "EDITOR"), null);
+    assertThat(rights.status()).as(rights.body()).isEqualTo(204);
+    try (BrowserContext ca = ui.context(1280, 800); BrowserContext cb = ui.context(1280, 800)) {
+      Page a = UiBrowser.signIn(ca, base, "alice");
+      Page b = UiBrowser.signIn(cb, base, "bob");
+      b.getByLabel("Store").selectOption(store);
+      b.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Inbox").setExact(true)).click();
+      UiBrowser.open(a, subject);
+      UiBrowser.open(b, subject);
+      button(a, "Edit").click();
+      button(b, "Edit").click();
+      a.getByLabel("Subject", new Page.GetByLabelOptions().setExact(true)).fill(subject + " by alice");
+      b.getByLabel("Subject", new Page.GetByLabelOptions().setExact(true)).fill(subject + " by bob");
+      button(a, "Save").click();
+      a.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName(subject + " by alice").setLevel(2)).waitFor();
+      button(b, "Save").click();
+      Locator dialog = conflictDialog(b);
+      PlaywrightAssertions.assertThat(dialog).isVisible();
+      PlaywrightAssertions.assertThat(dialog).containsText("alice saved this message");
+      button(b, "Overwrite").click();
+      PlaywrightAssertions.assertThat(dialog).isHidden();
+      assertThat(prop(message(id), "PidTagSubject")).isEqualTo(subject + " by bob");
+      assertThat(versions(id).get(0).get("committedBy").asText()).isEqualTo("bob");
+      assertThat(versions(id).get(0).get("kind").asText()).isEqualTo("FORCED");
+      button(b, "Undo overwrite").click();
+      b.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName(subject + " by alice").setLevel(2)).waitFor();
+      // alice's open page follows: the list shows her subject again.
+      PlaywrightAssertions.assertThat(button(a, subject + " by alice")).isVisible();
+    }
+    assertThat(prop(message(id), "PidTagSubject")).isEqualTo(subject + " by alice");
+    assertThat(versions(id)).hasSize(4);
   }
 }
