@@ -339,12 +339,12 @@ function ConflictDialog({ conflict, folders, currentFolder, onChoice, onCancel, 
           h('td', { 'data-label': 'Before' }, showValue(c.base)),
           h('td', { 'data-label': 'Their version' }, showValue(c.theirs)),
           h('td', { 'data-label': 'Your version' }, showValue(c.ours)),
-          h('td', { 'data-label': 'Keep' }, c.side === 'BOTH'
+          h('td', { 'data-label': 'Keep' }, c.side === 'BOTH' && c.unit.kind === 'property'
             ? h('fieldset', null, h('legend', { class: 'visually-hidden' }, 'Keep for ' + name),
               ['OURS', 'THEIRS'].map((side) => h('label', { key: side },
                 h('input', { type: 'radio', name: 'pick-' + key, checked: (picks[key] || 'OURS') === side,
                   onChange: () => setPicks({ ...picks, [key]: side }) }), side === 'OURS' ? ' Mine ' : ' Theirs ')))
-            : (c.side === 'OURS' ? 'Yours' : 'Theirs')));
+            : (c.side === 'THEIRS' ? 'Theirs' : 'Yours')));
       }))),
     error ? h('p', { role: 'alert', class: 'error' }, error) : null,
     h('div', { class: 'choices' },
@@ -611,12 +611,18 @@ function Mail({ session, onSignOut }) {
     return () => { clearTimeout(timer); es.close(); };
   }, [storeId, loadList]);
 
-  // Keyboard: j / k (or arrows with Alt) next / previous message, n new message, e edit.
+  // Keyboard (docs/ui.md): j / k (or Alt+Down / Alt+Up) next / previous message, n new message,
+  // e edit, # delete; off while typing and while a dialog is open.
   useEffect(() => {
     const onKey = (e) => {
       const t = e.target;
       if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable)) return;
       if (state.current.editor || document.querySelector('dialog[open]')) return;
+      if (e.ctrlKey || e.metaKey) return;
+      const m = state.current.message;
+      if (e.key === 'n') { e.preventDefault(); startNew(); return; }
+      if (e.key === 'e' && m && m.accessLevel === 'MODIFY') { e.preventDefault(); startEdit().catch((err) => setStatus(err.message)); return; }
+      if (e.key === '#' && m && m.accessLevel === 'MODIFY') { e.preventDefault(); remove().catch((err) => setStatus(err.message)); return; }
       const rows = list.rows;
       const i = rows.findIndex((r) => r.id === state.current.openId);
       if (e.key === 'j' || (e.altKey && e.key === 'ArrowDown')) {
@@ -637,7 +643,8 @@ function Mail({ session, onSignOut }) {
     setEditor({ original: { properties: {}, recipients: [], attachments: [] }, draft: draftOf({}), isNew: true });
   };
   const startEdit = async () => {
-    const r = await call('GET', `/stores/${enc(storeId)}/messages/${enc(openId)}?open=BEST_ACCESS`, { raw: true });
+    const { storeId: sid, openId: id } = state.current; // also called from the keyboard handler
+    const r = await call('GET', `/stores/${enc(sid)}/messages/${enc(id)}?open=BEST_ACCESS`, { raw: true });
     setPanel(null);
     setNotice('');
     setEditor({ original: r.data, draft: draftOf(r.data), isNew: false });
@@ -725,14 +732,14 @@ function Mail({ session, onSignOut }) {
   };
 
   const remove = async () => {
-    const id = openId;
-    await call('DELETE', `/stores/${enc(storeId)}/messages/${enc(id)}?mode=SOFT`);
+    const { storeId: sid, openId: id } = state.current; // also called from the keyboard handler
+    await call('DELETE', `/stores/${enc(sid)}/messages/${enc(id)}?mode=SOFT`);
     setMessage(null);
     setOpenId(null);
     setUndo(id);
     setStatus('Message deleted.');
     await loadList();
-    await loadFolders(storeId);
+    await loadFolders(sid);
   };
   const undoDelete = async () => {
     const id = undo;

@@ -463,6 +463,16 @@ class UiBrowserTest {
       page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName(second).setExact(true).setLevel(2)).waitFor();
       page.locator("body").press("k");
       page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName(first).setExact(true).setLevel(2)).waitFor();
+      // e edits the open message, n starts a new one (neither while typing in a field).
+      page.locator("body").press("e");
+      PlaywrightAssertions.assertThat(page.getByLabel("Subject", new Page.GetByLabelOptions().setExact(true))).hasValue(first);
+      page.getByLabel("Subject", new Page.GetByLabelOptions().setExact(true)).press("n");
+      PlaywrightAssertions.assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Edit message")))
+          .isVisible();
+      button(page, "Discard").click();
+      page.locator("body").press("n");
+      PlaywrightAssertions.assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("New message")
+          .setExact(true))).isVisible();
     }
   }
 
