@@ -562,9 +562,8 @@ function Mail({ session, onSignOut }) {
     const r = await call('GET', `/stores/${enc(sid)}/messages/${enc(id)}?open=BEST_ACCESS`, { raw: true });
     setMessage(r.data);
     if (!r.data.read) {
+      // The list and the unread counts follow from the read change's event (below), not a reload here.
       await call('PUT', `/stores/${enc(sid)}/messages/${enc(id)}/read`, { body: { read: true } }).catch(() => {});
-      loadFolders(sid);
-      loadList();
     }
   }, [loadList]);
 
@@ -601,12 +600,12 @@ function Mail({ session, onSignOut }) {
           if (!state.current.editor || state.current.editor.justSaved === e.changeKey) return;
           setNotice(`This message was changed by ${who} at ${fmtDate(when)} while you edit it. `
             + 'Your text is kept; saving will ask what to do.');
-        } else {
-          refreshOpen();
+        } else if (!(e.changeKey && state.current.message && state.current.message.changeKey === e.changeKey)) {
+          refreshOpen(); // a new version (a read change keeps the version: nothing to re-read)
         }
       }
     };
-    ['OBJECT_MODIFIED', 'OBJECT_CREATED', 'OBJECT_DELETED', 'OBJECT_MOVED', 'OBJECT_COPIED', 'message'].forEach((t) =>
+    ['NEW_MAIL', 'OBJECT_MODIFIED', 'OBJECT_CREATED', 'OBJECT_DELETED', 'OBJECT_MOVED', 'OBJECT_COPIED', 'message'].forEach((t) =>
       es.addEventListener(t, onEvent));
     return () => { clearTimeout(timer); es.close(); };
   }, [storeId, loadList]);
