@@ -41,6 +41,7 @@ async function call(method, path, { body, headers = {}, raw = false, url } = {})
 const prop = (o, name) => (o && o.properties && o.properties[name] ? o.properties[name].value : undefined);
 const enc = encodeURIComponent;
 const fmtDate = (s) => (s ? new Date(s).toLocaleString() : '');
+const fmtShort = (s) => (s ? new Date(s).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }) : '');
 const fmtSize = (n) => (n == null ? '' : n < 1024 ? n + ' B' : n < 1048576 ? Math.round(n / 1024) + ' KB' : (n / 1048576).toFixed(1) + ' MB');
 const unquote = (etag) => (etag || '').replace(/^W\//, '').replace(/"/g, '');
 
@@ -154,10 +155,13 @@ function MessageList({ list, selected, sort, onSort, onOpen, onPage, search, onS
         return h('tr', { key: r.id, class: (unread ? 'unread ' : '') + (r.id === selected ? 'selected' : ''),
           'data-id': r.id, 'aria-selected': r.id === selected ? 'true' : 'false', onClick: () => onOpen(r.id) },
           h('td', null, unread ? h('span', { title: 'Unread' }, '● ', h('span', { class: 'visually-hidden' }, 'Unread')) : '',
-            att ? h('span', { title: 'Has attachments' }, '📎', h('span', { class: 'visually-hidden' }, 'Has attachments')) : ''),
+            att ? h('span', { title: 'Has attachments' }, h('svg', { class: 'clip', viewBox: '0 0 16 16', 'aria-hidden': 'true' },
+              h('path', { d: 'M10.5 4.5v6a2.5 2.5 0 0 1-5 0V3.8a1.8 1.8 0 0 1 3.6 0v6.4a.9.9 0 0 1-1.8 0V4.5', fill: 'none',
+                stroke: 'currentColor', 'stroke-width': '1.3', 'stroke-linecap': 'round' })),
+            h('span', { class: 'visually-hidden' }, 'Has attachments')) : ''),
           h('td', null, prop(r, 'PidTagSenderName') || ''),
           h('td', null, h('button', { class: 'open', onClick: (e) => { e.stopPropagation(); onOpen(r.id); } }, subject)),
-          h('td', { class: 'col-date' }, fmtDate(prop(r, 'PidTagMessageDeliveryTime') || prop(r, 'PidTagLastModificationTime'))),
+          h('td', { class: 'col-date' }, fmtShort(prop(r, 'PidTagMessageDeliveryTime') || prop(r, 'PidTagLastModificationTime'))),
           h('td', { class: 'col-size' }, fmtSize(prop(r, 'PidTagMessageSize'))));
       }))),
     h('div', { class: 'pager' },
@@ -668,6 +672,8 @@ function Mail({ session, onSignOut }) {
     try {
       const view = viewOf(ed.original, ed.draft);
       if (ed.isNew) {
+        // Written here: delivered to this folder now (so it sorts by date with the mail around it).
+        view.properties.PidTagMessageDeliveryTime = new Date().toISOString();
         const r = await call('POST', `/stores/${enc(storeId)}/folders/${enc(folderId)}/messages`, { body: view });
         await afterSave(r.messageId, 'Saved.');
       } else {

@@ -54,6 +54,9 @@ class UiSpeedBenchmark {
           "/stores/" + store + "/folders/" + fid + "/messages?" + cols + "&sort=-PidTagMessageDeliveryTime",
           "/stores/" + store + "/folders/" + fid + "/messages?columns=PidTagSubject&limit=50&sort=-PidTagMessageDeliveryTime",
           "/stores/" + store + "/folders/" + fid + "/messages?" + cols + "&sort=PidTagSubject",
+          "/stores/" + store + "/folders/" + fid + "/messages?" + cols + "&sort=-PidTagLastModificationTime",
+          "/stores/" + store + "/folders/" + fid + "/messages?" + cols + "&sort=-PidTagMessageSize",
+          "/stores/" + store + "/folders/" + fid + "/messages?" + cols + "&sort=PidTagSenderName",
           "/stores/" + store + "/folders/" + fid + "/messages?" + cols)) {
         for (int i = 0; i < 3; i++) {
           long p0 = System.nanoTime();
