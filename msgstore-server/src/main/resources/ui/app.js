@@ -234,6 +234,7 @@ function draftOf(m) {
     body: prop(m, 'PidTagBody') || '',
     to: recipientsText(m, 1),
     cc: recipientsText(m, 2),
+    bcc: recipientsText(m, 3),
     attachments: (m.attachments || []).map((a) => ({ ...a })),
   };
 }
@@ -250,13 +251,14 @@ function viewOf(original, draft) {
     delete properties.PidTagRtfCompressed;
   }
   let recipients = original.recipients || [];
-  if (draft.to !== start.to || draft.cc !== start.cc) {
+  if (draft.to !== start.to || draft.cc !== start.cc || draft.bcc !== start.bcc) {
     const rows = [];
     const add = (text, type) => text.split(',').map((s) => s.trim()).filter(Boolean).forEach((addr) => rows.push({
       properties: { PidTagDisplayName: addr, PidTagEmailAddress: addr, PidTagAddressType: 'SMTP', PidTagRecipientType: type },
     }));
     add(draft.to, 1);
     add(draft.cc, 2);
+    add(draft.bcc, 3);
     recipients = rows;
   }
   const attachments = draft.attachments.map((a) => {
@@ -291,6 +293,8 @@ function Editor({ storeId, draft, setDraft, isNew, onSave, onCancel, busy, notic
     h('input', { id: 'ed-to', type: 'text', value: draft.to, onInput: set('to') }),
     h('label', { for: 'ed-cc' }, 'Cc'),
     h('input', { id: 'ed-cc', type: 'text', value: draft.cc, onInput: set('cc') }),
+    h('label', { for: 'ed-bcc' }, 'Bcc'),
+    h('input', { id: 'ed-bcc', type: 'text', value: draft.bcc, onInput: set('bcc') }),
     h('label', { for: 'ed-subject' }, 'Subject'),
     h('input', { id: 'ed-subject', type: 'text', value: draft.subject, onInput: set('subject') }),
     h('label', { for: 'ed-body' }, 'Body'),
@@ -505,6 +509,7 @@ function Mail({ session, onSignOut }) {
   const [dialogError, setDialogError] = useState('');
   const [notice, setNotice] = useState('');
   const [undo, setUndo] = useState(null);
+  const [moveTo, setMoveTo] = useState('');
   const [undoOverwrite, setUndoOverwrite] = useState(null); // {id, cn}: the version a forced save replaced
   const state = useRef({});
   state.current = { storeId, folderId, openId, editor, message };
@@ -746,6 +751,21 @@ function Mail({ session, onSignOut }) {
     await loadList();
     await loadFolders(sid);
   };
+  const markUnread = async () => {
+    const { storeId: sid, openId: id } = state.current;
+    await call('PUT', `/stores/${enc(sid)}/messages/${enc(id)}/read`, { body: { read: false } });
+    setStatus('Marked unread.');
+  };
+  const move = async () => {
+    const { storeId: sid, openId: id } = state.current;
+    const target = moveTo;
+    const name = (folders.find((f) => f.id === target) || {}).displayName || target;
+    await call('POST', `/stores/${enc(sid)}/messages/${enc(id)}/move`, { body: { folderId: target } });
+    setMoveTo('');
+    setMessage(null);
+    setOpenId(null);
+    setStatus(`Moved to ${name}.`);
+  };
   const undoDelete = async () => {
     const id = undo;
     await call('POST', `/stores/${enc(storeId)}/messages/${enc(id)}/undelete`, { body: {} });
@@ -793,7 +813,14 @@ function Mail({ session, onSignOut }) {
               message.accessLevel === 'MODIFY' ? h('button', { onClick: () => startEdit().catch((e) => setStatus(e.message)) }, 'Edit') : null,
               h('button', { onClick: () => setPanel(panel === 'history' ? null : 'history') }, 'History'),
               h('button', { onClick: () => setPanel(panel === 'properties' ? null : 'properties') }, 'Properties'),
-              message.accessLevel === 'MODIFY' ? h('button', { onClick: () => remove().catch((e) => setStatus(e.message)) }, 'Delete') : null)
+              message.accessLevel === 'MODIFY' ? h('button', { onClick: () => remove().catch((e) => setStatus(e.message)) }, 'Delete') : null,
+              h('button', { onClick: () => markUnread().catch((e) => setStatus(e.message)) }, 'Mark unread'),
+              message.accessLevel === 'MODIFY' ? h('span', null,
+                h('label', { for: 'move-to', class: 'visually-hidden' }, 'Move to folder'),
+                h('select', { id: 'move-to', value: moveTo, onChange: (e) => setMoveTo(e.target.value) },
+                  h('option', { value: '' }, 'Move to…'),
+                  folders.filter((f) => f.parentId != null && f.id !== folderId).map((f) => h('option', { key: f.id, value: f.id }, f.displayName))),
+                ' ', h('button', { disabled: !moveTo, onClick: () => move().catch((e) => setStatus(e.message)) }, 'Move')) : null)
               : null,
             panel === 'history' && !embedded ? h(History, { storeId, message, onClose: () => setPanel(null),
               onRestored: async () => { setStatus('Version restored.'); await refreshOpen(); await loadList(); } }) : null,

@@ -133,6 +133,12 @@ class UiBrowserTest {
       PlaywrightAssertions.assertThat(b.getByLabel("Body", new Page.GetByLabelOptions().setExact(true))).hasValue("B's body");
       button(b, "Save").click();
       PlaywrightAssertions.assertThat(conflictDialog(b)).isVisible();
+      // Escape cancels too.
+      b.keyboard().press("Escape");
+      PlaywrightAssertions.assertThat(conflictDialog(b)).isHidden();
+      PlaywrightAssertions.assertThat(b.getByLabel("Body", new Page.GetByLabelOptions().setExact(true))).hasValue("B's body");
+      button(b, "Save").click();
+      PlaywrightAssertions.assertThat(conflictDialog(b)).isVisible();
       // The dialog shows what each side changed, property by property.
       Locator dialog = conflictDialog(b);
       PlaywrightAssertions.assertThat(dialog.getByRole(AriaRole.ROW).filter(new Locator.FilterOptions()
@@ -439,6 +445,7 @@ class UiBrowserTest {
       Page page = UiBrowser.signIn(c, base, "alice");
       button(page, "New message").click();
       page.getByLabel("To", new Page.GetByLabelOptions().setExact(true)).fill("bob@example.org, carol@example.org");
+      page.getByLabel("Bcc", new Page.GetByLabelOptions().setExact(true)).fill("dave@example.org");
       page.getByLabel("Subject", new Page.GetByLabelOptions().setExact(true)).fill(subject);
       page.getByLabel("Body", new Page.GetByLabelOptions().setExact(true)).fill("Hello from the editor");
       page.getByLabel("Add attachment").setInputFiles(new com.microsoft.playwright.options.FilePayload("notes.txt",
@@ -451,7 +458,10 @@ class UiBrowserTest {
       assertThat(Files.readString(d.path())).isEqualTo("attached bytes");
       id = page.locator("tr.selected").getAttribute("data-id");
       JsonNode m = message(id);
-      assertThat(m.get("recipients")).hasSize(2);
+      assertThat(m.get("recipients")).hasSize(3);
+      List<Integer> types = new ArrayList<>();
+      m.get("recipients").forEach(r -> types.add(r.path("properties").path("PidTagRecipientType").path("value").asInt()));
+      assertThat(types).containsExactlyInAnyOrder(1, 1, 3);
       assertThat(m.get("attachments")).hasSize(1);
       assertThat(prop(m, "PidTagBody")).isEqualTo("Hello from the editor");
 
@@ -593,5 +603,28 @@ class UiBrowserTest {
     }
     assertThat(prop(message(id), "PidTagSubject")).isEqualTo(subject + " by alice");
     assertThat(versions(id)).hasSize(4);
+  }
+
+  @Test
+  void aMessageCanBeMarkedUnreadAndMovedToAnotherFolder() {
+    String subject = unique("Move me");
+    String id = create(subject, "moving body");
+    String drafts = t.folder("alice", store, "Drafts");
+    try (BrowserContext c = ui.context(1280, 800)) {
+      Page page = UiBrowser.signIn(c, base, "alice");
+      UiBrowser.open(page, subject);
+      PlaywrightAssertions.assertThat(page.locator("tr.selected")).not().hasClass(java.util.regex.Pattern.compile("unread"));
+      button(page, "Mark unread").click();
+      PlaywrightAssertions.assertThat(page.locator(".reading p.status")).containsText("Marked unread.");
+      PlaywrightAssertions.assertThat(page.locator("tr.selected")).hasClass(java.util.regex.Pattern.compile("unread"));
+      assertThat(message(id).get("read").asBoolean()).isFalse();
+      page.getByLabel("Move to folder").selectOption(drafts);
+      button(page, "Move").click();
+      PlaywrightAssertions.assertThat(page.locator(".reading p.status")).containsText("Moved to Drafts.");
+      PlaywrightAssertions.assertThat(button(page, subject)).isHidden();
+    }
+    assertThat(t.get("alice", "/stores/" + store + "/messages/" + id).status()).isIn(404, 410);
+    assertThat(t.get("alice", "/stores/" + store + "/folders/" + drafts + "/messages?columns=PidTagSubject&limit=1000").body())
+        .contains(subject);
   }
 }
