@@ -79,6 +79,8 @@ public final class MsgstoreServer implements AutoCloseable {
   private final Api api;
   private final Saves saves;
   private final LoginThrottle loginThrottle;
+  private final WebSessions webSessions;
+  private final WebUi webUi;
   /** The time a request body gets before {@code request.min.data.rate} applies (at most the idle timeout). */
   static final Duration BODY_HEAD_START = Duration.ofSeconds(5);
   private final Set<String> mailboxChecked = ConcurrentHashMap.newKeySet();
@@ -101,6 +103,8 @@ public final class MsgstoreServer implements AutoCloseable {
     this.loginThrottle = new LoginThrottle(config.abuse(), clock, metrics);
     this.api = new Api(store, accounts);
     this.saves = new Saves(metrics);
+    this.webSessions = new WebSessions(clock);
+    this.webUi = new WebUi(webSessions, config.tls());
   }
 
   /** Starts a server with the default (production) password hashing cost. */
@@ -271,6 +275,15 @@ public final class MsgstoreServer implements AutoCloseable {
           httpError(405, "method " + ctx.method() + " is not allowed on " + ctx.path(), ctx);
         }
       });
+      // The web UI (ADR 0021): its own files under /ui, front-end libraries from WebJars under
+      // /webjars/<name>/<version>/ (versioned paths, cached by browsers); nothing from elsewhere.
+      c.staticFiles.add(sf -> {
+        sf.hostedPath = "/ui";
+        sf.directory = "/ui";
+        sf.location = io.javalin.http.staticfiles.Location.CLASSPATH;
+        sf.headers = Map.of("X-Content-Type-Options", "nosniff", "Cache-Control", "no-cache");
+      });
+      c.staticFiles.enableWebjars();
       routes(c);
     });
     app.start();
@@ -328,6 +341,10 @@ public final class MsgstoreServer implements AutoCloseable {
 
   private void routes(JavalinConfig c) {
     var r = c.routes;
+    r.get("/", webUi::index);
+    r.get("/session", webUi::current);
+    r.post("/session", ctx -> webUi.signIn(ctx, ctx.bodyAsBytes(), (header, k) -> checkCredentials(header, k)));
+    r.delete("/session", webUi::signOut);
     r.get("/health", this::health);
     // Liveness only: no store, no auth. Also the HTTP stack's own ceiling in the load benchmark.
     r.get("/health/live", ctx -> ctx.contentType("text/plain").result(closing ? "closing" : "ok"));
@@ -375,6 +392,7 @@ public final class MsgstoreServer implements AutoCloseable {
     r.get(m + "/versions/{cn}", api(api::version));
     r.post(m + "/versions/{cn}/restore", api(q -> api.restore(q, metrics)));
     r.get(m + "/attachments/{n}/content", api(api::attachmentContent));
+    r.get(m + "/html", api(WebUi::html));
     r.post(st + "/content", api(api::putContent));
     r.get(st + "/content/{sha256}", api(api::getContent));
     r.post(st + "/named-properties", api(api::namedPropTag));
@@ -459,8 +477,21 @@ public final class MsgstoreServer implements AutoCloseable {
   private String authenticate(Context ctx) {
     String header = ctx.header("Authorization");
     if (header == null) {
+      // The web UI's browser session (ADR 0021): writes only from the UI's own origin with the CSRF token.
+      Optional<WebSessions.WebSession> web = webUi.session(ctx);
+      if (web.isPresent()) {
+        if (WebUi.isWrite(ctx)) {
+          WebUi.requireSameOriginWrite(ctx, web.get());
+        }
+        return web.get().user();
+      }
       throw unauthorized("this route needs Authorization: Basic or Bearer credentials");
     }
+    return checkCredentials(header, ctx);
+  }
+
+  /** Checks an Authorization header (Basic or Bearer) under the login throttle; see {@link #authenticate}. */
+  private String checkCredentials(String header, Context ctx) {
     String claimed = Accounts.claimedUser(header).orElse(null);
     String address = ctx.ip();
     Optional<Duration> locked = loginThrottle.blocked(claimed, address);

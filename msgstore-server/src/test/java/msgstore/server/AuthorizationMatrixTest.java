@@ -291,6 +291,13 @@ class AuthorizationMatrixTest {
     String st = API + "/stores/{s}";
     String f = st + "/folders/{f}";
     String m = st + "/messages/{m}";
+    // The web UI (ADR 0021): the page is public; the browser-session routes answer 401 to every
+    // caller of this matrix (none has a session cookie; the sign-in below names no real user).
+    r.put("GET /", new Route(Scope.GLOBAL, (c, p) -> new Call("GET", "/", null, PUBLIC, null)));
+    r.put("GET /session", new Route(Scope.GLOBAL, (c, p) -> new Call("GET", "/session", null, 401, null)));
+    r.put("POST /session", new Route(Scope.GLOBAL, (c, p) -> new Call("POST", "/session",
+        "{\"user\":\"no-such-user\",\"password\":\"wrong\"}", 401, null)));
+    r.put("DELETE /session", new Route(Scope.GLOBAL, (c, p) -> new Call("DELETE", "/session", null, 401, null)));
     r.put("GET /health", new Route(Scope.GLOBAL, (c, p) -> new Call("GET", "/health", null, PUBLIC, null)));
     r.put("GET /health/live", new Route(Scope.GLOBAL, (c, p) -> new Call("GET", "/health/live", null, PUBLIC, null)));
     r.put("GET /metrics", new Route(Scope.GLOBAL, (c, p) -> new Call("GET", "/metrics", null, PUBLIC, null)));
@@ -360,6 +367,8 @@ class AuthorizationMatrixTest {
         m(message.get(p)) + "/versions/" + firstCn.get(p) + "/restore", null, write(c, p, 200), null)));
     r.put("GET " + m + "/attachments/{n}/content", new Route(Scope.PLACE, (c, p) -> new Call("GET",
         m(message.get(p)) + "/attachments/0/content", null, readOr404(c, p, 200), null)));
+    r.put("GET " + m + "/html", new Route(Scope.PLACE, (c, p) -> new Call("GET",
+        m(message.get(p)) + "/html", null, readOr404(c, p, 200), null)));
     r.put("POST " + st + "/content", new Route(Scope.STORE, (c, p) -> new Call("POST", s() + "/content",
         "uploaded by " + c, c == Caller.OWNER || c == Caller.EDITOR ? 201 : storeOr404(c, 403), null)));
     r.put("GET " + st + "/content/{sha256}", new Route(Scope.PLACE, (c, p) -> new Call("GET", s() + "/content/"
@@ -814,7 +823,8 @@ class AuthorizationMatrixTest {
 
   /** {@code fixture}: a setup request of the test itself, not one of the matrix. */
   private Answer send(Caller who, String method, String path, String body, boolean fixture, String... headers) {
-    String full = path.startsWith("/api/") || path.startsWith("/health") || path.startsWith("/metrics") ? path : API + path;
+    String full = path.startsWith("/api/") || path.startsWith("/health") || path.startsWith("/metrics")
+        || path.equals("/") || path.equals("/session") ? path : API + path;
     try {
       HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.baseUri() + full))
           .timeout(Duration.ofSeconds(20))
