@@ -222,10 +222,35 @@ function MessageView({ storeId, message, embeddedPath, onOpenEmbedded, remote, s
 
 // ---- editor
 
+/** A recipient field's text: "Name <address>" (the name quoted when it holds a comma), or the address alone. */
 function recipientsText(m, type) {
   return (m.recipients || []).filter((r) => (prop(r, 'PidTagRecipientType') || 1) === type)
-    .map((r) => prop(r, 'PidTagSmtpAddress') || prop(r, 'PidTagEmailAddress') || prop(r, 'PidTagDisplayName') || '')
+    .map((r) => {
+      const addr = prop(r, 'PidTagSmtpAddress') || prop(r, 'PidTagEmailAddress') || '';
+      const name = prop(r, 'PidTagDisplayName') || '';
+      if (!addr) return name;
+      if (!name || name === addr) return addr;
+      return `${/[,"<>]/.test(name) ? '"' + name.replace(/"/g, '') + '"' : name} <${addr}>`;
+    })
     .join(', ');
+}
+
+/** Splits a recipient field on the commas outside double quotes. */
+function splitRecipients(text) {
+  const out = [];
+  let cur = '';
+  let quoted = false;
+  for (const ch of text) {
+    if (ch === '"') quoted = !quoted;
+    if (ch === ',' && !quoted) {
+      out.push(cur);
+      cur = '';
+    } else {
+      cur += ch;
+    }
+  }
+  out.push(cur);
+  return out.map((s) => s.trim()).filter(Boolean);
 }
 
 function draftOf(m) {
@@ -252,10 +277,27 @@ function viewOf(original, draft) {
   }
   let recipients = original.recipients || [];
   if (draft.to !== start.to || draft.cc !== start.cc || draft.bcc !== start.bcc) {
-    const rows = [];
-    const add = (text, type) => text.split(',').map((s) => s.trim()).filter(Boolean).forEach((addr) => rows.push({
-      properties: { PidTagDisplayName: addr, PidTagEmailAddress: addr, PidTagAddressType: 'SMTP', PidTagRecipientType: type },
+    // A row whose address and type are still there is kept whole (its display name and every other
+    // property); only addresses typed anew become new rows, "Name <addr>" giving the name.
+    const existing = recipients.map((r) => ({
+      r, type: prop(r, 'PidTagRecipientType') || 1,
+      addr: (prop(r, 'PidTagSmtpAddress') || prop(r, 'PidTagEmailAddress') || prop(r, 'PidTagDisplayName') || '').toLowerCase(),
     }));
+    const used = new Set();
+    const rows = [];
+    const add = (text, type) => splitRecipients(text).forEach((entry) => {
+      const m = entry.match(/^(.*?)\s*<([^<>]+)>$/);
+      const addr = m ? m[2].trim() : entry;
+      const name = m && m[1] ? m[1].replace(/^"(.*)"$/, '$1').trim() : addr;
+      const i = existing.findIndex((e, k) => !used.has(k) && e.type === type && e.addr === addr.toLowerCase());
+      if (i >= 0) {
+        used.add(i);
+        rows.push(existing[i].r);
+      } else {
+        rows.push({ properties: { PidTagDisplayName: name, PidTagEmailAddress: addr, PidTagAddressType: 'SMTP',
+          PidTagRecipientType: type } });
+      }
+    });
     add(draft.to, 1);
     add(draft.cc, 2);
     add(draft.bcc, 3);

@@ -475,6 +475,34 @@ class UiBrowserTest {
   }
 
   @Test
+  void editingTheRecipientsKeepsTheRowsThatStayWithTheirNamesAndProperties() throws Exception {
+    String subject = unique("Recipients kept");
+    ObjectNode m = TestServer.F.objectNode();
+    m.putObject("properties").put("PidTagSubject", subject).put("PidTagBody", "hi");
+    ObjectNode bob = m.putArray("recipients").addObject().putObject("properties");
+    bob.put("PidTagDisplayName", "Bob Builder").put("PidTagEmailAddress", "bob@example.org")
+        .put("PidTagAddressType", "SMTP").put("PidTagRecipientType", 1).put("PidTagSmtpAddress", "bob@example.org");
+    TestServer.Resp r = t.post("alice", "/stores/" + store + "/folders/" + inbox + "/messages", m);
+    assertThat(r.status()).as(r.body()).isEqualTo(201);
+    String id = r.json().get("messageId").asText();
+    try (BrowserContext c = ui.context(1280, 800)) {
+      Page page = UiBrowser.signIn(c, base, "alice");
+      UiBrowser.open(page, subject);
+      button(page, "Edit").click();
+      page.getByLabel("Cc", new Page.GetByLabelOptions().setExact(true)).fill("Carol Dee <carol@example.org>");
+      button(page, "Save").click();
+      PlaywrightAssertions.assertThat(page.locator(".reading")).containsText("carol@example.org");
+    }
+    JsonNode saved = message(id);
+    assertThat(saved.get("recipients")).hasSize(2);
+    List<String> rows = new ArrayList<>();
+    saved.get("recipients").forEach(x -> rows.add(x.path("properties").path("PidTagDisplayName").path("value").asText()
+        + " / " + x.path("properties").path("PidTagRecipientType").path("value").asInt()
+        + " / " + x.path("properties").path("PidTagSmtpAddress").path("value").asText("-")));
+    assertThat(rows).containsExactlyInAnyOrder("Bob Builder / 1 / bob@example.org", "Carol Dee / 2 / -");
+  }
+
+  @Test
   void anEmbeddedMessageOpensInTheReadingPane() {
     String subject = unique("Forward");
     ObjectNode m = TestServer.F.objectNode();
