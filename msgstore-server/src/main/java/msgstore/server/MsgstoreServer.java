@@ -103,7 +103,7 @@ public final class MsgstoreServer implements AutoCloseable {
     this.loginThrottle = new LoginThrottle(config.abuse(), clock, metrics);
     this.api = new Api(store, accounts);
     this.saves = new Saves(metrics);
-    this.webSessions = new WebSessions(clock);
+    this.webSessions = new WebSessions(clock, accounts::credentialStamp);
     this.webUi = new WebUi(webSessions, config.tls());
   }
 

@@ -12,13 +12,14 @@ import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * Browser sessions of the web UI (ADR 0021): a random 256-bit id in an HttpOnly, SameSite=Strict
  * cookie, and a CSRF token of its own that the page sends in {@code X-CSRF-Token} with every
  * state-changing request. Held in memory only, keyed by the SHA-256 of the id (a heap dump does
  * not hand out live cookies); a restart signs everyone out. A session lasts {@link #IDLE} after
- * its last use.
+ * its last use, and ends when the user's password is changed or the user removed.
  */
 final class WebSessions {
   static final String COOKIE = "msgstore_session";
@@ -27,15 +28,25 @@ final class WebSessions {
   /** Past this many live sessions the oldest are dropped (a flood of sign-ins cannot fill the heap). */
   static final int MAX_SESSIONS = 100_000;
 
-  /** One signed-in browser: who, its CSRF token, and until when it lasts unless used. */
-  record WebSession(String user, String csrfToken, Instant expires) {}
+  /**
+   * One signed-in browser: who, its CSRF token, until when it lasts unless used, and the stamp of
+   * the user's credentials at sign-in.
+   */
+  record WebSession(String user, String csrfToken, Instant expires, String stamp) {}
 
   private final Map<String, WebSession> byHash = new ConcurrentHashMap<>();
   private final SecureRandom random = new SecureRandom();
   private final Clock clock;
+  private final Function<String, Optional<String>> stamps;
 
-  WebSessions(Clock clock) {
+  /**
+   * @param stamps the current credential stamp of a user, empty when the user is gone ({@link
+   *     msgstore.server.auth.Accounts#credentialStamp}): a session whose stamp no longer matches
+   *     (password changed, user removed) has ended
+   */
+  WebSessions(Clock clock, Function<String, Optional<String>> stamps) {
     this.clock = clock;
+    this.stamps = stamps;
   }
 
   /** A new session of {@code user}; returns the cookie value (shown to the browser only). */
@@ -50,7 +61,7 @@ final class WebSessions {
     }
     String id = token();
     String csrf = token();
-    byHash.put(hash(id), new WebSession(user, csrf, now.plus(IDLE)));
+    byHash.put(hash(id), new WebSession(user, csrf, now.plus(IDLE), stamps.apply(user).orElse("")));
     csrfOut[0] = csrf;
     return id;
   }
@@ -66,11 +77,11 @@ final class WebSessions {
     if (s == null) {
       return Optional.empty();
     }
-    if (s.expires().isBefore(now)) {
-      byHash.remove(key, s);
+    if (s.expires().isBefore(now) || !stamps.apply(s.user()).map(s.stamp()::equals).orElse(false)) {
+      byHash.remove(key, s); // expired, or the password changed or the user was removed since sign-in
       return Optional.empty();
     }
-    WebSession renewed = new WebSession(s.user(), s.csrfToken(), now.plus(IDLE));
+    WebSession renewed = new WebSession(s.user(), s.csrfToken(), now.plus(IDLE), s.stamp());
     byHash.replace(key, s, renewed);
     return Optional.of(renewed);
   }

@@ -249,6 +249,27 @@ class UiSessionOverHttpTest {
   }
 
   @Test
+  void aPasswordChangeOrTheUsersRemovalEndsTheirBrowserSessions() throws Exception {
+    t.server.accounts().addUser("erin", "secret-erin".toCharArray(), false);
+    Browser before = signIn("erin");
+    assertThat(send("GET", "/session", null, h("Cookie", before.cookie())).status()).isEqualTo(200);
+
+    t.server.accounts().setPassword("erin", "a-new-secret-for-erin".toCharArray());
+
+    assertThat(send("GET", "/session", null, h("Cookie", before.cookie())).status()).isEqualTo(401);
+    assertThat(send("GET", "/api/v1/stores", null, h("Cookie", before.cookie())).status()).isEqualTo(401);
+    Answer again = send("POST", "/session", "{\"user\":\"erin\",\"password\":\"a-new-secret-for-erin\"}",
+        h("Content-Type", "application/json", "Origin", origin));
+    assertThat(again.status()).as(again.body()).isEqualTo(200);
+    String cookie = again.header("Set-Cookie").substring(0, again.header("Set-Cookie").indexOf(';'));
+    assertThat(send("GET", "/session", null, h("Cookie", cookie)).status()).isEqualTo(200);
+
+    t.server.accounts().removeUser("erin");
+
+    assertThat(send("GET", "/session", null, h("Cookie", cookie)).status()).isEqualTo(401);
+  }
+
+  @Test
   void signInIsThrottledLikeTheApi(@TempDir Path other) throws Exception {
     try (TestServer s = TestServer.start(other.resolve("server"), c -> c.withAbuse(AbuseLimits.DEFAULTS.withLogin(3, 100,
         Duration.ofSeconds(30), Duration.ofSeconds(60))), EngineOptions.defaults().withMaintenanceInterval(Duration.ZERO))) {

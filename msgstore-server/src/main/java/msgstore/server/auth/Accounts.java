@@ -382,6 +382,31 @@ public final class Accounts implements AutoCloseable {
     });
   }
 
+  /**
+   * A stamp of the user's current credentials (the SHA-256 of the stored password hash), or empty
+   * when there is no such user: a session that remembers it at sign-in ends when the password is
+   * changed or the user removed (here or in another process), as a cached Basic login does.
+   */
+  public Optional<String> credentialStamp(String name) {
+    Objects.requireNonNull(name, "name");
+    Optional<String> phc = withConnection("look up user " + name, c -> {
+      try (PreparedStatement s = c.prepareStatement("SELECT phc FROM users WHERE name = ?")) {
+        s.setString(1, name);
+        try (ResultSet rs = s.executeQuery()) {
+          return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
+        }
+      }
+    });
+    return phc.map(p -> {
+      try {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+            .digest(p.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+      } catch (java.security.NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+  }
+
   /** Whether the user exists (names are case-sensitive). */
   public boolean exists(String name) {
     Objects.requireNonNull(name, "name");
