@@ -121,9 +121,8 @@ final class EventHub implements AutoCloseable {
         case EventScope.Store st -> true;
         case EventScope.Folder f -> e.parentId().map(f.folder()::equals).orElse(false)
             || e.oldParentId().map(f.folder()::equals).orElse(false)
-            || (e.objectKind() == StoreEvent.ObjectKind.FOLDER && e.id() == f.folder().value());
-        case EventScope.Message m -> e.objectKind() == StoreEvent.ObjectKind.MESSAGE
-            && (e.id() == m.message().value() || e.oldId().map(o -> o == m.message().value()).orElse(false));
+            || e.folderId().map(f.folder()::equals).orElse(false);
+        case EventScope.Message m -> e.concerns(m.message());
       };
     }
 

@@ -363,7 +363,7 @@ public abstract class ContractSupport {
   }
 
   protected static Predicate<StoreEvent> event(EventType type, MessageId id) {
-    return e -> e.type() == type && e.objectKind() == StoreEvent.ObjectKind.MESSAGE && e.id() == id.value();
+    return e -> e.type() == type && e.messageId().filter(id::equals).isPresent();
   }
 
   protected static Predicate<StoreEvent> modifiedTo(MessageId id, ChangeNumber cn) {
@@ -374,8 +374,7 @@ public abstract class ContractSupport {
   protected static List<StoreEvent> about(List<StoreEvent> events, MessageId id) {
     List<StoreEvent> out = new ArrayList<>();
     for (StoreEvent e : events) {
-      if (e.objectKind() == StoreEvent.ObjectKind.MESSAGE
-          && (e.id() == id.value() || e.oldId().filter(o -> o == id.value()).isPresent())) {
+      if (e.concerns(id)) {
         out.add(e);
       }
     }
