@@ -188,28 +188,28 @@ public abstract class ContractSupport {
   }
 
   protected static String string(PropObject h, PropTag tag) {
-    return h.getProp(tag).map(PropValue::asString).orElse(null);
+    return h.getString(tag).orElse(null);
   }
 
   protected static Integer integer(PropObject h, PropTag tag) {
-    return h.getProp(tag).map(PropValue::asInt).orElse(null);
+    return h.getInt(tag).orElse(null);
   }
 
   protected static byte[] binary(PropObject h, PropTag tag) {
-    return h.getProp(tag).map(PropValue::asBytes).orElse(null);
+    return h.getBytes(tag).orElse(null);
   }
 
   /** PR_MESSAGE_FLAGS of the view (0 when absent). */
   protected static int messageFlags(PropObject h) {
-    return h.getProp(PropTags.MESSAGE_FLAGS).map(PropValue::asInt).orElse(0);
+    return h.getInt(PropTags.MESSAGE_FLAGS).orElse(0);
   }
 
   protected static String string(MessageSnapshot s, PropTag tag) {
-    return s.get(tag).map(PropValue::asString).orElse(null);
+    return s.getString(tag).orElse(null);
   }
 
   protected static List<String> recipientNames(List<Recipient> rows) {
-    return rows.stream().map(r -> r.get(PropTags.DISPLAY_NAME).map(PropValue::asString).orElse("?")).toList();
+    return rows.stream().map(r -> r.getString(PropTags.DISPLAY_NAME).orElse("?")).toList();
   }
 
   protected static List<String> recipientNames(Message m) {
@@ -217,7 +217,7 @@ public abstract class ContractSupport {
   }
 
   protected static List<String> attachmentNames(List<AttachmentRow> rows) {
-    return rows.stream().map(r -> r.get(PropTags.ATTACH_LONG_FILENAME).map(PropValue::asString).orElse("?")).toList();
+    return rows.stream().map(r -> r.getString(PropTags.ATTACH_LONG_FILENAME).orElse("?")).toList();
   }
 
   protected static List<String> attachmentNames(Message m) {
@@ -226,7 +226,7 @@ public abstract class ContractSupport {
 
   protected static List<String> snapshotAttachmentNames(MessageSnapshot s) {
     return s.attachments().stream()
-        .map(a -> a.get(PropTags.ATTACH_LONG_FILENAME).map(PropValue::asString).orElse("?"))
+        .map(a -> a.getString(PropTags.ATTACH_LONG_FILENAME).orElse("?"))
         .toList();
   }
 
@@ -243,7 +243,7 @@ public abstract class ContractSupport {
   /** The row of the recipient with this display name in a handle's view. */
   protected static Recipient recipientNamed(Message m, String name) {
     return m.recipients().stream()
-        .filter(r -> r.get(PropTags.DISPLAY_NAME).map(PropValue::asString).filter(name::equals).isPresent())
+        .filter(r -> r.getString(PropTags.DISPLAY_NAME).filter(name::equals).isPresent())
         .findFirst()
         .orElseThrow(() -> new AssertionError("no recipient '" + name + "' in " + recipientNames(m)));
   }
