@@ -64,8 +64,7 @@ public final class Demo {
       say("store %s, Inbox is %s", info.id(), inbox.id());
 
       BlockingQueue<StoreEvent> events = new LinkedBlockingQueue<>();
-      try (Subscription sub = alice.subscribe(EventScope.store(info.id()), EnumSet.allOf(EventType.class),
-          alice.journalPosition(info.id()), events::add)) {
+      try (Subscription sub = alice.subscribe(EventScope.store(info.id()), EnumSet.allOf(EventType.class), events::add)) {
 
         step("alice creates a message and saves it");
         Message draft = inbox.createMessage();

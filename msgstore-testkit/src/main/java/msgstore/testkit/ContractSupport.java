@@ -349,9 +349,13 @@ public abstract class ContractSupport {
     return owner().journalPosition(storeId());
   }
 
-  /** Subscribes the owner to new events (after the current journal position). */
+  /** Subscribes the owner to new events (after the current journal head), by the "from now" form. */
   protected final EventRecorder subscribe(EventScope scope, Set<EventType> mask) {
-    return subscribe(owner(), scope, mask, owner().journalPosition(storeId()));
+    EventRecorder r = new EventRecorder();
+    Subscription sub = owner().subscribe(scope, mask, r);
+    r.attach(sub);
+    fx().track(sub);
+    return r;
   }
 
   protected final EventRecorder subscribe(Session s, EventScope scope, Set<EventType> mask, long afterPosition) {
