@@ -44,6 +44,21 @@ public interface Message extends PropObject {
    */
   void modifyRecipients(RecipientOp op, Collection<Recipient> rows);
 
+  /**
+   * Removes rows from the pending recipient table by PR_ROWID; shorthand for {@link
+   * #modifyRecipients} with REMOVE and rows that carry only their row ids.
+   *
+   * @throws StoreException NO_ACCESS on a read-only handle, NOT_FOUND for an unknown row id (then
+   *     nothing is removed)
+   */
+  default void removeRecipients(int... rowIds) {
+    List<Recipient> rows = new java.util.ArrayList<>(rowIds.length);
+    for (int rowId : rowIds) {
+      rows.add(new Recipient(rowId, List.of()));
+    }
+    modifyRecipients(RecipientOp.REMOVE, rows);
+  }
+
   /** RemoveAllRecipients. */
   void removeAllRecipients();
 

@@ -15,7 +15,7 @@ public record MessageSnapshot(
     Optional<ChangeKey> changeKey,
     List<PropValue> props,
     List<Recipient> recipients,
-    List<AttachmentSnapshot> attachments) {
+    List<AttachmentSnapshot> attachments) implements PropReader {
   public MessageSnapshot {
     props = List.copyOf(props);
     recipients = List.copyOf(recipients);
@@ -26,15 +26,27 @@ public record MessageSnapshot(
     return props.stream().filter(p -> p.tag().equals(tag)).findFirst();
   }
 
+  /** The same as {@code get(tag)}, for the typed getters of {@link PropReader}. */
+  @Override
+  public Optional<PropValue> getProp(PropTag tag) {
+    return get(tag);
+  }
+
   /** An attachment of this snapshot. */
   public record AttachmentSnapshot(
-      int attachNum, List<PropValue> props, Optional<ContentRef> content, Optional<MessageSnapshot> embedded) {
+      int attachNum, List<PropValue> props, Optional<ContentRef> content, Optional<MessageSnapshot> embedded)
+      implements PropReader {
     public AttachmentSnapshot {
       props = List.copyOf(props);
     }
 
     public Optional<PropValue> get(PropTag tag) {
       return props.stream().filter(p -> p.tag().equals(tag)).findFirst();
+    }
+
+    @Override
+    public Optional<PropValue> getProp(PropTag tag) {
+      return get(tag);
     }
   }
 }

@@ -9,14 +9,15 @@ import java.util.Optional;
  * (base plus its own pending edits, R10); every write changes only the handle's pending state
  * (R10, R11). Calls on a closed handle throw INVALID_OBJECT (R25).
  */
-public interface PropObject extends AutoCloseable {
+public interface PropObject extends PropReader, AutoCloseable {
   /** The handle's current access (PR_ACCESS_LEVEL, R3). */
   AccessLevel accessLevel();
 
   /** False once closed (explicitly, or shut down by a save without keep-open flags, R18). */
   boolean isOpen();
 
-  /** One property of the view. */
+  /** One property of the view; the typed getters of {@link PropReader} read through it. */
+  @Override
   Optional<PropValue> getProp(PropTag tag);
 
   /** Every property of the view, sorted by tag, computed ones included. */

@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Optional;
 
 /** A row of a recipient table: its PR_ROWID and its properties (R47, R48). */
-public record Recipient(int rowId, List<PropValue> props) {
+public record Recipient(int rowId, List<PropValue> props) implements PropReader {
   public Recipient {
     props = List.copyOf(props);
   }
@@ -25,5 +25,11 @@ public record Recipient(int rowId, List<PropValue> props) {
 
   public Recipient withRowId(int id) {
     return new Recipient(id, props);
+  }
+
+  /** The same as {@code get(tag)}, for the typed getters of {@link PropReader}. */
+  @Override
+  public Optional<PropValue> getProp(PropTag tag) {
+    return get(tag);
   }
 }

@@ -83,9 +83,40 @@ public interface Session extends AutoCloseable {
   /**
    * Advise: delivers every journal entry after {@code afterPosition} that matches scope and mask,
    * then live ones, in journal order, each once, only after its commit is durable (R79). Pass
-   * {@link #journalPosition()} to get only new events.
+   * {@link #journalPosition(StoreId)}, or use {@link #subscribe(EventScope, Set, Consumer)}, to
+   * get only new events.
    */
   Subscription subscribe(EventScope scope, Set<EventType> mask, long afterPosition, Consumer<StoreEvent> sink);
+
+  /**
+   * Advise from now: delivers only entries after the current journal head of the scope's store, as
+   * {@code subscribe(scope, mask, journalPosition(store), sink)} with the store looked up from the
+   * scope. {@link Subscription#position()} starts at that head.
+   *
+   * @throws StoreException NOT_FOUND for an unknown folder or message (or one the user cannot
+   *     read), as {@link #subscribe(EventScope, Set, long, Consumer)}
+   */
+  default Subscription subscribe(EventScope scope, Set<EventType> mask, Consumer<StoreEvent> sink) {
+    return subscribe(scope, mask, journalPosition(storeOf(scope)), sink);
+  }
+
+  /** Advise from now on every event type: {@code subscribe(scope, EventType.all(), sink)}. */
+  default Subscription subscribe(EventScope scope, Consumer<StoreEvent> sink) {
+    return subscribe(scope, EventType.all(), sink);
+  }
+
+  /** The store a scope's folder or message is in (a soft-deleted message counts, X3). */
+  private StoreId storeOf(EventScope scope) {
+    return switch (scope) {
+      case EventScope.Store s -> s.store();
+      case EventScope.Folder f -> openFolder(f.folder()).storeId();
+      case EventScope.Message m -> {
+        try (Message h = openMessage(m.message(), OpenFlag.SHOW_SOFT_DELETES)) {
+          yield h.storeId();
+        }
+      }
+    };
+  }
 
   /** The newest journal position of a store. */
   long journalPosition(StoreId store);

@@ -64,8 +64,7 @@ public final class Demo {
       say("store %s, Inbox is %s", info.id(), inbox.id());
 
       BlockingQueue<StoreEvent> events = new LinkedBlockingQueue<>();
-      try (Subscription sub = alice.subscribe(EventScope.store(info.id()), EnumSet.allOf(EventType.class),
-          alice.journalPosition(info.id()), events::add)) {
+      try (Subscription sub = alice.subscribe(EventScope.store(info.id()), EnumSet.allOf(EventType.class), events::add)) {
 
         step("alice creates a message and saves it");
         Message draft = inbox.createMessage();
@@ -113,14 +112,13 @@ public final class Demo {
         for (VersionInfo v : alice.versions(id)) {
           MessageSnapshot s = alice.readVersion(id, v.changeNumber());
           say("  version %-3d %-9s by %-6s subject=\"%s\" body=\"%s\"", v.changeNumber().value(), v.kind(),
-              v.committedBy(), s.get(PropTags.SUBJECT).map(PropValue::asString).orElse(""),
-              s.get(PropTags.BODY).map(PropValue::asString).orElse(""));
+              v.committedBy(), s.getString(PropTags.SUBJECT).orElse(""), s.getString(PropTags.BODY).orElse(""));
         }
         SaveResult restored = alice.restoreVersion(id, forced.replaced().orElseThrow());
         say("restored version %d as the new version %d", forced.replaced().orElseThrow().value(),
             restored.changeNumber().value());
         try (Message now = alice.openMessage(id)) {
-          say("current subject: \"%s\"", now.getProp(PropTags.SUBJECT).orElseThrow().asString());
+          say("current subject: \"%s\"", now.getString(PropTags.SUBJECT).orElseThrow());
         }
         onLaptop.close();
         onPhone.close();

@@ -136,10 +136,11 @@ final class EventsCommand implements java.util.concurrent.Callable<Integer> {
   static String format(StoreEvent e) {
     StringBuilder b = new StringBuilder();
     b.append(e.position()).append(' ').append(e.at()).append(' ').append(e.type()).append(' ');
-    b.append(e.objectKind() == StoreEvent.ObjectKind.MESSAGE ? "m-" : "f-").append(e.id());
+    boolean msg = e.objectKind() == StoreEvent.ObjectKind.MESSAGE;
+    b.append(msg ? e.messageId().orElseThrow() : e.folderId().orElseThrow());
     e.parentId().ifPresent(p -> b.append(" in ").append(p));
-    e.oldId().ifPresent(o -> b.append(" from ").append(e.objectKind() == StoreEvent.ObjectKind.MESSAGE ? "m-" : "f-")
-        .append(o));
+    (msg ? e.oldMessageId().map(Object::toString) : e.oldFolderId().map(Object::toString))
+        .ifPresent(o -> b.append(" from ").append(o));
     e.oldParentId().ifPresent(o -> b.append(" was in ").append(o));
     e.changeNumber().ifPresent(c -> b.append(" cn=").append(c.value()));
     if (!e.changedTags().isEmpty()) {

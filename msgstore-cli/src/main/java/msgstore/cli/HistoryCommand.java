@@ -6,7 +6,6 @@ import java.util.concurrent.Callable;
 import msgstore.api.MessageId;
 import msgstore.api.MessageSnapshot;
 import msgstore.api.PropTags;
-import msgstore.api.PropValue;
 import msgstore.api.StoreException;
 import msgstore.api.VersionInfo;
 import picocli.CommandLine.Command;
@@ -38,7 +37,7 @@ final class HistoryCommand implements Callable<Integer> {
         String subject;
         try {
           MessageSnapshot s = t.session.readVersion(id, v.changeNumber());
-          subject = s.get(PropTags.SUBJECT).map(PropValue::asString).orElse("");
+          subject = s.getString(PropTags.SUBJECT).orElse("");
         } catch (StoreException e) {
           subject = "(" + e.error().mapiName() + ")";
         }

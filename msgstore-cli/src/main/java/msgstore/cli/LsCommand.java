@@ -10,7 +10,6 @@ import msgstore.api.Folder;
 import msgstore.api.FolderInfo;
 import msgstore.api.PropTag;
 import msgstore.api.PropTags;
-import msgstore.api.PropValue;
 import msgstore.api.SortOrder;
 import msgstore.api.StoreInfo;
 import msgstore.api.TableRow;
@@ -106,11 +105,10 @@ final class LsCommand implements Callable<Integer> {
     List<List<String>> out = new ArrayList<>();
     for (TableRow r : rows) {
       boolean read = r.get(PropTags.MESSAGE_FLAGS).map(v -> (v.asInt() & PropTags.MSGFLAG_READ) != 0).orElse(true);
-      String from = r.get(PropTags.SENDER_NAME).or(() -> r.get(PropTags.SENDER_EMAIL_ADDRESS))
-          .map(PropValue::asString).orElse("");
+      String from = r.getString(PropTags.SENDER_NAME).or(() -> r.getString(PropTags.SENDER_EMAIL_ADDRESS)).orElse("");
       out.add(List.of((read ? " " : "*") + r.messageId(),
           r.get(PropTags.MESSAGE_DELIVERY_TIME).map(v -> Text.shortTime(v.asInstant())).orElse(""),
-          Text.oneLine(from, 24), Text.oneLine(r.get(PropTags.SUBJECT).map(PropValue::asString).orElse(""), 70)));
+          Text.oneLine(from, 24), Text.oneLine(r.getString(PropTags.SUBJECT).orElse(""), 70)));
     }
     if (!out.isEmpty()) {
       Text.table(io.out(), List.of(" ID", "RECEIVED", "FROM", "SUBJECT"), out);

@@ -68,18 +68,18 @@ final class ShowCommand implements Callable<Integer> {
         io.out().println("Recipients:");
         for (Recipient r : recipients) {
           io.out().printf("  %d  %-3s %s <%s>%n", r.rowId(), recipientType(r),
-              r.get(PropTags.DISPLAY_NAME).map(PropValue::asString).orElse(""),
-              r.get(PropTags.SMTP_ADDRESS).or(() -> r.get(PropTags.EMAIL_ADDRESS)).map(PropValue::asString).orElse(""));
+              r.getString(PropTags.DISPLAY_NAME).orElse(""),
+              r.getString(PropTags.SMTP_ADDRESS).or(() -> r.getString(PropTags.EMAIL_ADDRESS)).orElse(""));
         }
       }
       if (!snap.attachments().isEmpty()) {
         io.out().println("Attachments:");
         for (MessageSnapshot.AttachmentSnapshot a : snap.attachments()) {
-          String name = a.get(PropTags.ATTACH_LONG_FILENAME).or(() -> a.get(PropTags.ATTACH_FILENAME))
-              .map(PropValue::asString).orElse(a.embedded().isPresent() ? "(embedded message)" : "(no name)");
+          String name = a.getString(PropTags.ATTACH_LONG_FILENAME).or(() -> a.getString(PropTags.ATTACH_FILENAME))
+              .orElse(a.embedded().isPresent() ? "(embedded message)" : "(no name)");
           String size = a.content().map(c -> c.size() + " bytes")
               .or(() -> a.get(PropTags.ATTACH_SIZE).map(v -> v.asInt() + " bytes")).orElse("");
-          String mime = a.get(PropTags.ATTACH_MIME_TAG).map(PropValue::asString).orElse("");
+          String mime = a.getString(PropTags.ATTACH_MIME_TAG).orElse("");
           io.out().println(("  " + a.attachNum() + "  " + name + "  " + size + "  " + mime).stripTrailing());
         }
       }
@@ -88,7 +88,7 @@ final class ShowCommand implements Callable<Integer> {
   }
 
   private static String recipientType(Recipient r) {
-    int type = r.get(PropTags.RECIPIENT_TYPE).map(PropValue::asInt).orElse(0);
+    int type = r.getInt(PropTags.RECIPIENT_TYPE).orElse(0);
     return switch (type) {
       case PropTags.MAPI_TO -> "To";
       case PropTags.MAPI_CC -> "Cc";

@@ -18,6 +18,9 @@ import msgstore.protocol.Wire;
  * it reconnects with {@code Last-Event-ID} (the server replays the journal after it, so nothing is
  * missed and nothing repeats, X4). The first connect runs on the subscribing thread, so a bad
  * scope fails {@link msgstore.api.Session#subscribe} itself, as embedded.
+ *
+ * <p>{@link #position()} follows the events dispatched and the server's {@code id:}-only frames,
+ * which say that delivery has caught up past entries this stream does not get.
  */
 final class EventStream implements Subscription {
   private static final System.Logger LOG = System.getLogger(EventStream.class.getName());
@@ -25,6 +28,8 @@ final class EventStream implements Subscription {
   private final String path;
   private final Consumer<StoreEvent> sink;
   private volatile long last;
+  /** {@link #position()}; written under {@code this}. */
+  private volatile long delivered;
   private volatile boolean closed;
   private volatile Stream<String> current;
   private Thread thread;
@@ -33,6 +38,7 @@ final class EventStream implements Subscription {
     this.session = session;
     this.path = path;
     this.last = after;
+    this.delivered = after;
     this.sink = sink;
   }
 
@@ -98,23 +104,55 @@ final class EventStream implements Subscription {
     }
   }
 
-  /** Reads SSE lines: {@code id:}, {@code event:}, {@code data:}; a blank line ends an event. */
+  /**
+   * Reads SSE lines: {@code id:}, {@code event:}, {@code data:}; a blank line ends an event. A
+   * frame with an id and no data only moves the position.
+   */
   private void read(Iterator<String> lines) {
     StringBuilder data = new StringBuilder();
+    String id = null;
     while (!closed && lines.hasNext()) {
       String line = lines.next();
       if (line.isEmpty()) {
         if (!data.isEmpty()) {
           dispatch(data.toString());
           data.setLength(0);
+        } else if (id != null) {
+          caughtUp(id);
         }
+        id = null;
       } else if (line.startsWith("data:")) {
         if (!data.isEmpty()) {
           data.append('\n');
         }
         data.append(line.substring(line.startsWith("data: ") ? 6 : 5));
+      } else if (line.startsWith("id:")) {
+        id = line.substring(line.startsWith("id: ") ? 4 : 3);
       }
-      // id:, event:, retry: and comments need no handling: the data carries the position and type.
+      // event:, retry: and comments need no handling: the data carries the position and type.
+    }
+  }
+
+  private void caughtUp(String id) {
+    long p;
+    try {
+      p = Long.parseLong(id.strip());
+    } catch (NumberFormatException e) {
+      LOG.log(System.Logger.Level.WARNING, "unreadable event id on " + path + ": " + id);
+      return;
+    }
+    if (!closed && p > last) {
+      last = p;
+      advance(p);
+    }
+  }
+
+  private void advance(long p) {
+    synchronized (this) {
+      if (p > delivered) {
+        delivered = p;
+      }
+      notifyAll();
     }
   }
 
@@ -136,6 +174,7 @@ final class EventStream implements Subscription {
     } catch (RuntimeException ex) {
       LOG.log(System.Logger.Level.WARNING, "event sink failed on " + e, ex);
     }
+    advance(e.position());
   }
 
   @Override
@@ -144,11 +183,32 @@ final class EventStream implements Subscription {
   }
 
   @Override
-  public void close() {
-    if (closed) {
-      return;
+  public long position() {
+    return delivered;
+  }
+
+  @Override
+  public synchronized boolean awaitPosition(long target, java.time.Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (delivered < target && !closed) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
     }
-    closed = true;
+    return delivered >= target;
+  }
+
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      notifyAll();
+    }
     session.untrack(this);
     Stream<String> s = current;
     if (s != null) {

@@ -143,11 +143,8 @@ public final class RemoteMessageStore implements MessageStore {
   }
 
   void learnEvent(StoreEvent e) {
-    if (e.objectKind() == StoreEvent.ObjectKind.MESSAGE) {
-      messageStores.put(e.id(), e.storeId());
-    } else {
-      folderStores.put(e.id(), e.storeId());
-    }
+    e.messageId().ifPresent(m -> messageStores.put(m.value(), e.storeId()));
+    e.folderId().ifPresent(f -> folderStores.put(f.value(), e.storeId()));
     e.parentId().ifPresent(p -> folderStores.put(p.value(), e.storeId()));
   }
 

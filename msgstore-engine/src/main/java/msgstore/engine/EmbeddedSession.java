@@ -478,13 +478,19 @@ final class EmbeddedSession implements Session {
 
   @Override
   public Subscription subscribe(EventScope scope, Set<EventType> mask, long afterPosition, Consumer<StoreEvent> sink) {
+    return subscribe(scope, mask, afterPosition, sink, null);
+  }
+
+  /** {@link #subscribe(EventScope, Set, long, Consumer)} with EventHub's caught-up callback (may be null). */
+  Subscription subscribe(EventScope scope, Set<EventType> mask, long afterPosition, Consumer<StoreEvent> sink,
+      java.util.function.LongConsumer caughtUp) {
     checkOpen();
     StoreId s = switch (scope) {
       case EventScope.Store st -> store(st.store()).id();
       case EventScope.Folder f -> new StoreId(readableFolder(f.folder()).storeGuid());
       case EventScope.Message mm -> new StoreId(readableMessage(mm.message(), true).storeGuid());
     };
-    Subscription sub = store.events.subscribe(s, scope, mask, afterPosition, sink);
+    Subscription sub = store.events.subscribe(s, scope, mask, afterPosition, sink, caughtUp);
     track(sub);
     return sub;
   }

@@ -1,11 +1,13 @@
 package msgstore.engine;
 
 import java.lang.System.Logger.Level;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import msgstore.api.EventScope;
 import msgstore.api.EventType;
 import msgstore.api.StoreEvent;
@@ -23,6 +25,12 @@ import msgstore.engine.spi.Storage;
  * delivered. Because a subscriber is registered before its replay begins, every entry is either
  * in the journal when the replay reads it or in the queue: nothing is missed, nothing is
  * delivered twice, and delivery follows journal order.
+ *
+ * <p>A subscriber's {@link Subscription#position()} advances after the sink returns for a matching
+ * entry and at once for one that does not match, so it reaches the store's journal head once
+ * delivery has caught up. Whenever a subscriber's queue runs empty after its position moved, the
+ * optional {@code caughtUp} callback hears the new position (the server turns it into an SSE
+ * {@code id:} line for the remote client's position).
  */
 final class EventHub implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(EventHub.class.getName());
@@ -44,7 +52,13 @@ final class EventHub implements AutoCloseable {
   }
 
   Subscription subscribe(StoreId store, EventScope scope, Set<EventType> mask, long after, Consumer<StoreEvent> sink) {
-    Sub s = new Sub(store, scope, Set.copyOf(mask), after, sink);
+    return subscribe(store, scope, mask, after, sink, null);
+  }
+
+  /** @param caughtUp told the position each time delivery has caught up after moving; may be null */
+  Subscription subscribe(StoreId store, EventScope scope, Set<EventType> mask, long after, Consumer<StoreEvent> sink,
+      LongConsumer caughtUp) {
+    Sub s = new Sub(store, scope, Set.copyOf(mask), after, sink, caughtUp);
     subs.add(s);
     s.thread = Thread.ofVirtual().name("msgstore-events-" + store).start(s::run);
     return s;
@@ -66,17 +80,27 @@ final class EventHub implements AutoCloseable {
     final EventScope scope;
     final Set<EventType> mask;
     final Consumer<StoreEvent> sink;
+    final LongConsumer caughtUp;
     final LinkedBlockingQueue<StoreEvent> queue = new LinkedBlockingQueue<>();
+    /** The last entry taken (before its sink call). */
     volatile long last;
+    /** {@link #position()}: the last entry finished with (after its sink call); guarded writes under {@code this}. */
+    volatile long delivered;
+    /** The position last told to {@link #caughtUp}; delivery thread only. */
+    long reported;
     volatile boolean closed;
     Thread thread;
 
-    Sub(StoreId store, EventScope scope, Set<EventType> mask, long after, Consumer<StoreEvent> sink) {
+    Sub(StoreId store, EventScope scope, Set<EventType> mask, long after, Consumer<StoreEvent> sink,
+        LongConsumer caughtUp) {
       this.store = store;
       this.scope = scope;
       this.mask = mask;
       this.sink = sink;
+      this.caughtUp = caughtUp;
       this.last = after;
+      this.delivered = after;
+      this.reported = after;
     }
 
     void run() {
@@ -91,7 +115,12 @@ final class EventHub implements AutoCloseable {
           }
         }
         while (!closed) {
-          deliver(queue.take());
+          StoreEvent e = queue.poll();
+          if (e == null) {
+            reportCaughtUp();
+            e = queue.take();
+          }
+          deliver(e);
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -114,6 +143,22 @@ final class EventHub implements AutoCloseable {
           LOG.log(Level.WARNING, "event sink failed on " + e, ex);
         }
       }
+      synchronized (this) {
+        delivered = e.position();
+        notifyAll();
+      }
+    }
+
+    private void reportCaughtUp() {
+      long p = delivered;
+      if (caughtUp != null && p > reported && !closed) {
+        reported = p;
+        try {
+          caughtUp.accept(p);
+        } catch (RuntimeException ex) {
+          LOG.log(Level.WARNING, "caught-up callback failed at " + p, ex);
+        }
+      }
     }
 
     private boolean matches(StoreEvent e) {
@@ -121,9 +166,8 @@ final class EventHub implements AutoCloseable {
         case EventScope.Store st -> true;
         case EventScope.Folder f -> e.parentId().map(f.folder()::equals).orElse(false)
             || e.oldParentId().map(f.folder()::equals).orElse(false)
-            || (e.objectKind() == StoreEvent.ObjectKind.FOLDER && e.id() == f.folder().value());
-        case EventScope.Message m -> e.objectKind() == StoreEvent.ObjectKind.MESSAGE
-            && (e.id() == m.message().value() || e.oldId().map(o -> o == m.message().value()).orElse(false));
+            || e.folderId().map(f.folder()::equals).orElse(false);
+        case EventScope.Message m -> e.concerns(m.message());
       };
     }
 
@@ -133,11 +177,32 @@ final class EventHub implements AutoCloseable {
     }
 
     @Override
-    public void close() {
-      if (closed) {
-        return;
+    public long position() {
+      return delivered;
+    }
+
+    @Override
+    public synchronized boolean awaitPosition(long target, Duration timeout) throws InterruptedException {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (delivered < target && !closed) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
       }
-      closed = true;
+      return delivered >= target;
+    }
+
+    @Override
+    public void close() {
+      synchronized (this) {
+        if (closed) {
+          return;
+        }
+        closed = true;
+        notifyAll();
+      }
       subs.remove(this);
       if (thread != null) {
         thread.interrupt();

@@ -21,16 +21,17 @@ final class LatestVersions {
       cn.clear();
     }
     for (StoreEvent e : entries) {
-      if (e.objectKind() != StoreEvent.ObjectKind.MESSAGE) {
+      if (e.messageId().isEmpty()) {
         continue;
       }
+      long id = e.messageId().get().value();
       if (e.changeNumber().isPresent()) {
-        cn.merge(e.id(), e.changeNumber().get().value(), Math::max);
+        cn.merge(id, e.changeNumber().get().value(), Math::max);
       }
       if (e.type() == EventType.OBJECT_MOVED || e.type() == EventType.OBJECT_DELETED) {
-        e.oldId().ifPresent(cn::remove);
+        e.oldMessageId().ifPresent(o -> cn.remove(o.value()));
         if (e.type() == EventType.OBJECT_DELETED) {
-          cn.remove(e.id());
+          cn.remove(id);
         }
       }
     }

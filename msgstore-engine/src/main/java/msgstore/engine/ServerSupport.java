@@ -8,11 +8,16 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import msgstore.api.AccessLevel;
 import msgstore.api.Attachment;
 import msgstore.api.ChangeKey;
 import msgstore.api.ContentRef;
 import msgstore.api.ContentsTable;
+import msgstore.api.EventScope;
+import msgstore.api.EventType;
 import msgstore.api.FolderRights;
 import msgstore.api.MapiError;
 import msgstore.api.Message;
@@ -20,9 +25,11 @@ import msgstore.api.MessageId;
 import msgstore.api.ObjectChangedException;
 import msgstore.api.OpenFlag;
 import msgstore.api.Session;
+import msgstore.api.StoreEvent;
 import msgstore.api.StoreException;
 import msgstore.api.StoreId;
 import msgstore.api.StoreInfo;
+import msgstore.api.Subscription;
 import msgstore.api.TableRow;
 import msgstore.engine.spi.BlobReference;
 import msgstore.engine.spi.StoredFolder;
@@ -251,6 +258,17 @@ public final class ServerSupport {
     } catch (IOException e) {
       throw new StoreException(MapiError.DISK_ERROR, "reading content " + ref.sha256() + " failed: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * {@link Session#subscribe(EventScope, Set, long, Consumer)}, and {@code caughtUp} is told the
+   * subscription's {@link Subscription#position()} each time delivery has caught up with the
+   * journal after it moved (on the delivery thread, after the sink calls for the entries before
+   * it), so that a server can pass progress over entries that did not match on to its client.
+   */
+  public static Subscription subscribe(Session s, EventScope scope, Set<EventType> mask, long afterPosition,
+      Consumer<StoreEvent> sink, LongConsumer caughtUp) {
+    return embedded(s).subscribe(scope, mask, afterPosition, sink, caughtUp);
   }
 
   private static EmbeddedSession embedded(Session s) {

@@ -463,9 +463,9 @@ public final class Json {
     ObjectNode o = F.objectNode().put("position", e.position()).put("type", e.type().name())
         .put("storeId", e.storeId().toString()).put("objectKind", e.objectKind().name());
     boolean msg = e.objectKind() == StoreEvent.ObjectKind.MESSAGE;
-    o.put("id", msg ? MessageId.of(e.id()).toString() : FolderId.of(e.id()).toString());
+    o.put("id", msg ? e.messageId().orElseThrow().toString() : e.folderId().orElseThrow().toString());
     o.put("parentId", e.parentId().map(FolderId::toString).orElse(null));
-    o.put("oldId", e.oldId().map(v -> msg ? MessageId.of(v).toString() : FolderId.of(v).toString()).orElse(null));
+    o.put("oldId", (msg ? e.oldMessageId().map(Object::toString) : e.oldFolderId().map(Object::toString)).orElse(null));
     o.put("oldParentId", e.oldParentId().map(FolderId::toString).orElse(null));
     o.put("changeNumber", e.changeNumber().map(ChangeNumber::value).orElse(null));
     o.put("changeKey", e.changeKey().map(ChangeKey::toString).orElse(null));

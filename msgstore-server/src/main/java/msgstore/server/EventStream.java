@@ -9,6 +9,7 @@ import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,6 +24,7 @@ import msgstore.api.Session;
 import msgstore.api.StoreEvent;
 import msgstore.api.StoreId;
 import msgstore.api.Subscription;
+import msgstore.engine.ServerSupport;
 import msgstore.protocol.Json;
 import msgstore.protocol.Problem;
 import msgstore.protocol.Wire;
@@ -38,6 +40,11 @@ import org.slf4j.LoggerFactory;
  * thread writes the queue out. A client too slow to keep up is disconnected rather than buffered
  * without bound; it resumes with {@code Last-Event-ID} and misses nothing. An idle stream gets a
  * {@code : keep-alive} comment every heartbeat, which is also how a departed client is noticed.
+ *
+ * <p>When delivery has caught up past entries the client does not get (outside its scope or
+ * types, or hidden by its rights), the stream says so with a frame holding only {@code id: P}: no
+ * event is dispatched, but the client's last event id (its resume point, and the SDK's {@link
+ * Subscription#position()}) moves to P.
  */
 final class EventStream {
   private static final Logger LOG = LoggerFactory.getLogger(EventStream.class);
@@ -103,14 +110,20 @@ final class EventStream {
     }
   }
 
+  /** Delivery has caught up with the journal at {@code position} (queued after the events before it). */
+  private record Progress(long position) {}
+
   private static final class Client {
     final Thread thread = Thread.currentThread();
     // Bounded, but not allocated up front: an idle subscriber costs a few hundred bytes, not 40 KiB.
-    final BlockingQueue<StoreEvent> queue = new LinkedBlockingQueue<>(QUEUE_CAPACITY);
+    // Holds StoreEvents and Progress marks, in delivery order.
+    final BlockingQueue<Object> queue = new LinkedBlockingQueue<>(QUEUE_CAPACITY);
     volatile boolean overflow;
     volatile boolean stopped;
+    /** The position of the last frame written (writer thread only). */
+    long written;
 
-    void offer(StoreEvent e) {
+    void offer(Object e) {
       if (!overflow && !queue.offer(e)) {
         overflow = true;
         thread.interrupt();
@@ -135,10 +148,11 @@ final class EventStream {
 
     admit(r.user());
     Client client = new Client();
+    client.written = after;
     clients.add(client);
     Subscription sub = null;
     try {
-      sub = s.subscribe(scope, types, after, client::offer);
+      sub = ServerSupport.subscribe(s, scope, types, after, client::offer, p -> client.offer(new Progress(p)));
       var res = r.ctx().res();
       res.setStatus(200);
       res.setContentType("text/event-stream;charset=utf-8");
@@ -161,9 +175,9 @@ final class EventStream {
 
   private void loop(Client c, OutputStream out, Visibility visibility) throws IOException {
     long beatNanos = heartbeat.toNanos();
-    List<StoreEvent> batch = new ArrayList<>();
+    List<Object> batch = new ArrayList<>();
     while (!c.stopped) {
-      StoreEvent first;
+      Object first;
       try {
         first = c.queue.poll(beatNanos, TimeUnit.NANOSECONDS);
       } catch (InterruptedException e) {
@@ -207,13 +221,22 @@ final class EventStream {
         + new String(Wire.bytes(Json.event(e)), StandardCharsets.UTF_8) + "\n\n";
   }
 
-  private void drain(Client c, OutputStream out, Visibility visibility, List<StoreEvent> batch)
+  private void drain(Client c, OutputStream out, Visibility visibility, List<Object> batch)
       throws IOException {
     c.queue.drainTo(batch, 500);
     StringBuilder b = new StringBuilder(256 * batch.size());
-    for (StoreEvent e : batch) {
-      // Filtered by the caller's rights (Visibility); a rewritten entry is encoded for this client only.
-      visibility.view(e).ifPresent(v -> b.append(v == e ? frame(e) : encode(v)));
+    for (Object o : batch) {
+      if (o instanceof StoreEvent e) {
+        // Filtered by the caller's rights (Visibility); a rewritten entry is encoded for this client only.
+        Optional<StoreEvent> v = visibility.view(e);
+        if (v.isPresent()) {
+          b.append(v.get() == e ? frame(e) : encode(v.get()));
+          c.written = Math.max(c.written, e.position());
+        }
+      } else if (o instanceof Progress p && p.position() > c.written && !c.overflow) {
+        b.append("id: ").append(p.position()).append("\n\n");
+        c.written = p.position();
+      }
     }
     batch.clear();
     if (!b.isEmpty()) {

@@ -437,7 +437,7 @@ final class Saves {
       h.modifyRecipients(RecipientOp.MODIFY, p.modifyRecipients());
     }
     if (!p.removeRecipients().isEmpty()) {
-      h.modifyRecipients(RecipientOp.REMOVE, p.removeRecipients().stream().map(n -> new Recipient(n, List.of())).toList());
+      h.removeRecipients(p.removeRecipients().stream().mapToInt(Integer::intValue).toArray());
     }
     for (MergePatch.AttachmentPatch a : p.modifyAttachments()) {
       try (Attachment att = h.openAttachment(a.attachNum(), OpenFlag.MODIFY)) {

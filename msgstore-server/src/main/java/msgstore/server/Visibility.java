@@ -55,7 +55,7 @@ final class Visibility {
     boolean folder = e.objectKind() == StoreEvent.ObjectKind.FOLDER;
     boolean crossing = e.type() == EventType.OBJECT_MOVED || e.type() == EventType.OBJECT_COPIED;
     if (crossing && e.oldParentId().isPresent()) {
-      boolean now = folder ? readable(FolderId.of(e.id())) : readable(e.parentId());
+      boolean now = folder ? readable(e.folderId().orElseThrow()) : readable(e.parentId());
       boolean before = readable(e.oldParentId());
       if (now && before) {
         return Optional.of(e);
@@ -73,7 +73,7 @@ final class Visibility {
     }
     boolean visible;
     if (folder) {
-      visible = readable(FolderId.of(e.id())) || (e.type() == EventType.OBJECT_DELETED && readable(e.parentId()));
+      visible = readable(e.folderId().orElseThrow()) || (e.type() == EventType.OBJECT_DELETED && readable(e.parentId()));
     } else {
       visible = readable(e.parentId());
     }

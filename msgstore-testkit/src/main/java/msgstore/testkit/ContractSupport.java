@@ -188,28 +188,28 @@ public abstract class ContractSupport {
   }
 
   protected static String string(PropObject h, PropTag tag) {
-    return h.getProp(tag).map(PropValue::asString).orElse(null);
+    return h.getString(tag).orElse(null);
   }
 
   protected static Integer integer(PropObject h, PropTag tag) {
-    return h.getProp(tag).map(PropValue::asInt).orElse(null);
+    return h.getInt(tag).orElse(null);
   }
 
   protected static byte[] binary(PropObject h, PropTag tag) {
-    return h.getProp(tag).map(PropValue::asBytes).orElse(null);
+    return h.getBytes(tag).orElse(null);
   }
 
   /** PR_MESSAGE_FLAGS of the view (0 when absent). */
   protected static int messageFlags(PropObject h) {
-    return h.getProp(PropTags.MESSAGE_FLAGS).map(PropValue::asInt).orElse(0);
+    return h.getInt(PropTags.MESSAGE_FLAGS).orElse(0);
   }
 
   protected static String string(MessageSnapshot s, PropTag tag) {
-    return s.get(tag).map(PropValue::asString).orElse(null);
+    return s.getString(tag).orElse(null);
   }
 
   protected static List<String> recipientNames(List<Recipient> rows) {
-    return rows.stream().map(r -> r.get(PropTags.DISPLAY_NAME).map(PropValue::asString).orElse("?")).toList();
+    return rows.stream().map(r -> r.getString(PropTags.DISPLAY_NAME).orElse("?")).toList();
   }
 
   protected static List<String> recipientNames(Message m) {
@@ -217,7 +217,7 @@ public abstract class ContractSupport {
   }
 
   protected static List<String> attachmentNames(List<AttachmentRow> rows) {
-    return rows.stream().map(r -> r.get(PropTags.ATTACH_LONG_FILENAME).map(PropValue::asString).orElse("?")).toList();
+    return rows.stream().map(r -> r.getString(PropTags.ATTACH_LONG_FILENAME).orElse("?")).toList();
   }
 
   protected static List<String> attachmentNames(Message m) {
@@ -226,7 +226,7 @@ public abstract class ContractSupport {
 
   protected static List<String> snapshotAttachmentNames(MessageSnapshot s) {
     return s.attachments().stream()
-        .map(a -> a.get(PropTags.ATTACH_LONG_FILENAME).map(PropValue::asString).orElse("?"))
+        .map(a -> a.getString(PropTags.ATTACH_LONG_FILENAME).orElse("?"))
         .toList();
   }
 
@@ -243,7 +243,7 @@ public abstract class ContractSupport {
   /** The row of the recipient with this display name in a handle's view. */
   protected static Recipient recipientNamed(Message m, String name) {
     return m.recipients().stream()
-        .filter(r -> r.get(PropTags.DISPLAY_NAME).map(PropValue::asString).filter(name::equals).isPresent())
+        .filter(r -> r.getString(PropTags.DISPLAY_NAME).filter(name::equals).isPresent())
         .findFirst()
         .orElseThrow(() -> new AssertionError("no recipient '" + name + "' in " + recipientNames(m)));
   }
@@ -349,9 +349,13 @@ public abstract class ContractSupport {
     return owner().journalPosition(storeId());
   }
 
-  /** Subscribes the owner to new events (after the current journal position). */
+  /** Subscribes the owner to new events (after the current journal head), by the "from now" form. */
   protected final EventRecorder subscribe(EventScope scope, Set<EventType> mask) {
-    return subscribe(owner(), scope, mask, owner().journalPosition(storeId()));
+    EventRecorder r = new EventRecorder();
+    Subscription sub = owner().subscribe(scope, mask, r);
+    r.attach(sub);
+    fx().track(sub);
+    return r;
   }
 
   protected final EventRecorder subscribe(Session s, EventScope scope, Set<EventType> mask, long afterPosition) {
@@ -363,7 +367,7 @@ public abstract class ContractSupport {
   }
 
   protected static Predicate<StoreEvent> event(EventType type, MessageId id) {
-    return e -> e.type() == type && e.objectKind() == StoreEvent.ObjectKind.MESSAGE && e.id() == id.value();
+    return e -> e.type() == type && e.messageId().filter(id::equals).isPresent();
   }
 
   protected static Predicate<StoreEvent> modifiedTo(MessageId id, ChangeNumber cn) {
@@ -374,8 +378,7 @@ public abstract class ContractSupport {
   protected static List<StoreEvent> about(List<StoreEvent> events, MessageId id) {
     List<StoreEvent> out = new ArrayList<>();
     for (StoreEvent e : events) {
-      if (e.objectKind() == StoreEvent.ObjectKind.MESSAGE
-          && (e.id() == id.value() || e.oldId().filter(o -> o == id.value()).isPresent())) {
+      if (e.concerns(id)) {
         out.add(e);
       }
     }

@@ -16,6 +16,7 @@ import msgstore.api.MessageId;
 import msgstore.api.SaveResult;
 import msgstore.api.Session;
 import msgstore.api.StoreEvent;
+import msgstore.api.Subscription;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -111,7 +112,7 @@ public abstract class NotificationRules extends ContractSupport {
     EventRecorder rec = subscribe(EventScope.store(storeId()), EventType.all());
     MessageId moved = owner().moveMessage(id, drafts().id());
     StoreEvent e = rec.await(event(EventType.OBJECT_MOVED, moved), "move of " + id);
-    assertThat(e.oldId()).contains(id.value());
+    assertThat(e.oldMessageId()).contains(id);
     assertThat(e.parentId()).contains(drafts().id());
     assertThat(e.oldParentId()).contains(inbox().id());
   }
@@ -123,7 +124,7 @@ public abstract class NotificationRules extends ContractSupport {
     EventRecorder rec = subscribe(EventScope.store(storeId()), EventType.all());
     MessageId copy = owner().copyMessage(id, drafts().id());
     StoreEvent e = rec.await(event(EventType.OBJECT_COPIED, copy), "copy of " + id);
-    assertThat(e.oldId()).contains(id.value());
+    assertThat(e.oldMessageId()).contains(id);
     assertThat(e.parentId()).contains(drafts().id());
   }
 
@@ -134,7 +135,7 @@ public abstract class NotificationRules extends ContractSupport {
     Session reader = fx().openSession(StoreFixture.OWNER);
     AtomicReference<Object> seen = new AtomicReference<>();
     EventRecorder rec = new EventRecorder().onEvent(e -> {
-      if (e.type() == EventType.OBJECT_MODIFIED && e.id() == id.value()) {
+      if (e.type() == EventType.OBJECT_MODIFIED && e.messageId().filter(id::equals).isPresent()) {
         try (Message m = reader.openMessage(id)) {
           seen.set(List.of(m.baseChangeNumber().orElseThrow(), subject(m)));
         } catch (RuntimeException ex) {
@@ -166,7 +167,7 @@ public abstract class NotificationRules extends ContractSupport {
     commitSubject(other, "other 2");
     SaveResult r = commitSubject(watched, "watched 2");
     List<StoreEvent> events = rec.takeThrough(modifiedTo(watched, r.changeNumber()), "watched modification");
-    assertThat(events).allMatch(e -> e.id() == watched.value());
+    assertThat(events).allMatch(e -> e.concerns(watched));
   }
 
   @Test
@@ -179,7 +180,7 @@ public abstract class NotificationRules extends ContractSupport {
     commitSubject(elsewhere, "elsewhere 2");
     SaveResult r = commitSubject(inWatched, "in watched 2");
     List<StoreEvent> events = rec.takeThrough(modifiedTo(inWatched, r.changeNumber()), "modification in folder");
-    assertThat(events).noneMatch(e -> e.id() == elsewhere.value());
+    assertThat(events).noneMatch(e -> e.concerns(elsewhere));
   }
 
   @Test
@@ -223,6 +224,72 @@ public abstract class NotificationRules extends ContractSupport {
     assertThat(closed.received()).noneMatch(modifiedTo(id, second.changeNumber()));
     assertThat(closed.subscription().lastPosition()).isGreaterThanOrEqualTo(
         closed.received().stream().mapToLong(StoreEvent::position).max().orElse(0));
+  }
+
+  @Test
+  @DisplayName("R75, X4: subscribing without a position starts at the journal head of the scope's store")
+  void subscribeFromNowShouldStartAtTheJournalHeadWhenGivenNoPosition() {
+    MessageId id = createMessage("v1");
+    commitSubject(id, "v2");
+    long head = journalPosition();
+    EventRecorder rec = subscribe(EventScope.message(id), EventType.all());
+    assertThat(rec.subscription().position()).isEqualTo(head);
+    SaveResult r = commitSubject(id, "v3");
+    List<StoreEvent> events = rec.takeThrough(modifiedTo(id, r.changeNumber()), "v3");
+    assertThat(events).extracting(StoreEvent::position).allMatch(p -> p > head);
+  }
+
+  @Test
+  @DisplayName("R75: position() reaches the journal head when no event matches the scope, so 'nothing arrived' can be awaited")
+  void positionShouldReachTheJournalHeadWhenNoEventMatchesTheScope() throws InterruptedException {
+    MessageId watched = createMessage("watched");
+    MessageId other = createMessage("other");
+    EventRecorder rec = subscribe(EventScope.message(watched), EventType.all());
+    commitSubject(other, "other 2");
+    owner().deleteMessage(other);
+    long head = journalPosition();
+    assertThat(rec.subscription().awaitPosition(head, EventRecorder.TIMEOUT)).isTrue();
+    assertThat(rec.subscription().position()).isGreaterThanOrEqualTo(head);
+    assertThat(rec.received()).isEmpty();
+  }
+
+  @Test
+  @DisplayName("R75: position() reaches the journal head when the mask filters out every event")
+  void positionShouldReachTheJournalHeadWhenTheMaskFiltersEveryEvent() throws InterruptedException {
+    MessageId id = createMessage("v1");
+    EventRecorder rec = subscribe(EventScope.store(storeId()), Set.of(EventType.OBJECT_DELETED));
+    commitSubject(id, "v2");
+    owner().setReadFlag(id, true);
+    long head = journalPosition();
+    assertThat(rec.subscription().awaitPosition(head, EventRecorder.TIMEOUT)).isTrue();
+    assertThat(rec.received()).isEmpty();
+  }
+
+  @Test
+  @DisplayName("R75, R79: position() passes a matching event only after the sink returned")
+  void positionShouldPassAMatchingEventOnlyAfterTheSinkReturnedWhenDelivering() throws InterruptedException {
+    MessageId id = createMessage("v1");
+    AtomicReference<Subscription> sub = new AtomicReference<>();
+    List<Long> positionsInSink = new java.util.concurrent.CopyOnWriteArrayList<>();
+    EventRecorder rec = new EventRecorder().onEvent(e -> positionsInSink.add(sub.get().position()));
+    sub.set(owner().subscribe(EventScope.message(id), EventType.all(), rec));
+    rec.attach(sub.get());
+    fx().track(sub.get());
+    SaveResult r = commitSubject(id, "v2");
+    StoreEvent e = rec.await(modifiedTo(id, r.changeNumber()), "v2");
+    assertThat(positionsInSink).hasSize(1).allMatch(p -> p < e.position());
+    assertThat(sub.get().awaitPosition(e.position(), EventRecorder.TIMEOUT)).isTrue();
+  }
+
+  @Test
+  @DisplayName("Unadvise: awaitPosition returns false at once on a closed subscription")
+  void awaitPositionShouldReturnFalseWhenTheSubscriptionIsClosed() throws InterruptedException {
+    Subscription sub = owner().subscribe(EventScope.store(storeId()), e -> {});
+    fx().track(sub);
+    sub.close();
+    long started = System.nanoTime();
+    assertThat(sub.awaitPosition(journalPosition() + 1_000, EventRecorder.TIMEOUT)).isFalse();
+    assertThat(java.time.Duration.ofNanos(System.nanoTime() - started)).isLessThan(EventRecorder.TIMEOUT);
   }
 
   @Test

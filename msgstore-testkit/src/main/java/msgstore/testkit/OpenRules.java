@@ -16,10 +16,13 @@ import java.util.List;
 import msgstore.api.AccessLevel;
 import msgstore.api.DeleteMode;
 import msgstore.api.FolderRights;
+import msgstore.api.MapiError;
 import msgstore.api.Message;
 import msgstore.api.MessageId;
+import msgstore.api.PropTags;
 import msgstore.api.PropValue;
 import msgstore.api.Session;
+import msgstore.api.StoreId;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -282,5 +285,26 @@ public abstract class OpenRules extends ContractSupport {
     MessageId b = createMessage("b");
     assertThat(a).isNotEqualTo(b);
     assertThat(committedProp(a, ENTRYID)).isNotEqualTo(committedProp(b, ENTRYID));
+  }
+
+  @Test
+  @DisplayName("R96: PR_ENTRYID converts to the MessageId and back; a folder's or another store's entry id is refused")
+  void entryIdShouldConvertToTheMessageIdAndBackWhenReadFromAHandle() {
+    MessageId id = createMessage("by entry id");
+    byte[] eid;
+    try (Message m = openRo(id)) {
+      eid = binary(m, ENTRYID);
+      byte[] parent = binary(m, PropTags.PARENT_ENTRYID);
+      expectError(MapiError.INVALID_ENTRYID, () -> MessageId.fromEntryId(parent));
+    }
+    assertThat(MessageId.fromEntryId(eid)).isEqualTo(id);
+    assertThat(MessageId.fromEntryId(storeId(), eid)).isEqualTo(id);
+    assertThat(MessageId.storeOfEntryId(eid)).isEqualTo(storeId());
+    assertThat(id.toEntryId(storeId())).isEqualTo(eid);
+    try (Message m = owner().openMessage(MessageId.fromEntryId(storeId(), eid))) {
+      assertThat(subject(m)).isEqualTo("by entry id");
+    }
+    StoreId elsewhere = new StoreId(java.util.UUID.randomUUID());
+    expectError(MapiError.UNKNOWN_ENTRYID, () -> MessageId.fromEntryId(elsewhere, eid));
   }
 }

@@ -4,6 +4,7 @@ import static msgstore.api.MapiError.INVALID_PARAMETER;
 import static msgstore.api.MapiError.INVALID_TYPE;
 import static msgstore.api.MapiError.NOT_FOUND;
 import static msgstore.api.MapiError.TOO_BIG;
+import static msgstore.api.MapiError.UNEXPECTED_TYPE;
 import static msgstore.api.PropTags.BODY;
 import static msgstore.api.PropTags.SUBJECT;
 import static msgstore.api.SaveFlag.KEEP_OPEN_READWRITE;
@@ -179,5 +180,40 @@ public abstract class PropertyRules extends ContractSupport {
     assertThat(limits.maxPropertyBytes()).isPositive();
     assertThat(limits.maxRecipients()).isPositive();
     assertThat(limits.maxAttachmentBytes()).isPositive();
+  }
+
+  @Test
+  @DisplayName("Typed getters read the handle's view, empty when absent, the same embedded and remote")
+  void typedGettersShouldReadTheViewWhenPropertiesAreSet() {
+    Instant sent = Instant.parse("2026-11-20T08:30:00Z");
+    MessageId id = createMessage(inbox(), m -> m.setProps(PropValue.of(SUBJECT, "typed"),
+        PropValue.of(PropTags.IMPORTANCE, 2), PropValue.of(PropTags.CLIENT_SUBMIT_TIME, sent),
+        PropValue.of(PropTags.SEARCH_KEY, new byte[] {1, 2, 3})));
+    try (Message m = openRw(id)) {
+      m.set(BODY, "pending body");
+      assertThat(m.getString(SUBJECT)).contains("typed");
+      assertThat(m.getString(BODY)).contains("pending body");
+      assertThat(m.getInt(PropTags.IMPORTANCE)).contains(2);
+      assertThat(m.getInstant(PropTags.CLIENT_SUBMIT_TIME)).contains(sent);
+      assertThat(m.getBytes(PropTags.SEARCH_KEY)).hasValueSatisfying(b -> assertThat(b).containsExactly(1, 2, 3));
+      assertThat(m.getLong(PropTags.CHANGE_NUMBER)).contains(m.baseChangeNumber().orElseThrow().value());
+      assertThat(m.getLong(PropTags.MID)).contains(id.value());
+      assertThat(m.getBoolean(PropTags.HAS_ATTACHMENTS)).contains(false);
+      assertThat(m.getInt(PropTags.SENSITIVITY)).isEmpty();
+      assertThat(m.snapshot().getString(BODY)).contains("pending body");
+    }
+    assertThat(committed(id).getInt(PropTags.IMPORTANCE)).contains(2);
+  }
+
+  @Test
+  @DisplayName("A typed getter of the wrong Java type fails with UNEXPECTED_TYPE, whether or not the property is set")
+  void typedGetterShouldFailWithUnexpectedTypeWhenTheTagHoldsAnotherType() {
+    MessageId id = createMessage("typed");
+    try (Message m = openRo(id)) {
+      StoreException e = expectError(UNEXPECTED_TYPE, () -> m.getInt(SUBJECT));
+      assertThat(e.getMessage()).contains("PidTagSubject").contains("int");
+      expectError(UNEXPECTED_TYPE, () -> m.getString(PropTags.IMPORTANCE));
+      expectError(UNEXPECTED_TYPE, () -> m.getString(PropTag.of(0x8500, PropType.MV_UNICODE)));
+    }
   }
 }

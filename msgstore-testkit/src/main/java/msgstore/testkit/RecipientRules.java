@@ -112,6 +112,29 @@ public abstract class RecipientRules extends ContractSupport {
   }
 
   @Test
+  @DisplayName("R48: removeRecipients takes bare row ids")
+  void removeRecipientsShouldDeleteTheRowsWithThoseRowIdsWhenGivenOnlyRowIds() {
+    MessageId id = withRecipients("Anna", "Ben", "Carla");
+    try (Message m = openRw(id)) {
+      m.removeRecipients(recipientNamed(m, "Anna").rowId(), recipientNamed(m, "Carla").rowId());
+      assertThat(recipientNames(m)).containsExactly("Ben");
+      m.saveChanges(KEEP_OPEN_READWRITE);
+    }
+    assertThat(committedRecipientNames(id)).containsExactly("Ben");
+  }
+
+  @Test
+  @DisplayName("R48: removeRecipients with an unknown row id fails with NOT_FOUND and removes nothing")
+  void removeRecipientsShouldFailWithNotFoundAndRemoveNothingWhenARowIdIsUnknown() {
+    MessageId id = withRecipients("Anna", "Ben");
+    try (Message m = openRw(id)) {
+      int unknown = m.recipients().stream().mapToInt(Recipient::rowId).max().orElse(0) + 1000;
+      expectError(NOT_FOUND, () -> m.removeRecipients(recipientNamed(m, "Anna").rowId(), unknown));
+      assertThat(recipientNames(m)).containsExactly("Anna", "Ben");
+    }
+  }
+
+  @Test
   @DisplayName("R48: MODIFY of an unknown row id fails with NOT_FOUND")
   void modifyShouldFailWithNotFoundWhenRowIdIsUnknown() {
     MessageId id = withRecipients("Anna");
