@@ -187,6 +187,23 @@ public abstract class ContentsTableRules extends ContractSupport {
   }
 
   @Test
+  @DisplayName("Sorting by two standard columns orders by the first, then the second, then the id")
+  void rowsShouldBeSortedByEachKeyInTurnWhenSortedByTwoColumns() {
+    Folder f = populated();
+    add(f, "foxtrot", "kilo", 2, "IPM.Note.f", T0.plusSeconds(50), 300, null); // ties with alpha and delta on importance
+    // importance descending (2: alpha, delta, foxtrot; 1: charlie, echo; 0: bravo), then size ascending
+    ContentsTable t = f.contentsTable().setColumns(List.of(SUBJECT))
+        .sortBy(List.of(SortOrder.descending(IMPORTANCE), SortOrder.ascending(PropTags.MESSAGE_SIZE)));
+    assertThat(subjects(t)).containsExactly("alpha", "foxtrot", "delta", "echo", "charlie", "bravo");
+    // sender ascending (echo has none: last), then delivery time descending
+    ContentsTable bySender = f.contentsTable().setColumns(List.of(SUBJECT))
+        .sortBy(List.of(SortOrder.ascending(SENDER_NAME), SortOrder.descending(MESSAGE_DELIVERY_TIME)));
+    assertThat(subjects(bySender)).containsExactly("delta", "foxtrot", "charlie", "bravo", "alpha", "echo");
+    assertThat(bySender.queryRows(2, 2)).extracting(r -> r.get(SUBJECT).orElseThrow().asString())
+        .containsExactly("charlie", "bravo");
+  }
+
+  @Test
   @DisplayName("Sorting by subject gives the exact order both ways")
   void rowsShouldFollowTheSubjectOrderWhenSortedBySubject() {
     Folder f = populated();

@@ -54,11 +54,21 @@ public interface Storage extends AutoCloseable {
   Optional<StoredMessage> findMessage(long messageId);
 
   /**
-   * A page of the live messages of a folder in the order of an indexed column, ties broken by id
+   * A page of the live messages of a folder in the order of one or more indexed columns (each
+   * ascending or descending, rows without a value last, text case-insensitive), ties broken by id
    * ascending, with the folder's live message count; both from one snapshot (one read
-   * transaction), so the count is that of the rows the page was cut from.
+   * transaction), so the count is that of the rows the page was cut from. The backend sorts on the
+   * columns it keeps: no version is decoded.
    */
-  FolderPage pageFolder(long folderId, IndexedColumn sort, boolean descending, int offset, int limit);
+  FolderPage pageFolder(long folderId, List<SortKey> sort, int offset, int limit);
+
+  /** One key of {@link #pageFolder}. */
+  record SortKey(IndexedColumn column, boolean descending) {}
+
+  /** {@link #pageFolder} by one column. */
+  default FolderPage pageFolder(long folderId, IndexedColumn sort, boolean descending, int offset, int limit) {
+    return pageFolder(folderId, List.of(new SortKey(sort, descending)), offset, limit);
+  }
 
   /**
    * Every live message of a folder, in id order, for restrictions and sorts the index cannot

@@ -13,6 +13,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import msgstore.api.EventType;
 import msgstore.api.MapiError;
 import msgstore.api.StoreEvent;
@@ -21,6 +22,7 @@ import msgstore.engine.spi.BlobReference;
 import msgstore.engine.spi.FolderPage;
 import msgstore.engine.spi.IndexedColumn;
 import msgstore.engine.spi.NamedPropRow;
+import msgstore.engine.spi.Storage;
 import msgstore.engine.spi.StoredFolder;
 import msgstore.engine.spi.StoredMessage;
 import msgstore.engine.spi.StoredStore;
@@ -253,8 +255,9 @@ final class SqliteReader implements AutoCloseable {
   }
 
   /** The page and the folder's live count in one read transaction (one snapshot in WAL mode). */
-  FolderPage pageFolder(long folderId, IndexedColumn sort, boolean descending, int offset, int limit) {
-    if (sort == null || offset < 0 || limit < 0) {
+  FolderPage pageFolder(long folderId, List<Storage.SortKey> sort, int offset, int limit) {
+    if (sort == null || sort.isEmpty() || sort.stream().anyMatch(k -> k == null || k.column() == null) || offset < 0
+        || limit < 0) {
       throw new StoreException(MapiError.INVALID_PARAMETER,
           "page of folder " + folderId + ": bad sort " + sort + ", offset " + offset + " or limit " + limit);
     }
@@ -270,9 +273,13 @@ final class SqliteReader implements AutoCloseable {
         }
         List<StoredMessage> out = new ArrayList<>();
         if (limit > 0 && live > 0) {
+          // The page's ids are cut from the message rows alone (an index, or a sort of the kept
+          // columns: no version content is carried through a sort), then joined with their content.
+          String order = sort.stream().map(k -> sortTerm(k.column(), k.descending())).collect(Collectors.joining(", "))
+              + ", m.id ASC";
           PreparedStatement ps = c.prepare("SELECT " + SqliteRows.MESSAGE_COLUMNS + " FROM "
-              + SqliteRows.MESSAGE_WITH_CONTENT + " WHERE m.folder_id = ? AND m.deleted = 0 ORDER BY "
-              + sortTerm(sort, descending) + ", m.id ASC LIMIT ? OFFSET ?");
+              + SqliteRows.MESSAGE_WITH_CONTENT + " WHERE m.id IN (SELECT m.id FROM message m"
+              + " WHERE m.folder_id = ? AND m.deleted = 0 ORDER BY " + order + " LIMIT ? OFFSET ?) ORDER BY " + order);
           ps.setLong(1, folderId);
           ps.setInt(2, limit);
           ps.setInt(3, offset);

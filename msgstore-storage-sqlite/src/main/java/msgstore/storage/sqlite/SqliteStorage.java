@@ -269,8 +269,8 @@ public final class SqliteStorage implements Storage {
   }
 
   @Override
-  public FolderPage pageFolder(long folderId, IndexedColumn sort, boolean descending, int offset, int limit) {
-    return reader.pageFolder(folderId, sort, descending, offset, limit);
+  public FolderPage pageFolder(long folderId, List<SortKey> sort, int offset, int limit) {
+    return reader.pageFolder(folderId, sort, offset, limit);
   }
 
   @Override
