@@ -26,8 +26,13 @@ public final class HashedContent extends ByteArrayInputStream {
   /** Takes {@code bytes} (not copied: do not change them afterwards) and computes their SHA-256. */
   public static HashedContent of(byte[] bytes) {
     Objects.requireNonNull(bytes, "bytes");
+    return new HashedContent(bytes, sha256Hex(bytes));
+  }
+
+  /** The lowercase hex SHA-256 of {@code bytes}: the form of every content address in msgstore. */
+  public static String sha256Hex(byte[] bytes) {
     try {
-      return new HashedContent(bytes, HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)));
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every Java platform has SHA-256", e);
     }

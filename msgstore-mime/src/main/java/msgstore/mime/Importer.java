@@ -42,55 +42,53 @@ final class Importer {
   }
 
   private static Imported importMessage(Folder folder, Spooled spool, ImportOptions options) throws IOException {
-    {
-      long size = spool.size();
-      String hex = spool.sha256();
-      long skip = envelopeLine(spool.head(1000));
-      checkLooksLikeAMessage(spool, size, skip);
-      String messageId = "";
-      if (options.skipIfPresent()) { // identity is known before the parse: Message-ID and SHA-256
-        try (InputStream in = spool.open(skip)) {
-          for (HeaderText.Field f : MimeParser.topHeaders(in)) {
-            if (f.name().equalsIgnoreCase("Message-ID")) {
-              messageId = f.body().strip();
-              break;
-            }
+    long size = spool.size();
+    String hex = spool.sha256();
+    long skip = envelopeLine(spool.head(1000));
+    checkLooksLikeAMessage(spool, size, skip);
+    String messageId = "";
+    if (options.skipIfPresent()) { // identity is known before the parse: Message-ID and SHA-256
+      try (InputStream in = spool.open(skip)) {
+        for (HeaderText.Field f : MimeParser.topHeaders(in)) {
+          if (f.name().equalsIgnoreCase("Message-ID")) {
+            messageId = f.body().strip();
+            break;
           }
         }
-        Optional<Imported> present = present(folder, messageId, hex, size);
-        if (present.isPresent()) {
-          return present.get();
-        }
       }
-      MessageId id;
-      try (Message m = folder.createMessage()) {
-        MessageSink sink = MessageSink.of(m);
-        try (InputStream in = spool.open(skip)) {
-          MimeParser.parse(in, sink, options.deliveryTime());
-        }
-        try (InputStream in = spool.open(0)) {
-          sink.addAttachment(List.of(
-              PropValue.of(MimeProps.ORIGINAL_SHA256, hex),
-              PropValue.of(MimeProps.ATTACHMENT_HIDDEN, true),
-              PropValue.of(PropTags.ATTACH_MIME_TAG, "message/rfc822"),
-              PropValue.of(PropTags.ATTACH_LONG_FILENAME, "original.eml")), in);
-        }
-        // Received mail, unless a draft: MSGFLAG_UNSENT (set by every createMessage) is cleared while
-        // it still may be (before the first save); the read state is the read flag's.
-        m.setProps(PropValue.of(PropTags.MESSAGE_FLAGS, options.draft() ? PropTags.MSGFLAG_UNSENT : 0));
-        m.setProps(PropValue.of(MimeProps.SOURCE_SHA256, hex),
-            PropValue.of(MimeProps.SOURCE_FINGERPRINT, Fingerprint.of(m.snapshot())));
-        if (!options.skipIfPresent()) { // the parse found the Message-ID (the same header, read once)
-          messageId = m.getProp(PropTags.INTERNET_MESSAGE_ID).map(PropValue::asString).orElse("");
-        }
-        SaveResult r = m.saveChanges();
-        id = r.messageId();
+      Optional<Imported> present = present(folder, messageId, hex, size);
+      if (present.isPresent()) {
+        return present.get();
       }
-      if (options.read()) {
-        folder.setReadFlags(List.of(id), true);
-      }
-      return new Imported(id, false, messageId, hex, size);
     }
+    MessageId id;
+    try (Message m = folder.createMessage()) {
+      MessageSink sink = MessageSink.of(m);
+      try (InputStream in = spool.open(skip)) {
+        MimeParser.parse(in, sink, options.deliveryTime());
+      }
+      try (InputStream in = spool.open(0)) {
+        sink.addAttachment(List.of(
+            PropValue.of(MimeProps.ORIGINAL_SHA256, hex),
+            PropValue.of(MimeProps.ATTACHMENT_HIDDEN, true),
+            PropValue.of(PropTags.ATTACH_MIME_TAG, "message/rfc822"),
+            PropValue.of(PropTags.ATTACH_LONG_FILENAME, "original.eml")), in);
+      }
+      // Received mail, unless a draft: MSGFLAG_UNSENT (set by every createMessage) is cleared while
+      // it still may be (before the first save); the read state is the read flag's.
+      m.setProps(PropValue.of(PropTags.MESSAGE_FLAGS, options.draft() ? PropTags.MSGFLAG_UNSENT : 0));
+      m.setProps(PropValue.of(MimeProps.SOURCE_SHA256, hex),
+          PropValue.of(MimeProps.SOURCE_FINGERPRINT, Fingerprint.of(m.snapshot())));
+      if (!options.skipIfPresent()) { // the parse found the Message-ID (the same header, read once)
+        messageId = m.getProp(PropTags.INTERNET_MESSAGE_ID).map(PropValue::asString).orElse("");
+      }
+      SaveResult r = m.saveChanges();
+      id = r.messageId();
+    }
+    if (options.read()) {
+      folder.setReadFlags(List.of(id), true);
+    }
+    return new Imported(id, false, messageId, hex, size);
   }
 
   /**

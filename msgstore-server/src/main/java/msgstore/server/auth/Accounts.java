@@ -397,14 +397,7 @@ public final class Accounts implements AutoCloseable {
         }
       }
     });
-    return phc.map(p -> {
-      try {
-        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-            .digest(p.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-      } catch (java.security.NoSuchAlgorithmException e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    return phc.map(p -> msgstore.api.HashedContent.sha256Hex(p.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
   }
 
   /** Whether the user exists (names are case-sensitive). */

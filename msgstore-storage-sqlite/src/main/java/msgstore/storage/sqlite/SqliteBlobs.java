@@ -138,11 +138,6 @@ final class SqliteBlobs {
     }
   }
 
-  /** The lowercase hex SHA-256 of {@code content}. */
-  static String sha256(byte[] content) {
-    return HexFormat.of().formatHex(newDigest().digest(content));
-  }
-
   /**
    * Whether blob {@code sha} is stored as a file; when it is, its stored time is refreshed as a put
    * of the same content would, under the lock that garbage collection's "check age, then delete"

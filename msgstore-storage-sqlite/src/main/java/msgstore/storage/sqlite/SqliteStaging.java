@@ -97,10 +97,6 @@ final class SqliteStaging {
     }
   }
 
-  synchronized int size() {
-    return staged.size();
-  }
-
   synchronized long stagedBytes() {
     return bytes;
   }

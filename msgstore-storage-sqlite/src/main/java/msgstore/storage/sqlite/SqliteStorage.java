@@ -368,7 +368,7 @@ public final class SqliteStorage implements Storage {
       if (head.length > SqliteStaging.MAX_BYTES || head.length > maxBytes) {
         return blobs.put(new SequenceInputStream(new ByteArrayInputStream(head), content), maxBytes);
       }
-      sha = SqliteBlobs.sha256(head);
+      sha = HashedContent.sha256Hex(head);
     }
     if (!blobs.refreshIfPresent(sha)) {
       List<SqliteStaging.Evicted> over = staging.stage(sha, head);
