@@ -16,7 +16,7 @@ final class Exporter {
     MessageSnapshot s = message.snapshot();
     Optional<MessageSnapshot.AttachmentSnapshot> original = original(s);
     Optional<String> stored = s.get(MimeProps.SOURCE_FINGERPRINT).map(p -> p.asString());
-    if (original.isPresent() && isRfc822(original.get()) && stored.isPresent() && stored.get().equals(Fingerprint.of(s))) {
+    if (original.isPresent() && isRfc822(original.get()) && stored.isPresent() && Fingerprint.matches(stored.get(), s)) {
       try (Attachment a = message.openAttachment(original.get().attachNum())) {
         Optional<InputStream> in = a.openContent();
         if (in.isPresent()) {
