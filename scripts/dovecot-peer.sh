@@ -91,6 +91,8 @@ start() {
     if [ -n "$imap" ]; then
       echo "service imap-login {"; echo "  inet_listener imap {"; echo "    address = 127.0.0.1"; echo "    port = $imap"
       echo "  }"; echo "  inet_listener imaps {"; echo "    port = 0"; echo "  }"; echo "}"
+      # Load tests open one connection per client process, all as the same user from 127.0.0.1.
+      echo "protocol imap {"; echo "  mail_max_userip_connections = 1000"; echo "}"
     fi
   } > "$dir/dovecot.conf"
   dovecot -c "$dir/dovecot.conf" || die "dovecot did not start; see $dir/log/dovecot.log"

@@ -160,6 +160,17 @@ def imap_client(port, user, password, uids, mode, seconds, barrier, out):
     out.put((ok, conflicts, errors, pairs))
 
 
+def guarded(target, args):
+    """Runs one client; a client that cannot start breaks the barrier instead of hanging the others."""
+    barrier, out = args[-2], args[-1]
+    try:
+        target(*args)
+    except BaseException:
+        barrier.abort()
+        out.put(None)
+        raise
+
+
 def main():
     kind, where, user, password, mode, clients, seconds = sys.argv[1:8]
     clients, seconds = int(clients), float(seconds)
@@ -171,11 +182,18 @@ def main():
     else:
         uids = imap_uids(int(where), user, password)
         target, args = imap_client, (int(where), user, password, uids, mode, seconds, barrier, out)
-    procs = [mp.Process(target=target, args=args) for _ in range(clients)]
+    procs = [mp.Process(target=guarded, args=(target, args)) for _ in range(clients)]
     for p in procs:
         p.start()
-    barrier.wait()
+    try:
+        barrier.wait(timeout=60)
+    except Exception:
+        for p in procs:
+            p.kill()
+        raise SystemExit(f"{kind} {mode}: a client did not start (its error is above)")
     results = [out.get() for _ in procs]
+    if any(r is None for r in results):
+        raise SystemExit(f"{kind} {mode}: a client failed (its error is above)")
     for p in procs:
         p.join()
     ok = sum(r[0] for r in results)
