@@ -17,6 +17,9 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import msgstore.api.MapiError;
@@ -55,7 +58,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The msgstore HTTP server: the JSON API of docs/http-api.md, Server-Sent Events, health and
  * metrics, over one embedded store ({@code <data>/msgstore.db}) and the accounts database
- * ({@code <data>/accounts.db}). Javalin on virtual threads; every request runs as one engine
+ * ({@code <data>/accounts.db}). Javalin on Jetty's platform threads, event streams on virtual threads
+ * (ADR 0027); every request runs as one engine
  * {@link Session} of the authenticated user, and every rule is the engine's.
  *
  * <p>{@link #close} is a graceful shutdown: new requests get 503, requests in flight (saves) may
@@ -236,7 +240,11 @@ public final class MsgstoreServer implements AutoCloseable {
 
   private void listen() {
     app = Javalin.create(c -> {
-      c.concurrency.useVirtualThreads = true;
+      // Requests run on Jetty's pool of platform threads: a request is short, and on virtual
+      // threads each one paid a hand-off back to the selector (2x the CPU of a trivial request,
+      // 10-15 % of a GET or a save; docs/BENCHMARKS.md "HTTP against Dovecot"). Event streams,
+      // which live as long as their clients, run on virtual threads of their own (stream()).
+      c.concurrency.useVirtualThreads = false;
       c.startup.showJavalinBanner = false;
       c.startup.showOldJavalinVersionWarning = false;
       c.http.prefer405over404 = true;
@@ -444,15 +452,30 @@ public final class MsgstoreServer implements AutoCloseable {
     }
   }
 
-  /** A long-lived route (events): not counted in flight; shutdown ends it instead. */
+  /**
+   * A long-lived route (events): not counted in flight; shutdown ends it instead. It runs on a
+   * virtual thread of its own (the request completes asynchronously when it ends), so that a
+   * thousand open streams hold none of the request threads that every other request needs.
+   */
   private Handler stream(ApiHandler h) {
     return ctx -> {
       if (closing) {
         throw ProblemException.of(503, MapiError.BUSY, "the server is shutting down");
       }
-      run(ctx, h);
+      ctx.future(() -> CompletableFuture.runAsync(() -> {
+        try {
+          run(ctx, h);
+        } catch (RuntimeException e) {
+          throw e;
+        } catch (Exception e) {
+          throw new CompletionException(e);
+        }
+      }, STREAM_THREADS));
     };
   }
+
+  /** Starts each event stream on a virtual thread of its own. */
+  private static final Executor STREAM_THREADS = task -> Thread.ofVirtual().name("msgstore-event-stream").start(task);
 
   private void run(Context ctx, ApiHandler h) throws Exception {
     String user = authenticate(ctx);

@@ -235,4 +235,31 @@ class EventStreamTest {
     }
     LifecycleTest.await(() -> t.server.store().subscriberCount() == 0);
   }
+  /**
+   * Requests run on a bounded pool of platform threads; an open stream must hold none of them
+   * (each runs on a virtual thread of its own), or a few hundred subscribers would starve every
+   * other request.
+   */
+  @Test
+  void openStreamsHoldNoRequestThread() throws Exception {
+    List<Sse> open = new ArrayList<>();
+    try {
+      for (int i = 0; i < 10; i++) {
+        open.add(new Sse("alice", "", null));
+      }
+      create("threads");
+      for (Sse sse : open) {
+        sse.next(); // every stream is in its write loop
+      }
+      long platformThreadsStreaming = Thread.getAllStackTraces().values().stream()
+          .filter(stack -> java.util.Arrays.stream(stack).anyMatch(f -> f.getClassName().equals(EventStream.class.getName())))
+          .count();
+      assertThat(platformThreadsStreaming).isZero();
+      assertThat(t.get(null, t.server.baseUri() + "/health/live").status()).isEqualTo(200);
+    } finally {
+      for (Sse sse : open) {
+        sse.close();
+      }
+    }
+  }
 }
