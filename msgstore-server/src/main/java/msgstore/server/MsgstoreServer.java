@@ -18,8 +18,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import msgstore.api.MapiError;
@@ -462,20 +460,30 @@ public final class MsgstoreServer implements AutoCloseable {
       if (closing) {
         throw ProblemException.of(503, MapiError.BUSY, "the server is shutting down");
       }
-      ctx.future(() -> CompletableFuture.runAsync(() -> {
-        try {
-          run(ctx, h);
-        } catch (RuntimeException e) {
-          throw e;
-        } catch (Exception e) {
-          throw new CompletionException(e);
-        }
-      }, STREAM_THREADS));
+      ctx.future(() -> {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        streams.incrementAndGet();
+        Thread.ofVirtual().name("msgstore-event-stream").start(() -> {
+          try {
+            run(ctx, h);
+            done.complete(null); // Javalin ends the request here, on this thread
+          } catch (Throwable e) {
+            done.completeExceptionally(e);
+          } finally {
+            if (streams.decrementAndGet() == 0) {
+              synchronized (idle) {
+                idle.notifyAll();
+              }
+            }
+          }
+        });
+        return done;
+      });
     };
   }
 
-  /** Starts each event stream on a virtual thread of its own. */
-  private static final Executor STREAM_THREADS = task -> Thread.ofVirtual().name("msgstore-event-stream").start(task);
+  /** Event streams whose requests have not ended yet (close() waits for them before stopping Jetty). */
+  private final AtomicInteger streams = new AtomicInteger();
 
   private void run(Context ctx, ApiHandler h) throws Exception {
     String user = authenticate(ctx);
@@ -724,6 +732,28 @@ public final class MsgstoreServer implements AutoCloseable {
     return inFlight.get();
   }
 
+  /** How long close() waits at least for the event streams it stopped to end their requests. */
+  private static final Duration STREAMS_END_TIMEOUT = Duration.ofSeconds(2);
+
+  /** Waits until every stopped event stream has ended its request, so that Jetty stops none mid-way. */
+  private void awaitStreamsEnded(long deadline) {
+    synchronized (idle) {
+      while (streams.get() > 0) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          LOG.warn("shutting down with {} event stream(s) still ending", streams.get());
+          return;
+        }
+        try {
+          idle.wait(Math.max(1, left / 1_000_000));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
   /**
    * Graceful shutdown: new requests answer 503, requests in flight finish (up to {@link
    * #DRAIN_TIMEOUT}), event streams end and unsubscribe, Jetty stops, then the store and the
@@ -755,6 +785,7 @@ public final class MsgstoreServer implements AutoCloseable {
       }
     }
     events.closeAll();
+    awaitStreamsEnded(Math.max(deadline, System.nanoTime() + STREAMS_END_TIMEOUT.toNanos()));
     try {
       app.stop();
     } finally {
