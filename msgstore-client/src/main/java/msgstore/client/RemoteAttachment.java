@@ -9,22 +9,22 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import msgstore.api.AccessLevel;
 import msgstore.api.Attachment;
 import msgstore.api.ContentRef;
-import msgstore.api.MapiError;
 import msgstore.api.Message;
 import msgstore.api.MessageSnapshot;
 import msgstore.api.MessageSnapshot.AttachmentSnapshot;
 import msgstore.api.OpenFlag;
 import msgstore.api.PropProblem;
 import msgstore.api.PropTag;
-import msgstore.api.PropTags;
 import msgstore.api.PropValue;
 import msgstore.api.SaveFlag;
 import msgstore.api.SaveOptions;
-import msgstore.api.StoreException;
+import msgstore.core.HandleState;
+import msgstore.core.PendingProps;
+import msgstore.core.Props;
+import msgstore.core.Views;
 import msgstore.protocol.Op;
 
 /**
@@ -37,12 +37,11 @@ final class RemoteAttachment implements Attachment {
   private final RemoteMessage parent;
   private final OpLog log;
   private final int num;
-  private final TreeMap<PropTag, PropValue> props;
+  private final PendingProps props;
   private ContentRef content;
   private MessageSnapshot embedded;
   private RemoteMessage embeddedWriter;
-  private AccessLevel access;
-  private boolean closed;
+  private final HandleState st;
   private int wire;
   private int epoch;
 
@@ -51,10 +50,10 @@ final class RemoteAttachment implements Attachment {
     this.parent = parent;
     this.log = parent.log;
     this.num = a.attachNum();
-    this.props = LocalRules.map(a.props());
+    this.props = new PendingProps(a.props());
     this.content = a.content().orElse(null);
     this.embedded = a.embedded().orElse(null);
-    this.access = access;
+    this.st = new HandleState(access, false, this::what, () -> {});
     this.wire = wire;
     this.epoch = log.epoch();
     parent.session().track(this);
@@ -65,16 +64,11 @@ final class RemoteAttachment implements Attachment {
   }
 
   private void checkOpen() {
-    if (closed) {
-      throw new StoreException(MapiError.INVALID_OBJECT, "the handle on " + what() + " is closed");
-    }
+    st.checkOpen();
   }
 
   private void checkWritable() {
-    checkOpen();
-    if (access != AccessLevel.MODIFY) {
-      throw new StoreException(MapiError.NO_ACCESS, "the handle on " + what() + " is read-only");
-    }
+    st.checkWritable();
   }
 
   /**
@@ -116,19 +110,19 @@ final class RemoteAttachment implements Attachment {
   @Override
   public AccessLevel accessLevel() {
     synchronized (log) {
-      return access;
+      return st.access();
     }
   }
 
   @Override
   public boolean isOpen() {
     synchronized (log) {
-      return !closed;
+      return st.isOpen();
     }
   }
 
   AttachmentSnapshot state() {
-    return new AttachmentSnapshot(num, new ArrayList<>(props.values()), Optional.ofNullable(content),
+    return new AttachmentSnapshot(num, props.values(), Optional.ofNullable(content),
         Optional.ofNullable(embedded));
   }
 
@@ -142,7 +136,7 @@ final class RemoteAttachment implements Attachment {
 
   @Override
   public Optional<PropValue> getProp(PropTag tag) {
-    return LocalRules.find(getProps(), tag);
+    return Props.find(getProps(), tag);
   }
 
   @Override
@@ -161,8 +155,7 @@ final class RemoteAttachment implements Attachment {
         parent.session().limits().checkProperty(v, what());
       }
       int w = bind();
-      List<PropProblem> p = LocalRules.set(props, rest, parent.session().limits(), t -> PropTags.writeProblem(t, false),
-          what());
+      List<PropProblem> p = props.set(rest, parent.session().limits(), st::writeProblem, what());
       log.add(new Op.SetProps(w, rest));
       return p;
     }
@@ -177,7 +170,7 @@ final class RemoteAttachment implements Attachment {
       if (t.contains(ATTACH_DATA_BINARY)) {
         content = null;
       }
-      List<PropProblem> p = LocalRules.delete(props, t, x -> PropTags.writeProblem(x, false));
+      List<PropProblem> p = props.delete(t, st::writeProblem);
       log.add(new Op.DeleteProps(w, t));
       return p;
     }
@@ -196,7 +189,7 @@ final class RemoteAttachment implements Attachment {
     int w = bind();
     content = ref;
     embedded = null;
-    LocalRules.put(props, PropValue.of(ATTACH_METHOD, ATTACH_BY_VALUE));
+    props.put(PropValue.of(ATTACH_METHOD, ATTACH_BY_VALUE));
     log.add(new Op.WriteContent(w, ref));
     return ref;
   }
@@ -224,22 +217,8 @@ final class RemoteAttachment implements Attachment {
     synchronized (log) {
       checkOpen();
       Set<OpenFlag> f = Set.of(flags);
-      boolean wantsWrite = f.contains(OpenFlag.MODIFY) || f.contains(OpenFlag.BEST_ACCESS);
-      AccessLevel level = !wantsWrite ? AccessLevel.READ_ONLY
-          : access == AccessLevel.MODIFY ? AccessLevel.MODIFY
-          : f.contains(OpenFlag.BEST_ACCESS) ? AccessLevel.READ_ONLY : null;
-      if (level == null) {
-        throw new StoreException(MapiError.NO_ACCESS, "cannot open the embedded message of " + what()
-            + " for writing: the attachment handle is read-only");
-      }
+      AccessLevel level = Views.embeddedAccess(st, f, embedded != null, embeddedWriter != null);
       if (embedded == null) {
-        if (level != AccessLevel.MODIFY) {
-          throw new StoreException(MapiError.NOT_FOUND, what() + " holds no embedded message");
-        }
-        if (embeddedWriter != null) { // R58
-          throw new StoreException(MapiError.NO_ACCESS, "the embedded message of " + what()
-              + " is already open for writing and not yet saved");
-        }
         RemoteMessage e = RemoteMessage.embedded(this, parent, null, level);
         e.boundAs(logOpenEmbedded(f));
         embeddedWriter = e;
@@ -266,7 +245,7 @@ final class RemoteAttachment implements Attachment {
     embedded = c;
     content = null;
     embeddedWriter = null;
-    LocalRules.put(props, PropValue.of(ATTACH_METHOD, ATTACH_EMBEDDED_MSG));
+    props.put(PropValue.of(ATTACH_METHOD, ATTACH_EMBEDDED_MSG));
   }
 
   void embeddedClosed(RemoteMessage h) {
@@ -278,19 +257,15 @@ final class RemoteAttachment implements Attachment {
   @Override
   public void saveChanges(SaveFlag... flags) {
     synchronized (log) {
-      checkOpen(); // R25 via R51
-      if (access != AccessLevel.MODIFY) {
-        throw new StoreException(MapiError.NO_ACCESS, "cannot save " + what() + ": the handle is read-only");
-      }
       SaveOptions o = SaveOptions.of(flags);
-      o.check(what());
+      st.checkSavable(o); // R25 via R51, R26, R21
       if (!parent.isOpen()) {
         parent.putAttachment(state()); // INVALID_OBJECT, as the engine's parent check
       }
       int w = bind();
       parent.putAttachment(state());
       log.add(new Op.SaveChanges(w, o.flags()));
-      o.accessAfterSave().ifPresentOrElse(a -> access = a, this::closeLocked);
+      st.afterSave(o, this::closeLocked);
     }
   }
 
@@ -302,10 +277,9 @@ final class RemoteAttachment implements Attachment {
   }
 
   private void closeLocked() {
-    if (!closed) {
-      closed = true;
+    if (st.markClosed()) {
       parent.session().untrack(this);
-      if (access == AccessLevel.MODIFY && epoch == log.epoch()) {
+      if (st.access() == AccessLevel.MODIFY && epoch == log.epoch()) {
         log.add(new Op.Close(wire));
       }
     }

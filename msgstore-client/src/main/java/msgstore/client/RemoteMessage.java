@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -25,7 +24,6 @@ import msgstore.api.Message;
 import msgstore.api.MessageId;
 import msgstore.api.MessageSnapshot;
 import msgstore.api.MessageSnapshot.AttachmentSnapshot;
-import msgstore.api.ObjectChangedException;
 import msgstore.api.OpenFlag;
 import msgstore.api.PropProblem;
 import msgstore.api.PropTag;
@@ -38,6 +36,12 @@ import msgstore.api.SaveOptions;
 import msgstore.api.SaveResult;
 import msgstore.api.StoreException;
 import msgstore.api.StoreId;
+import msgstore.core.AttachmentTable;
+import msgstore.core.HandleState;
+import msgstore.core.PendingProps;
+import msgstore.core.Props;
+import msgstore.core.RecipientTable;
+import msgstore.core.Views;
 import msgstore.protocol.MessageBody;
 import msgstore.protocol.Op;
 import msgstore.protocol.Problem;
@@ -65,7 +69,7 @@ import msgstore.protocol.Wire;
  */
 final class RemoteMessage implements Message {
   /** What CreateMessage starts from (R14, R67). */
-  static final MessageSnapshot NEW_MESSAGE = Sync.content(LocalRules.sorted(List.of(
+  static final MessageSnapshot NEW_MESSAGE = Sync.content(Props.sorted(List.of(
       PropValue.of(MESSAGE_CLASS, "IPM.Note"), PropValue.of(MESSAGE_FLAGS, MSGFLAG_UNSENT | MSGFLAG_UNMODIFIED))),
       List.of(), List.of());
   private final RemoteSession session;
@@ -81,15 +85,12 @@ final class RemoteMessage implements Message {
   private MessageSnapshot base;
   private TreeMap<PropTag, PropValue> row = new TreeMap<>();
   private int accessBits;
-  private TreeMap<PropTag, PropValue> props;
-  private TreeMap<Integer, Recipient> recipients;
-  private TreeMap<Integer, AttachmentSnapshot> attachments;
-  private int nextRowId;
-  private int nextAttachNum;
+  private PendingProps props;
+  private final RecipientTable recipients = new RecipientTable(List.of(), this::what);
+  private final AttachmentTable<AttachmentSnapshot> attachments =
+      new AttachmentTable<>(List.of(), AttachmentSnapshot::attachNum, AttachmentSnapshot::props, this::what);
   private final int[] serverNextAttachNum = new int[1];
-  private boolean savedOnce;
-  private AccessLevel access;
-  private boolean closed;
+  private final HandleState st;
 
   private RemoteMessage(RemoteSession session, StoreId storeId, FolderId folderId, RemoteAttachment parent, int depth,
       AccessLevel access, OpLog log, int accessBits) {
@@ -98,7 +99,7 @@ final class RemoteMessage implements Message {
     this.folderId = folderId;
     this.parent = parent;
     this.depth = depth;
-    this.access = access;
+    this.st = new HandleState(access, false, this::what, session::checkOpen);
     this.log = log;
     this.accessBits = accessBits;
     this.epoch = log.epoch();
@@ -110,7 +111,7 @@ final class RemoteMessage implements Message {
     RemoteMessage h = new RemoteMessage(session, body.storeId().orElseThrow(), s.folderId().orElseThrow(), null, 0,
         body.accessLevel().orElse(AccessLevel.READ_ONLY), new OpLog(), 0);
     h.id = s.id().orElseThrow();
-    h.savedOnce = true;
+    h.st.markSaved();
     h.adoptCommitted(s);
     h.accessBits = h.row.containsKey(ACCESS) ? h.row.get(ACCESS).asInt() : 0;
     session.track(h);
@@ -121,7 +122,7 @@ final class RemoteMessage implements Message {
   static RemoteMessage created(RemoteSession session, FolderId folder, StoreId store) {
     RemoteMessage h = new RemoteMessage(session, store, folder, null, 0, AccessLevel.MODIFY, new OpLog(), 0x7);
     h.rebase(Sync.content(List.of(), List.of(), List.of()), 0);
-    h.props = LocalRules.map(NEW_MESSAGE.props());
+    h.props = new PendingProps(NEW_MESSAGE.props());
     session.track(h);
     return h;
   }
@@ -135,7 +136,9 @@ final class RemoteMessage implements Message {
     }
     RemoteMessage h = new RemoteMessage(outer.session, outer.storeId, outer.folderId, parent, outer.depth + 1, access,
         outer.log, outer.accessBits);
-    h.savedOnce = content != null;
+    if (content != null) {
+      h.st.markSaved();
+    }
     h.rebase(content == null ? Sync.NEW_EMBEDDED : content, 0);
     outer.session.track(h);
     return h;
@@ -154,7 +157,7 @@ final class RemoteMessage implements Message {
     }
     row = r;
     List<Recipient> rows = s.recipients().stream().map(RemoteMessage::withoutRowIdProp).toList();
-    rebase(Sync.content(LocalRules.sorted(transacted), rows, s.attachments()),
+    rebase(Sync.content(Props.sorted(transacted), rows, s.attachments()),
         s.changeNumber().map(ChangeNumber::value).orElse(0L));
   }
 
@@ -165,24 +168,16 @@ final class RemoteMessage implements Message {
         p.add(v);
       }
     }
-    return new Recipient(r.rowId(), LocalRules.sorted(p));
+    return new Recipient(r.rowId(), Props.sorted(p));
   }
 
   private void rebase(MessageSnapshot c, long cn) {
     this.base = c;
     this.baseCn = cn;
-    this.props = LocalRules.map(c.props());
-    this.recipients = new TreeMap<>();
-    for (Recipient r : c.recipients()) {
-      recipients.put(r.rowId(), r);
-    }
-    this.attachments = new TreeMap<>();
-    for (AttachmentSnapshot a : c.attachments()) {
-      attachments.put(a.attachNum(), a);
-    }
-    this.nextRowId = recipients.isEmpty() ? 1 : recipients.lastKey() + 1;
-    int fresh = attachments.isEmpty() ? 0 : attachments.lastKey() + 1;
-    this.nextAttachNum = Math.max(nextAttachNum, fresh);
+    this.props = new PendingProps(c.props());
+    recipients.rebase(c.recipients());
+    attachments.rebase(c.attachments());
+    int fresh = c.attachments().stream().mapToInt(AttachmentSnapshot::attachNum).max().orElse(-1) + 1;
     this.serverNextAttachNum[0] = Math.max(parent == null ? 0 : serverNextAttachNum[0], fresh);
   }
 
@@ -194,17 +189,11 @@ final class RemoteMessage implements Message {
   }
 
   private void checkOpen() {
-    if (closed) {
-      throw new StoreException(MapiError.INVALID_OBJECT, "the handle on " + what() + " is closed");
-    }
-    session.checkOpen();
+    st.checkOpen();
   }
 
   private void checkWritable() {
-    checkOpen();
-    if (access != AccessLevel.MODIFY) {
-      throw new StoreException(MapiError.NO_ACCESS, "the handle on " + what() + " is read-only");
-    }
+    st.checkWritable();
   }
 
   RemoteSession session() {
@@ -287,14 +276,14 @@ final class RemoteMessage implements Message {
   @Override
   public AccessLevel accessLevel() {
     synchronized (log) {
-      return access;
+      return st.access();
     }
   }
 
   @Override
   public boolean isOpen() {
     synchronized (log) {
-      return !closed;
+      return st.isOpen();
     }
   }
 
@@ -302,8 +291,7 @@ final class RemoteMessage implements Message {
 
   /** The view's transacted content. */
   MessageSnapshot content() {
-    return Sync.content(new ArrayList<>(props.values()), new ArrayList<>(recipients.values()),
-        new ArrayList<>(attachments.values()));
+    return Sync.content(props.values(), recipients.rows(), attachments.rows());
   }
 
   private int readFlags() {
@@ -311,25 +299,16 @@ final class RemoteMessage implements Message {
   }
 
   private List<PropValue> viewProps() {
-    TreeMap<PropTag, PropValue> out = new TreeMap<>(props);
-    boolean hasAttach = attachments.values().stream().anyMatch(a -> PropTags.countsAsAttachment(a.props()));
-    int flags = props.containsKey(MESSAGE_FLAGS) ? props.get(MESSAGE_FLAGS).asInt() & ~MSGFLAG_HASATTACH : 0;
+    List<PropValue> out = props.values();
+    out.addAll(Views.messageFlags(props.intValue(MESSAGE_FLAGS), attachments.hasAttachments(), id != null,
+        readFlags()));
     if (id != null) {
-      flags = (flags & ~MSGFLAG_READ) | readFlags();
+      out.addAll(row.values());
     }
-    out.put(MESSAGE_FLAGS, PropValue.of(MESSAGE_FLAGS, flags | (hasAttach ? MSGFLAG_HASATTACH : 0)));
-    out.put(HAS_ATTACHMENTS, PropValue.of(HAS_ATTACHMENTS, hasAttach));
-    if (id != null) {
-      for (PropValue p : row.values()) {
-        out.put(p.tag(), p);
-      }
-    } else {
-      out.put(READ, PropValue.of(READ, (flags & MSGFLAG_READ) != 0));
-    }
-    out.put(ACCESS_LEVEL, PropValue.of(ACCESS_LEVEL, access.value()));
-    out.put(ACCESS, PropValue.of(ACCESS, accessBits));
-    out.put(OBJECT_TYPE, PropValue.of(OBJECT_TYPE, LocalRules.MAPI_MESSAGE));
-    return new ArrayList<>(out.values());
+    out.add(PropValue.of(ACCESS_LEVEL, st.access().value()));
+    out.add(PropValue.of(ACCESS, accessBits));
+    out.add(PropValue.of(OBJECT_TYPE, Views.MAPI_MESSAGE));
+    return Props.sorted(out);
   }
 
   @Override
@@ -342,7 +321,7 @@ final class RemoteMessage implements Message {
 
   @Override
   public Optional<PropValue> getProp(PropTag tag) {
-    return LocalRules.find(getProps(), tag);
+    return Props.find(getProps(), tag);
   }
 
   @Override
@@ -354,7 +333,7 @@ final class RemoteMessage implements Message {
         session.limits().checkProperty(p, what());
       }
       int w = bind();
-      List<PropProblem> p = LocalRules.set(props, v, session.limits(), t -> PropTags.writeProblem(t, savedOnce), what());
+      List<PropProblem> p = props.set(v, session.limits(), st::writeProblem, what());
       log.add(new Op.SetProps(w, v));
       return p;
     }
@@ -366,7 +345,7 @@ final class RemoteMessage implements Message {
       checkWritable();
       List<PropTag> t = List.copyOf(tags);
       int w = bind();
-      List<PropProblem> p = LocalRules.delete(props, t, x -> PropTags.writeProblem(x, savedOnce));
+      List<PropProblem> p = props.delete(t, st::writeProblem);
       log.add(new Op.DeleteProps(w, t));
       return p;
     }
@@ -377,7 +356,7 @@ final class RemoteMessage implements Message {
     synchronized (log) {
       checkOpen();
       return new MessageSnapshot(Optional.ofNullable(id), Optional.ofNullable(folderId), baseChangeNumber(),
-          baseChangeKey(), viewProps(), new ArrayList<>(recipients.values()), new ArrayList<>(attachments.values()));
+          baseChangeKey(), viewProps(), recipients.rows(), attachments.rows());
     }
   }
 
@@ -387,13 +366,7 @@ final class RemoteMessage implements Message {
   public List<Recipient> recipients() {
     synchronized (log) {
       checkOpen();
-      List<Recipient> out = new ArrayList<>(recipients.size());
-      for (Recipient r : recipients.values()) {
-        List<PropValue> p = new ArrayList<>(r.props());
-        p.add(PropValue.of(ROWID, r.rowId()));
-        out.add(new Recipient(r.rowId(), LocalRules.sorted(p)));
-      }
-      return out;
+      return recipients.view();
     }
   }
 
@@ -401,46 +374,9 @@ final class RemoteMessage implements Message {
   public void modifyRecipients(RecipientOp op, Collection<Recipient> rows) {
     synchronized (log) {
       checkWritable();
-      List<Recipient> given = List.copyOf(rows);
-      List<Recipient> clean = new ArrayList<>(given.size());
-      for (Recipient r : given) {
-        session.limits().checkPropertyCount(r.props().size(), "a recipient of " + what());
-        List<PropValue> p = new ArrayList<>();
-        for (PropValue v : r.props()) {
-          session.limits().checkProperty(v, "a recipient of " + what());
-          if (v.tag().id() != ROWID.id()) {
-            p.add(v);
-          }
-        }
-        clean.add(new Recipient(r.rowId(), LocalRules.sorted(p)));
-      }
-      TreeMap<Integer, Recipient> next = new TreeMap<>(op == RecipientOp.REPLACE_ALL ? Map.of() : recipients);
-      int rowId = op == RecipientOp.REPLACE_ALL ? 1 : nextRowId;
-      for (Recipient r : clean) {
-        switch (op) {
-          case ADD, REPLACE_ALL -> next.put(rowId, r.withRowId(rowId++));
-          case MODIFY -> {
-            if (!next.containsKey(r.rowId())) {
-              throw new StoreException(MapiError.NOT_FOUND, "recipient row " + r.rowId() + " not found in " + what());
-            }
-            next.put(r.rowId(), r);
-          }
-          case REMOVE -> {
-            if (next.remove(r.rowId()) == null) {
-              throw new StoreException(MapiError.NOT_FOUND, "recipient row " + r.rowId() + " not found in " + what());
-            }
-          }
-        }
-      }
-      int max = session.limits().maxRecipients();
-      if (next.size() > max) {
-        throw new StoreException(MapiError.TOO_BIG, what() + " would have " + next.size()
-            + " recipients, over the limit of " + max);
-      }
+      RecipientTable.Edit edit = recipients.prepare(op, List.copyOf(rows), session.limits());
       int w = bind();
-      recipients = next;
-      nextRowId = Math.max(rowId, nextRowId);
-      log.add(new Op.ModifyRecipients(w, op, clean));
+      log.add(new Op.ModifyRecipients(w, op, edit.apply()));
     }
   }
 
@@ -449,7 +385,7 @@ final class RemoteMessage implements Message {
     synchronized (log) {
       checkWritable();
       int w = bind();
-      recipients = new TreeMap<>();
+      recipients.removeAll();
       log.add(new Op.RemoveAllRecipients(w));
     }
   }
@@ -460,7 +396,7 @@ final class RemoteMessage implements Message {
   public List<AttachmentRow> attachments() {
     synchronized (log) {
       checkOpen();
-      return attachments.values().stream()
+      return attachments.rows().stream()
           .map(a -> new AttachmentRow(a.attachNum(), LocalRules.attachmentViewProps(a))).toList();
     }
   }
@@ -470,7 +406,7 @@ final class RemoteMessage implements Message {
     synchronized (log) {
       checkWritable();
       int w = bind();
-      int num = nextAttachNum++;
+      int num = attachments.allocate();
       Sync.burn(log, w, serverNextAttachNum, num);
       int a = log.alloc();
       log.add(new Op.CreateAttachment(w, a));
@@ -483,12 +419,9 @@ final class RemoteMessage implements Message {
   public Attachment openAttachment(int attachNum, OpenFlag... flags) {
     synchronized (log) {
       checkOpen();
-      AttachmentSnapshot a = attachments.get(attachNum);
-      if (a == null) {
-        throw new StoreException(MapiError.NOT_FOUND, "attachment " + attachNum + " not found in " + what());
-      }
+      AttachmentSnapshot a = attachments.require(attachNum);
       Set<OpenFlag> f = Set.of(flags);
-      AccessLevel level = accessFor(f, "attachment " + attachNum + " of " + what());
+      AccessLevel level = st.childAccess(f, "attachment " + attachNum + " of " + what());
       int w = -1;
       if (level == AccessLevel.MODIFY) {
         int me = bind();
@@ -499,30 +432,13 @@ final class RemoteMessage implements Message {
     }
   }
 
-  /** The access a child open gets from its flags and this handle's access (R54). */
-  AccessLevel accessFor(Set<OpenFlag> flags, String object) {
-    boolean wantsWrite = flags.contains(OpenFlag.MODIFY) || flags.contains(OpenFlag.BEST_ACCESS);
-    if (!wantsWrite) {
-      return AccessLevel.READ_ONLY;
-    }
-    if (access == AccessLevel.MODIFY) {
-      return AccessLevel.MODIFY;
-    }
-    if (flags.contains(OpenFlag.BEST_ACCESS)) {
-      return AccessLevel.READ_ONLY;
-    }
-    throw new StoreException(MapiError.NO_ACCESS, "cannot open " + object + " for writing: the handle is read-only");
-  }
-
   @Override
   public void deleteAttachment(int attachNum) {
     synchronized (log) {
       checkWritable();
-      if (!attachments.containsKey(attachNum)) {
-        throw new StoreException(MapiError.NOT_FOUND, "attachment " + attachNum + " not found in " + what());
-      }
+      attachments.require(attachNum);
       int w = bind();
-      attachments.remove(attachNum);
+      attachments.delete(attachNum);
       log.add(new Op.DeleteAttachment(w, attachNum));
     }
   }
@@ -539,11 +455,7 @@ final class RemoteMessage implements Message {
   /** Attachment SaveChanges lands here (R51): into the pending state, never the store. */
   void putAttachment(AttachmentSnapshot a) {
     checkOpen();
-    if (!attachments.containsKey(a.attachNum()) && attachments.size() >= session.limits().maxAttachments()) {
-      throw new StoreException(MapiError.TOO_BIG, what() + " already has " + attachments.size()
-          + " attachments, the limit");
-    }
-    attachments.put(a.attachNum(), a);
+    attachments.put(a, session.limits().maxAttachments());
   }
 
   // ---- read state (R71-R74)
@@ -553,12 +465,12 @@ final class RemoteMessage implements Message {
     synchronized (log) {
       checkOpen();
       if (id == null || parent != null) {
-        int flags = props.containsKey(MESSAGE_FLAGS) ? props.get(MESSAGE_FLAGS).asInt() : 0;
+        int flags = props.intValue(MESSAGE_FLAGS);
         PropValue v = PropValue.of(MESSAGE_FLAGS, read ? flags | MSGFLAG_READ : flags & ~MSGFLAG_READ);
-        if (access == AccessLevel.MODIFY) {
+        if (st.access() == AccessLevel.MODIFY) {
           log.add(new Op.SetProps(bind(), List.of(v)));
         }
-        LocalRules.put(props, v);
+        props.put(v);
         return;
       }
       session.setReadFlag(id, read);
@@ -600,18 +512,14 @@ final class RemoteMessage implements Message {
   @Override
   public SaveResult saveChanges(SaveOptions o) {
     synchronized (log) {
-      checkOpen(); // R25
-      if (access != AccessLevel.MODIFY) { // R26
-        throw new StoreException(MapiError.NO_ACCESS, "cannot save " + what() + ": the handle is read-only");
-      }
-      o.check(what()); // R21
+      st.checkSavable(o); // R25, R26, R21
       SaveResult r;
       if (parent != null) {
         int w = bind();
         parent.putEmbedded(content());
         log.add(new Op.SaveChanges(w, o.flags()));
         rebase(content(), 0);
-        savedOnce = true;
+        st.markSaved();
         r = new SaveResult(null, null, null, true, Optional.empty(), Optional.empty(), Optional.empty());
       } else {
         boolean ask = session.resolver() != null && !o.has(SaveFlag.FORCE_SAVE);
@@ -624,7 +532,7 @@ final class RemoteMessage implements Message {
 
   /** Handle state after a successful save (R16-R19). */
   private void afterSuccess(SaveOptions o) {
-    o.accessAfterSave().ifPresentOrElse(a -> access = a, this::closeLocked);
+    st.afterSave(o, this::closeLocked);
   }
 
   /**
@@ -715,7 +623,7 @@ final class RemoteMessage implements Message {
       id = r.messageId();
       baseCn = r.changeNumber().value();
     }
-    savedOnce = true;
+    st.markSaved();
     log.reset();
     return r;
   }
@@ -793,7 +701,7 @@ final class RemoteMessage implements Message {
       }
     }
     c.get(MESSAGE_FLAGS).ifPresent(p::add);
-    return Sync.content(LocalRules.sorted(p), c.recipients(), c.attachments());
+    return Sync.content(Props.sorted(p), c.recipients(), c.attachments());
   }
 
   /**
@@ -806,8 +714,8 @@ final class RemoteMessage implements Message {
       int w = bind();
       List<PropValue> settable = new ArrayList<>();
       for (PropValue p : c.props()) {
-        if (PropTags.writeProblem(p.tag(), savedOnce).isEmpty()) {
-          LocalRules.put(props, p);
+        if (st.writeProblem(p.tag()).isEmpty()) {
+          props.put(p);
           settable.add(p);
         }
       }
@@ -817,13 +725,13 @@ final class RemoteMessage implements Message {
       if (!c.recipients().isEmpty()) {
         List<Recipient> added = new ArrayList<>();
         for (Recipient r : c.recipients()) {
-          recipients.put(nextRowId, r.withRowId(nextRowId++));
+          recipients.append(r);
           added.add(r.withRowId(0));
         }
         log.add(new Op.ModifyRecipients(w, RecipientOp.ADD, added));
       }
       for (AttachmentSnapshot a : c.attachments()) {
-        int n = nextAttachNum++;
+        int n = attachments.allocate();
         Sync.burn(log, w, serverNextAttachNum, n);
         int aw = log.alloc();
         log.add(new Op.CreateAttachment(w, aw));
@@ -831,7 +739,7 @@ final class RemoteMessage implements Message {
         AttachmentSnapshot copy = new AttachmentSnapshot(n, a.props(), a.content(), a.embedded());
         Sync.attachment(log, aw, Sync.emptyAttachment(n), copy);
         log.add(new Op.SaveChanges(aw, Set.of()));
-        attachments.put(n, copy);
+        attachments.putCopy(copy);
       }
     }
   }
@@ -844,13 +752,12 @@ final class RemoteMessage implements Message {
   }
 
   private void closeLocked() {
-    if (closed) {
+    if (!st.markClosed()) {
       return;
     }
-    closed = true;
     session.untrack(this);
     if (parent != null) {
-      if (access == AccessLevel.MODIFY && boundNow()) {
+      if (st.access() == AccessLevel.MODIFY && boundNow()) {
         log.add(new Op.Close(wire));
       }
       parent.embeddedClosed(this);

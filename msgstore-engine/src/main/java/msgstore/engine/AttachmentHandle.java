@@ -12,7 +12,6 @@ import java.util.Set;
 import msgstore.api.AccessLevel;
 import msgstore.api.Attachment;
 import msgstore.api.ContentRef;
-import msgstore.api.MapiError;
 import msgstore.api.Message;
 import msgstore.api.OpenFlag;
 import msgstore.api.PropProblem;
@@ -20,7 +19,9 @@ import msgstore.api.PropTag;
 import msgstore.api.PropValue;
 import msgstore.api.SaveFlag;
 import msgstore.api.SaveOptions;
-import msgstore.api.StoreException;
+import msgstore.core.HandleState;
+import msgstore.core.PendingProps;
+import msgstore.core.Views;
 
 /**
  * An attachment handle (R50-R60). It starts from the parent handle's pending copy of the
@@ -33,20 +34,19 @@ import msgstore.api.StoreException;
 final class AttachmentHandle implements Attachment {
   private final MessageHandle parent;
   private final int num;
-  private final PropBag props;
+  private final PendingProps props;
   private ContentRef content;
   private Content embedded;
   private MessageHandle embeddedWriter;
-  private AccessLevel access;
-  private boolean closed;
+  private final HandleState st;
 
   AttachmentHandle(MessageHandle parent, Content.Attach a, AccessLevel access) {
     this.parent = parent;
     this.num = a.num();
-    this.props = new PropBag(a.props());
+    this.props = new PendingProps(a.props());
     this.content = a.content();
     this.embedded = a.embedded();
-    this.access = access;
+    this.st = new HandleState(access, false, this::what, () -> {});
     parent.session().track(this);
   }
 
@@ -55,16 +55,11 @@ final class AttachmentHandle implements Attachment {
   }
 
   private void checkOpen() {
-    if (closed) {
-      throw new StoreException(MapiError.INVALID_OBJECT, "the handle on " + what() + " is closed");
-    }
+    st.checkOpen();
   }
 
   private void checkWritable() {
-    checkOpen();
-    if (access != AccessLevel.MODIFY) {
-      throw new StoreException(MapiError.NO_ACCESS, "the handle on " + what() + " is read-only");
-    }
+    st.checkWritable();
   }
 
   @Override
@@ -74,25 +69,19 @@ final class AttachmentHandle implements Attachment {
 
   @Override
   public synchronized AccessLevel accessLevel() {
-    return access;
+    return st.access();
   }
 
   @Override
   public synchronized boolean isOpen() {
-    return !closed;
+    return st.isOpen();
   }
 
   /** The properties of an attachment as its table row and handle show them. */
   static List<PropValue> viewProps(Content.Attach a) {
-    List<PropValue> out = new ArrayList<>(a.props());
-    out.add(PropValue.of(ATTACH_NUM, a.num()));
     long size = a.content() != null ? a.content().size()
         : a.embedded() != null ? ContentCodec.encode(a.embedded()).length + a.embedded().attachmentBytes() : 0;
-    out.add(PropValue.of(ATTACH_SIZE, (int) Math.min(Integer.MAX_VALUE, size)));
-    if (a.get(ATTACH_METHOD).isEmpty()) {
-      out.add(PropValue.of(ATTACH_METHOD, a.embedded() != null ? ATTACH_EMBEDDED_MSG : ATTACH_BY_VALUE));
-    }
-    return Content.sorted(out);
+    return Views.attachment(a.num(), a.props(), size, a.embedded() != null);
   }
 
   private Content.Attach state() {
@@ -121,7 +110,7 @@ final class AttachmentHandle implements Attachment {
         rest.add(v);
       }
     }
-    return props.set(rest, parent.session().options().limits(), t -> msgstore.api.PropTags.writeProblem(t, false), what());
+    return props.set(rest, parent.session().options().limits(), st::writeProblem, what());
   }
 
   @Override
@@ -130,7 +119,7 @@ final class AttachmentHandle implements Attachment {
     if (tags.contains(ATTACH_DATA_BINARY)) {
       content = null;
     }
-    return props.delete(tags, t -> msgstore.api.PropTags.writeProblem(t, false));
+    return props.delete(tags, st::writeProblem);
   }
 
   @Override
@@ -158,23 +147,8 @@ final class AttachmentHandle implements Attachment {
   @Override
   public synchronized Message openEmbeddedMessage(OpenFlag... flags) {
     checkOpen();
-    Set<OpenFlag> f = Set.of(flags);
-    boolean wantsWrite = f.contains(OpenFlag.MODIFY) || f.contains(OpenFlag.BEST_ACCESS);
-    AccessLevel level = !wantsWrite ? AccessLevel.READ_ONLY
-        : access == AccessLevel.MODIFY ? AccessLevel.MODIFY
-        : f.contains(OpenFlag.BEST_ACCESS) ? AccessLevel.READ_ONLY : null;
-    if (level == null) {
-      throw new StoreException(MapiError.NO_ACCESS, "cannot open the embedded message of " + what()
-          + " for writing: the attachment handle is read-only");
-    }
+    AccessLevel level = Views.embeddedAccess(st, Set.of(flags), embedded != null, embeddedWriter != null);
     if (embedded == null) {
-      if (level != AccessLevel.MODIFY) {
-        throw new StoreException(MapiError.NOT_FOUND, what() + " holds no embedded message");
-      }
-      if (embeddedWriter != null) { // R58
-        throw new StoreException(MapiError.NO_ACCESS, "the embedded message of " + what()
-            + " is already open for writing and not yet saved");
-      }
       embeddedWriter = MessageHandle.embedded(this, parent, null, level);
       return embeddedWriter;
     }
@@ -198,20 +172,15 @@ final class AttachmentHandle implements Attachment {
 
   @Override
   public synchronized void saveChanges(SaveFlag... flags) {
-    checkOpen(); // R25 via R51
-    if (access != AccessLevel.MODIFY) {
-      throw new StoreException(MapiError.NO_ACCESS, "cannot save " + what() + ": the handle is read-only");
-    }
     SaveOptions o = SaveOptions.of(flags);
-    o.check(what());
+    st.checkSavable(o); // R25 via R51, R26, R21
     parent.putAttachment(state());
-    o.accessAfterSave().ifPresentOrElse(a -> access = a, this::close);
+    st.afterSave(o, this::close);
   }
 
   @Override
   public synchronized void close() {
-    if (!closed) {
-      closed = true;
+    if (st.markClosed()) {
       parent.session().untrack(this);
     }
   }

@@ -9,6 +9,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import msgstore.core.AttachmentTable;
+import msgstore.core.HandleState;
+import msgstore.core.PendingProps;
+import msgstore.core.RecipientTable;
+import msgstore.core.Views;
 import msgstore.api.AccessLevel;
 import msgstore.api.Attachment;
 import msgstore.api.AttachmentRow;
@@ -30,7 +35,6 @@ import msgstore.api.OpenFlag;
 import msgstore.api.PredecessorChangeList;
 import msgstore.api.PropProblem;
 import msgstore.api.PropTag;
-import msgstore.api.PropTags;
 import msgstore.api.PropValue;
 import msgstore.api.Recipient;
 import msgstore.api.RecipientOp;
@@ -77,15 +81,12 @@ final class MessageHandle implements Message {
   private int readFlags;
   private int status;
   private Instant localCommitTime;
-  private PropBag props;
-  private TreeMap<Integer, Recipient> recipients;
-  private TreeMap<Integer, Content.Attach> attachments;
-  private int nextRowId;
-  private int nextAttachNum;
+  private PendingProps props;
+  private final RecipientTable recipients = new RecipientTable(List.of(), this::what);
+  private final AttachmentTable<Content.Attach> attachments =
+      new AttachmentTable<>(List.of(), Content.Attach::num, Content.Attach::props, this::what);
   private boolean dirty;
-  private boolean savedOnce;
-  private AccessLevel access;
-  private boolean closed;
+  private final HandleState st;
 
   private MessageHandle(EmbeddedSession session, StoreId storeId, FolderId folderId, FolderRights rights,
       AttachmentHandle parent, int depth, AccessLevel access) {
@@ -95,7 +96,7 @@ final class MessageHandle implements Message {
     this.rights = rights;
     this.parent = parent;
     this.depth = depth;
-    this.access = access;
+    this.st = new HandleState(access, false, this::what, session::checkOpen);
     session.track(this);
   }
 
@@ -107,7 +108,7 @@ final class MessageHandle implements Message {
     h.readFlags = m.readFlags();
     h.status = m.status();
     h.localCommitTime = m.localCommitTime();
-    h.savedOnce = true;
+    h.st.markSaved();
     h.rebase(ContentCodec.decode(m.content()), m.cn());
     return h;
   }
@@ -119,7 +120,7 @@ final class MessageHandle implements Message {
     Content initial = new Content(List.of(PropValue.of(MESSAGE_CLASS, "IPM.Note"),
         PropValue.of(MESSAGE_FLAGS, MSGFLAG_UNSENT | MSGFLAG_UNMODIFIED)), List.of(), List.of());
     h.rebase(Content.EMPTY, 0);
-    h.props = new PropBag(initial.props());
+    h.props = new PendingProps(initial.props());
     return h;
   }
 
@@ -131,10 +132,12 @@ final class MessageHandle implements Message {
     }
     MessageHandle h = new MessageHandle(outer.session, outer.storeId, outer.folderId, outer.rights, parent,
         outer.depth + 1, access);
-    h.savedOnce = content != null;
+    if (content != null) {
+      h.st.markSaved();
+    }
     h.rebase(content == null ? Content.EMPTY : content, 0);
     if (content == null) {
-      h.props = new PropBag(List.of(PropValue.of(MESSAGE_CLASS, "IPM.Note")));
+      h.props = new PendingProps(List.of(PropValue.of(MESSAGE_CLASS, "IPM.Note")));
     }
     return h;
   }
@@ -142,17 +145,9 @@ final class MessageHandle implements Message {
   private void rebase(Content c, long cn) {
     this.base = c;
     this.baseCn = cn;
-    this.props = new PropBag(c.props());
-    this.recipients = new TreeMap<>();
-    for (Recipient r : c.recipients()) {
-      recipients.put(r.rowId(), r);
-    }
-    this.attachments = new TreeMap<>();
-    for (Content.Attach a : c.attachments()) {
-      attachments.put(a.num(), a);
-    }
-    this.nextRowId = recipients.isEmpty() ? 1 : recipients.lastKey() + 1;
-    this.nextAttachNum = Math.max(nextAttachNum, attachments.isEmpty() ? 0 : attachments.lastKey() + 1);
+    this.props = new PendingProps(c.props());
+    recipients.rebase(c.recipients());
+    attachments.rebase(c.attachments());
     this.dirty = false;
   }
 
@@ -164,17 +159,11 @@ final class MessageHandle implements Message {
   }
 
   private void checkOpen() {
-    if (closed) {
-      throw new StoreException(MapiError.INVALID_OBJECT, "the handle on " + what() + " is closed");
-    }
-    session.checkOpen();
+    st.checkOpen();
   }
 
   private void checkWritable() {
-    checkOpen();
-    if (access != AccessLevel.MODIFY) {
-      throw new StoreException(MapiError.NO_ACCESS, "the handle on " + what() + " is read-only");
-    }
+    st.checkWritable();
   }
 
   StoreId storeIdInternal() {
@@ -223,19 +212,19 @@ final class MessageHandle implements Message {
 
   @Override
   public synchronized AccessLevel accessLevel() {
-    return access;
+    return st.access();
   }
 
   @Override
   public synchronized boolean isOpen() {
-    return !closed;
+    return st.isOpen();
   }
 
   // ---- properties
 
   /** The view's transacted content. */
   synchronized Content view() {
-    return new Content(props.values(), new ArrayList<>(recipients.values()), new ArrayList<>(attachments.values()));
+    return new Content(props.values(), recipients.rows(), attachments.rows());
   }
 
   /** The properties a reader of a committed message sees: version content plus row state (R3, R71). */
@@ -256,26 +245,18 @@ final class MessageHandle implements Message {
   @Override
   public synchronized List<PropValue> getProps() {
     checkOpen();
-    List<PropValue> out = new ArrayList<>(props.values());
-    boolean hasAttach = attachments.values().stream().anyMatch(a -> PropTags.countsAsAttachment(a.props()));
-    int flags = props.get(MESSAGE_FLAGS).map(PropValue::asInt).orElse(0) & ~MSGFLAG_HASATTACH;
-    if (id != null) {
-      flags = (flags & ~MSGFLAG_READ) | (readFlags & MSGFLAG_READ);
-    }
-    out.add(PropValue.of(MESSAGE_FLAGS, flags | (hasAttach ? MSGFLAG_HASATTACH : 0)));
-    out.add(PropValue.of(HAS_ATTACHMENTS, hasAttach));
-    out.add(PropValue.of(ACCESS_LEVEL, access.value()));
+    List<PropValue> out = props.values();
+    out.addAll(Views.messageFlags(props.intValue(MESSAGE_FLAGS), attachments.hasAttachments(), id != null, readFlags));
+    out.add(PropValue.of(ACCESS_LEVEL, st.access().value()));
     out.add(PropValue.of(ACCESS, rights.accessBits()));
-    out.add(PropValue.of(OBJECT_TYPE, EntryIds.MAPI_MESSAGE));
+    out.add(PropValue.of(OBJECT_TYPE, Views.MAPI_MESSAGE));
     if (id != null) {
-      for (PropValue p : Computed.rowProps(storeId.guid(), id.value(), folderId.value(), access, rights.accessBits(),
-          localCommitTime, status, readFlags)) {
+      for (PropValue p : Computed.rowProps(storeId.guid(), id.value(), folderId.value(), st.access(),
+          rights.accessBits(), localCommitTime, status, readFlags)) {
         if (!p.tag().equals(ACCESS_LEVEL) && !p.tag().equals(ACCESS) && !p.tag().equals(OBJECT_TYPE)) {
           out.add(p);
         }
       }
-    } else {
-      out.add(PropValue.of(READ, (flags & MSGFLAG_READ) != 0));
     }
     return Content.sorted(out);
   }
@@ -288,7 +269,7 @@ final class MessageHandle implements Message {
   @Override
   public synchronized List<PropProblem> setProps(Collection<PropValue> values) {
     checkWritable();
-    List<PropProblem> p = props.set(values, session.options().limits(), t -> msgstore.api.PropTags.writeProblem(t, savedOnce), what());
+    List<PropProblem> p = props.set(values, session.options().limits(), st::writeProblem, what());
     dirty |= p.size() < values.size();
     return p;
   }
@@ -296,7 +277,7 @@ final class MessageHandle implements Message {
   @Override
   public synchronized List<PropProblem> deleteProps(Collection<PropTag> tags) {
     checkWritable();
-    List<PropProblem> p = props.delete(tags, t -> msgstore.api.PropTags.writeProblem(t, savedOnce));
+    List<PropProblem> p = props.delete(tags, st::writeProblem);
     dirty |= p.size() < tags.size();
     return p;
   }
@@ -317,62 +298,20 @@ final class MessageHandle implements Message {
   @Override
   public synchronized List<Recipient> recipients() {
     checkOpen();
-    List<Recipient> out = new ArrayList<>(recipients.size());
-    for (Recipient r : recipients.values()) {
-      List<PropValue> p = new ArrayList<>(r.props());
-      p.add(PropValue.of(ROWID, r.rowId()));
-      out.add(new Recipient(r.rowId(), Content.sorted(p)));
-    }
-    return out;
+    return recipients.view();
   }
 
   @Override
   public synchronized void modifyRecipients(RecipientOp op, Collection<Recipient> rows) {
     checkWritable();
-    List<Recipient> clean = new ArrayList<>(rows.size());
-    for (Recipient r : rows) {
-      session.options().limits().checkPropertyCount(r.props().size(), "a recipient of " + what());
-      List<PropValue> p = new ArrayList<>();
-      for (PropValue v : r.props()) {
-        session.options().limits().checkProperty(v, "a recipient of " + what());
-        if (v.tag().id() != ROWID.id()) {
-          p.add(v);
-        }
-      }
-      clean.add(new Recipient(r.rowId(), Content.sorted(p)));
-    }
-    TreeMap<Integer, Recipient> next = new TreeMap<>(op == RecipientOp.REPLACE_ALL ? java.util.Map.of() : recipients);
-    int rowId = op == RecipientOp.REPLACE_ALL ? 1 : nextRowId;
-    for (Recipient r : clean) {
-      switch (op) {
-        case ADD, REPLACE_ALL -> next.put(rowId, r.withRowId(rowId++));
-        case MODIFY -> {
-          if (!next.containsKey(r.rowId())) {
-            throw new StoreException(MapiError.NOT_FOUND, "recipient row " + r.rowId() + " not found in " + what());
-          }
-          next.put(r.rowId(), r);
-        }
-        case REMOVE -> {
-          if (next.remove(r.rowId()) == null) {
-            throw new StoreException(MapiError.NOT_FOUND, "recipient row " + r.rowId() + " not found in " + what());
-          }
-        }
-      }
-    }
-    int max = session.options().limits().maxRecipients();
-    if (next.size() > max) {
-      throw new StoreException(MapiError.TOO_BIG, what() + " would have " + next.size()
-          + " recipients, over the limit of " + max);
-    }
-    recipients = next;
-    nextRowId = Math.max(rowId, nextRowId);
+    recipients.modify(op, rows, session.options().limits());
     dirty = true;
   }
 
   @Override
   public synchronized void removeAllRecipients() {
     checkWritable();
-    recipients = new TreeMap<>();
+    recipients.removeAll();
     dirty = true;
   }
 
@@ -381,57 +320,34 @@ final class MessageHandle implements Message {
   @Override
   public synchronized List<AttachmentRow> attachments() {
     checkOpen();
-    return attachments.values().stream().map(a -> new AttachmentRow(a.num(), AttachmentHandle.viewProps(a))).toList();
+    return attachments.rows().stream().map(a -> new AttachmentRow(a.num(), AttachmentHandle.viewProps(a))).toList();
   }
 
   @Override
   public synchronized Attachment createAttachment() {
     checkWritable();
-    return new AttachmentHandle(this, new Content.Attach(nextAttachNum++, List.of(), null, null), AccessLevel.MODIFY);
+    return new AttachmentHandle(this, new Content.Attach(attachments.allocate(), List.of(), null, null),
+        AccessLevel.MODIFY);
   }
 
   @Override
   public synchronized Attachment openAttachment(int attachNum, OpenFlag... flags) {
     checkOpen();
-    Content.Attach a = attachments.get(attachNum);
-    if (a == null) {
-      throw new StoreException(MapiError.NOT_FOUND, "attachment " + attachNum + " not found in " + what());
-    }
-    return new AttachmentHandle(this, a, accessFor(Set.of(flags), "attachment " + attachNum + " of " + what()));
-  }
-
-  /** The access a child open gets from its flags and this handle's access (R54). */
-  AccessLevel accessFor(Set<OpenFlag> flags, String object) {
-    boolean wantsWrite = flags.contains(OpenFlag.MODIFY) || flags.contains(OpenFlag.BEST_ACCESS);
-    if (!wantsWrite) {
-      return AccessLevel.READ_ONLY;
-    }
-    if (access == AccessLevel.MODIFY) {
-      return AccessLevel.MODIFY;
-    }
-    if (flags.contains(OpenFlag.BEST_ACCESS)) {
-      return AccessLevel.READ_ONLY;
-    }
-    throw new StoreException(MapiError.NO_ACCESS, "cannot open " + object + " for writing: the handle is read-only");
+    Content.Attach a = attachments.require(attachNum);
+    return new AttachmentHandle(this, a, st.childAccess(Set.of(flags), "attachment " + attachNum + " of " + what()));
   }
 
   @Override
   public synchronized void deleteAttachment(int attachNum) {
     checkWritable();
-    if (attachments.remove(attachNum) == null) {
-      throw new StoreException(MapiError.NOT_FOUND, "attachment " + attachNum + " not found in " + what());
-    }
+    attachments.delete(attachNum);
     dirty = true;
   }
 
   /** Attachment SaveChanges lands here (R51): into the pending state, never the store. */
   synchronized void putAttachment(Content.Attach a) {
     checkOpen();
-    if (!attachments.containsKey(a.num()) && attachments.size() >= session.options().limits().maxAttachments()) {
-      throw new StoreException(MapiError.TOO_BIG, what() + " already has " + attachments.size()
-          + " attachments, the limit");
-    }
-    attachments.put(a.num(), a);
+    attachments.put(a, session.options().limits().maxAttachments());
     dirty = true;
   }
 
@@ -441,7 +357,7 @@ final class MessageHandle implements Message {
   public synchronized void setReadFlag(boolean read) {
     checkOpen();
     if (id == null) {
-      int flags = props.get(MESSAGE_FLAGS).map(PropValue::asInt).orElse(0);
+      int flags = props.intValue(MESSAGE_FLAGS);
       props.put(PropValue.of(MESSAGE_FLAGS, read ? flags | MSGFLAG_READ : flags & ~MSGFLAG_READ));
       dirty = true;
       return;
@@ -474,16 +390,12 @@ final class MessageHandle implements Message {
 
   @Override
   public synchronized SaveResult saveChanges(SaveOptions o) {
-    checkOpen(); // R25
-    if (access != AccessLevel.MODIFY) { // R26
-      throw new StoreException(MapiError.NO_ACCESS, "cannot save " + what() + ": the handle is read-only");
-    }
-    o.check(what()); // R21
+    st.checkSavable(o); // R25, R26, R21
     SaveResult r;
     if (parent != null) {
       parent.putEmbedded(view());
       rebase(view(), 0);
-      savedOnce = true;
+      st.markSaved();
       r = new SaveResult(null, null, null, true, Optional.empty(), Optional.empty(), Optional.empty());
     } else if (id == null) {
       r = commitNew(folderId, view(), Optional.empty(), session.delivery ? EventType.NEW_MAIL : EventType.OBJECT_CREATED);
@@ -500,7 +412,7 @@ final class MessageHandle implements Message {
 
   /** Handle state after a successful save (R16-R19). */
   private void afterSuccess(SaveOptions o) {
-    o.accessAfterSave().ifPresentOrElse(a -> access = a, this::close);
+    st.afterSave(o, this::close);
   }
 
   private SaveResult commitNormal() {
@@ -631,7 +543,7 @@ final class MessageHandle implements Message {
   private void adopt(Versions.Built built, long cn) {
     rebase(built.content(), cn);
     localCommitTime = built.commitTime;
-    savedOnce = true;
+    st.markSaved();
   }
 
   static List<Integer> changedTags(Content before, Content after) {
@@ -796,7 +708,7 @@ final class MessageHandle implements Message {
           .orElse(false);
       Content winner = theirsWins ? theirs : ours;
       List<Content.Attach> atts = new ArrayList<>(winner.attachments());
-      int next = 1 + Math.max(nextAttachNum - 1, atts.stream().mapToInt(Content.Attach::num).max().orElse(-1));
+      int next = 1 + Math.max(attachments.nextNum() - 1, atts.stream().mapToInt(Content.Attach::num).max().orElse(-1));
       for (Content version : List.of(theirs, ours)) {
         List<PropValue> ep = new ArrayList<>(version.props());
         ep.removeIf(p -> p.tag().equals(IN_CONFLICT));
@@ -849,21 +761,19 @@ final class MessageHandle implements Message {
       props.put(p);
     }
     for (Recipient r : c.recipients()) {
-      recipients.put(nextRowId, r.withRowId(nextRowId++));
+      recipients.append(r);
     }
     for (Content.Attach a : c.attachments()) {
-      int n = nextAttachNum++;
-      attachments.put(n, new Content.Attach(n, a.props(), a.content(), a.embedded()));
+      attachments.putCopy(new Content.Attach(attachments.allocate(), a.props(), a.content(), a.embedded()));
     }
     dirty = true;
   }
 
   @Override
   public synchronized void close() {
-    if (closed) {
+    if (!st.markClosed()) {
       return;
     }
-    closed = true;
     session.untrack(this);
     if (parent != null) {
       parent.embeddedClosed(this);
