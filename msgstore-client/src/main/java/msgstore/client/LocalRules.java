@@ -2,15 +2,18 @@ package msgstore.client;
 
 import static msgstore.api.PropTags.*;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.TreeMap;
 import msgstore.api.MessageSnapshot;
 import msgstore.api.MessageSnapshot.AttachmentSnapshot;
 import msgstore.api.PropTag;
+import msgstore.api.PropTags;
 import msgstore.api.PropValue;
 import msgstore.api.Recipient;
 import msgstore.api.StoreLimits;
+import msgstore.core.Props;
 import msgstore.core.Views;
 
 /**
@@ -63,5 +66,28 @@ final class LocalRules {
       n += a.embedded().map(LocalRules::embeddedSize).orElse(0L);
     }
     return n;
+  }
+
+  /** A recipient row as stored: without the PR_ROWID the server's view adds. */
+  static Recipient withoutRowIdProp(Recipient r) {
+    List<PropValue> p = new ArrayList<>();
+    for (PropValue v : r.props()) {
+      if (v.tag().id() != ROWID.id()) {
+        p.add(v);
+      }
+    }
+    return new Recipient(r.rowId(), Props.sorted(p));
+  }
+
+  /** A view to be stored as a new message: times and identity-bound properties start afresh. */
+  static MessageSnapshot freshCopy(MessageSnapshot c) {
+    List<PropValue> p = new ArrayList<>();
+    for (PropValue v : c.props()) {
+      if (!PropTags.COMPUTED_FROM_ROW.contains(v.tag()) && !PropTags.COMPUTED_BY_COMMIT.contains(v.tag()) && !v.tag().equals(SEARCH_KEY)) {
+        p.add(v);
+      }
+    }
+    c.get(MESSAGE_FLAGS).ifPresent(p::add);
+    return Sync.content(Props.sorted(p), c.recipients(), c.attachments());
   }
 }

@@ -11,7 +11,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import msgstore.api.AccessLevel;
 import msgstore.api.Attachment;
-import msgstore.api.AttachmentRow;
 import msgstore.api.ChangeKey;
 import msgstore.api.ChangeNumber;
 import msgstore.api.ConflictChoice;
@@ -21,7 +20,6 @@ import msgstore.api.MapiError;
 import msgstore.api.MergeMode;
 import msgstore.api.MergeReport;
 import msgstore.api.Message;
-import msgstore.api.MessageId;
 import msgstore.api.MessageSnapshot;
 import msgstore.api.MessageSnapshot.AttachmentSnapshot;
 import msgstore.api.OpenFlag;
@@ -36,17 +34,14 @@ import msgstore.api.SaveOptions;
 import msgstore.api.SaveResult;
 import msgstore.api.StoreException;
 import msgstore.api.StoreId;
-import msgstore.core.AttachmentTable;
-import msgstore.core.HandleState;
+import msgstore.core.MessageCore;
+import msgstore.core.RecipientTable;
 import msgstore.core.PendingProps;
 import msgstore.core.Props;
-import msgstore.core.RecipientTable;
-import msgstore.core.Views;
 import msgstore.protocol.MessageBody;
 import msgstore.protocol.Op;
 import msgstore.protocol.Problem;
 import msgstore.protocol.SaveRequest;
-import msgstore.protocol.Wire;
 
 /**
  * A message handle of the remote store: a client-side transaction (R9).
@@ -67,39 +62,27 @@ import msgstore.protocol.Wire;
  * <p>Every public method runs under the tree's lock (the {@link OpLog}); calls on one handle tree
  * are serialised (R97).
  */
-final class RemoteMessage implements Message {
+final class RemoteMessage extends MessageCore<AttachmentSnapshot> {
   /** What CreateMessage starts from (R14, R67). */
   static final MessageSnapshot NEW_MESSAGE = Sync.content(Props.sorted(List.of(
       PropValue.of(MESSAGE_CLASS, "IPM.Note"), PropValue.of(MESSAGE_FLAGS, MSGFLAG_UNSENT | MSGFLAG_UNMODIFIED))),
       List.of(), List.of());
   private final RemoteSession session;
-  private final StoreId storeId;
   private final RemoteAttachment parent;
-  private final int depth;
   final OpLog log;
   private int wire;
   private int epoch;
-  private FolderId folderId;
-  private MessageId id;
-  private long baseCn;
   private MessageSnapshot base;
   private TreeMap<PropTag, PropValue> row = new TreeMap<>();
   private int accessBits;
-  private PendingProps props;
-  private final RecipientTable recipients = new RecipientTable(List.of(), this::what);
-  private final AttachmentTable<AttachmentSnapshot> attachments =
-      new AttachmentTable<>(List.of(), AttachmentSnapshot::attachNum, AttachmentSnapshot::props, this::what);
   private final int[] serverNextAttachNum = new int[1];
-  private final HandleState st;
 
   private RemoteMessage(RemoteSession session, StoreId storeId, FolderId folderId, RemoteAttachment parent, int depth,
       AccessLevel access, OpLog log, int accessBits) {
+    super(storeId, folderId, parent == null ? -1 : parent.attachNum(), depth, access, session::checkOpen,
+        AttachmentSnapshot::attachNum, AttachmentSnapshot::props);
     this.session = session;
-    this.storeId = storeId;
-    this.folderId = folderId;
     this.parent = parent;
-    this.depth = depth;
-    this.st = new HandleState(access, false, this::what, session::checkOpen);
     this.log = log;
     this.accessBits = accessBits;
     this.epoch = log.epoch();
@@ -130,10 +113,7 @@ final class RemoteMessage implements Message {
   /** An embedded message of an attachment handle (R57); {@code content} null for a new one. */
   static RemoteMessage embedded(RemoteAttachment parent, RemoteMessage outer, MessageSnapshot content,
       AccessLevel access) {
-    int max = outer.session.limits().maxEmbeddingDepth();
-    if (outer.depth + 1 > max) {
-      throw new StoreException(MapiError.TOO_BIG, "embedded messages nest deeper than the limit of " + max);
-    }
+    checkNesting(outer.depth, outer.session.limits());
     RemoteMessage h = new RemoteMessage(outer.session, outer.storeId, outer.folderId, parent, outer.depth + 1, access,
         outer.log, outer.accessBits);
     if (content != null) {
@@ -156,52 +136,20 @@ final class RemoteMessage implements Message {
       }
     }
     row = r;
-    List<Recipient> rows = s.recipients().stream().map(RemoteMessage::withoutRowIdProp).toList();
+    List<Recipient> rows = s.recipients().stream().map(LocalRules::withoutRowIdProp).toList();
     rebase(Sync.content(Props.sorted(transacted), rows, s.attachments()),
         s.changeNumber().map(ChangeNumber::value).orElse(0L));
   }
 
-  private static Recipient withoutRowIdProp(Recipient r) {
-    List<PropValue> p = new ArrayList<>();
-    for (PropValue v : r.props()) {
-      if (v.tag().id() != ROWID.id()) {
-        p.add(v);
-      }
-    }
-    return new Recipient(r.rowId(), Props.sorted(p));
-  }
-
   private void rebase(MessageSnapshot c, long cn) {
     this.base = c;
-    this.baseCn = cn;
-    this.props = new PendingProps(c.props());
-    recipients.rebase(c.recipients());
-    attachments.rebase(c.attachments());
+    rebaseView(c.props(), c.recipients(), c.attachments(), cn);
     int fresh = c.attachments().stream().mapToInt(AttachmentSnapshot::attachNum).max().orElse(-1) + 1;
     this.serverNextAttachNum[0] = Math.max(parent == null ? 0 : serverNextAttachNum[0], fresh);
   }
 
-  // ---- state checks
-
-  String what() {
-    return parent != null ? "embedded message of attachment " + parent.attachNum()
-        : id == null ? "new message in folder " + folderId : "message " + id;
-  }
-
-  private void checkOpen() {
-    st.checkOpen();
-  }
-
-  private void checkWritable() {
-    st.checkWritable();
-  }
-
   RemoteSession session() {
     return session;
-  }
-
-  int depth() {
-    return depth;
   }
 
   /**
@@ -235,56 +183,9 @@ final class RemoteMessage implements Message {
     return parent == null || epoch == log.epoch();
   }
 
-  // ---- identity
-
   @Override
-  public Optional<MessageId> id() {
-    synchronized (log) {
-      return Optional.ofNullable(id);
-    }
-  }
-
-  @Override
-  public FolderId folderId() {
-    synchronized (log) {
-      return folderId;
-    }
-  }
-
-  @Override
-  public StoreId storeId() {
-    return storeId;
-  }
-
-  @Override
-  public Optional<ChangeNumber> baseChangeNumber() {
-    synchronized (log) {
-      return baseCn == 0 ? Optional.empty() : Optional.of(ChangeNumber.of(baseCn));
-    }
-  }
-
-  @Override
-  public Optional<ChangeKey> baseChangeKey() {
-    return baseChangeNumber().map(cn -> ChangeKey.of(storeId, cn));
-  }
-
-  @Override
-  public boolean isEmbedded() {
-    return parent != null;
-  }
-
-  @Override
-  public AccessLevel accessLevel() {
-    synchronized (log) {
-      return st.access();
-    }
-  }
-
-  @Override
-  public boolean isOpen() {
-    synchronized (log) {
-      return st.isOpen();
-    }
+  protected Object lock() {
+    return log;
   }
 
   // ---- properties
@@ -299,35 +200,21 @@ final class RemoteMessage implements Message {
   }
 
   private List<PropValue> viewProps() {
-    List<PropValue> out = props.values();
-    out.addAll(Views.messageFlags(props.intValue(MESSAGE_FLAGS), attachments.hasAttachments(), id != null,
-        readFlags()));
-    if (id != null) {
-      out.addAll(row.values());
-    }
-    out.add(PropValue.of(ACCESS_LEVEL, st.access().value()));
-    out.add(PropValue.of(ACCESS, accessBits));
-    out.add(PropValue.of(OBJECT_TYPE, Views.MAPI_MESSAGE));
-    return Props.sorted(out);
+    return handleProps(readFlags(), accessBits, row.values());
   }
 
   @Override
   public List<PropValue> getProps() {
     synchronized (log) {
-      checkOpen();
+      st.checkOpen();
       return viewProps();
     }
   }
 
   @Override
-  public Optional<PropValue> getProp(PropTag tag) {
-    return Props.find(getProps(), tag);
-  }
-
-  @Override
   public List<PropProblem> setProps(Collection<PropValue> values) {
     synchronized (log) {
-      checkWritable();
+      st.checkWritable();
       List<PropValue> v = List.copyOf(values);
       for (PropValue p : v) {
         session.limits().checkProperty(p, what());
@@ -342,7 +229,7 @@ final class RemoteMessage implements Message {
   @Override
   public List<PropProblem> deleteProps(Collection<PropTag> tags) {
     synchronized (log) {
-      checkWritable();
+      st.checkWritable();
       List<PropTag> t = List.copyOf(tags);
       int w = bind();
       List<PropProblem> p = props.delete(t, st::writeProblem);
@@ -354,7 +241,7 @@ final class RemoteMessage implements Message {
   @Override
   public MessageSnapshot snapshot() {
     synchronized (log) {
-      checkOpen();
+      st.checkOpen();
       return new MessageSnapshot(Optional.ofNullable(id), Optional.ofNullable(folderId), baseChangeNumber(),
           baseChangeKey(), viewProps(), recipients.rows(), attachments.rows());
     }
@@ -363,17 +250,9 @@ final class RemoteMessage implements Message {
   // ---- recipients
 
   @Override
-  public List<Recipient> recipients() {
-    synchronized (log) {
-      checkOpen();
-      return recipients.view();
-    }
-  }
-
-  @Override
   public void modifyRecipients(RecipientOp op, Collection<Recipient> rows) {
     synchronized (log) {
-      checkWritable();
+      st.checkWritable();
       RecipientTable.Edit edit = recipients.prepare(op, List.copyOf(rows), session.limits());
       int w = bind();
       log.add(new Op.ModifyRecipients(w, op, edit.apply()));
@@ -383,7 +262,7 @@ final class RemoteMessage implements Message {
   @Override
   public void removeAllRecipients() {
     synchronized (log) {
-      checkWritable();
+      st.checkWritable();
       int w = bind();
       recipients.removeAll();
       log.add(new Op.RemoveAllRecipients(w));
@@ -393,18 +272,14 @@ final class RemoteMessage implements Message {
   // ---- attachments
 
   @Override
-  public List<AttachmentRow> attachments() {
-    synchronized (log) {
-      checkOpen();
-      return attachments.rows().stream()
-          .map(a -> new AttachmentRow(a.attachNum(), LocalRules.attachmentViewProps(a))).toList();
-    }
+  protected List<PropValue> attachmentView(AttachmentSnapshot a) {
+    return LocalRules.attachmentViewProps(a);
   }
 
   @Override
   public Attachment createAttachment() {
     synchronized (log) {
-      checkWritable();
+      st.checkWritable();
       int w = bind();
       int num = attachments.allocate();
       Sync.burn(log, w, serverNextAttachNum, num);
@@ -418,7 +293,7 @@ final class RemoteMessage implements Message {
   @Override
   public Attachment openAttachment(int attachNum, OpenFlag... flags) {
     synchronized (log) {
-      checkOpen();
+      st.checkOpen();
       AttachmentSnapshot a = attachments.require(attachNum);
       Set<OpenFlag> f = Set.of(flags);
       AccessLevel level = st.childAccess(f, "attachment " + attachNum + " of " + what());
@@ -435,7 +310,7 @@ final class RemoteMessage implements Message {
   @Override
   public void deleteAttachment(int attachNum) {
     synchronized (log) {
-      checkWritable();
+      st.checkWritable();
       attachments.require(attachNum);
       int w = bind();
       attachments.delete(attachNum);
@@ -454,7 +329,7 @@ final class RemoteMessage implements Message {
 
   /** Attachment SaveChanges lands here (R51): into the pending state, never the store. */
   void putAttachment(AttachmentSnapshot a) {
-    checkOpen();
+    st.checkOpen();
     attachments.put(a, session.limits().maxAttachments());
   }
 
@@ -463,14 +338,14 @@ final class RemoteMessage implements Message {
   @Override
   public void setReadFlag(boolean read) {
     synchronized (log) {
-      checkOpen();
+      st.checkOpen();
       if (id == null || parent != null) {
-        int flags = props.intValue(MESSAGE_FLAGS);
-        PropValue v = PropValue.of(MESSAGE_FLAGS, read ? flags | MSGFLAG_READ : flags & ~MSGFLAG_READ);
-        if (st.access() == AccessLevel.MODIFY) {
-          log.add(new Op.SetProps(bind(), List.of(v)));
+        boolean logged = st.access() == AccessLevel.MODIFY;
+        int w = logged ? bind() : -1;
+        PropValue v = setPendingReadFlag(read);
+        if (logged) {
+          log.add(new Op.SetProps(w, List.of(v)));
         }
-        props.put(v);
         return;
       }
       session.setReadFlag(id, read);
@@ -482,10 +357,8 @@ final class RemoteMessage implements Message {
   @Override
   public void setMessageStatus(int newStatus, int mask) {
     synchronized (log) {
-      checkOpen();
-      if (id == null) {
-        throw new StoreException(MapiError.NOT_FOUND, "SetMessageStatus needs a saved message; " + what() + " is not");
-      }
+      st.checkOpen();
+      checkStatusSettable();
       session.setMessageStatus(storeId, id, newStatus, mask);
       int status = row.containsKey(MESSAGE_STATUS) ? row.get(MESSAGE_STATUS).asInt() : 0;
       row.put(MESSAGE_STATUS, PropValue.of(MESSAGE_STATUS, (status & ~mask) | (newStatus & mask)));
@@ -520,7 +393,7 @@ final class RemoteMessage implements Message {
         log.add(new Op.SaveChanges(w, o.flags()));
         rebase(content(), 0);
         st.markSaved();
-        r = new SaveResult(null, null, null, true, Optional.empty(), Optional.empty(), Optional.empty());
+        r = SAVED_INTO_ATTACHMENT;
       } else {
         boolean ask = session.resolver() != null && !o.has(SaveFlag.FORCE_SAVE);
         r = remoteSave(SaveRequest.Action.SAVE, o, Optional.empty(), ask);
@@ -550,7 +423,7 @@ final class RemoteMessage implements Message {
         throw p.toException();
       }
       ConflictResolver resolver = session.resolver();
-      ConflictChoice choice = resolver == null ? null : resolver.resolve(conflict(c.get()));
+      ConflictChoice choice = resolver == null ? null : resolver.resolve(SaveWire.conflict(c.get(), what()));
       if (choice == null) {
         throw p.toException();
       }
@@ -566,19 +439,6 @@ final class RemoteMessage implements Message {
     return adopt(resp.body());
   }
 
-  private ConflictResolver.Conflict conflict(JsonNode c) {
-    try {
-      return new ConflictResolver.Conflict(
-          Wire.mapper().treeToValue(c.get("view"), MessageSnapshot.class),
-          Wire.mapper().treeToValue(c.get("current"), MessageSnapshot.class),
-          Wire.mapper().treeToValue(c.get("base"), MessageSnapshot.class),
-          c.hasNonNull("mergePreview") ? Wire.mapper().treeToValue(c.get("mergePreview"), MergeReport.class) : null);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
-      throw new StoreException(MapiError.CORRUPT_DATA, "the server's conflict for " + what() + " is unreadable: "
-          + e.getMessage(), e);
-    }
-  }
-
   private Http.Response send(SaveRequest.Action action, SaveOptions o, Optional<FolderId> target,
       SaveRequest.OnConflict on) {
     if (action == SaveRequest.Action.SAVE_AS_COPY) {
@@ -588,7 +448,7 @@ final class RemoteMessage implements Message {
       List<Op> ops = log.ops();
       if (id != null) {
         OpLog copy = new OpLog();
-        Sync.message(copy, 0, NEW_MESSAGE, freshCopy(content()), new int[] {0});
+        Sync.message(copy, 0, NEW_MESSAGE, LocalRules.freshCopy(content()), new int[] {0});
         ops = copy.ops();
       }
       SaveRequest req = new SaveRequest(SaveRequest.Action.SAVE, o.flags(), MergeMode.NONE, Optional.empty(), on, ops);
@@ -603,15 +463,9 @@ final class RemoteMessage implements Message {
 
   /** Re-binds the handle to the version the server committed (R23, R24, R29, R84). */
   private SaveResult adopt(JsonNode body) {
-    SaveResult r;
-    MessageBody m;
-    try {
-      r = Wire.mapper().treeToValue(body, SaveResult.class);
-      m = body.hasNonNull("message") ? MessageBody.fromJson(body.get("message"), "message") : null;
-    } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
-      throw new StoreException(MapiError.CORRUPT_DATA, "the server's save result for " + what() + " is unreadable: "
-          + e.getMessage(), e);
-    }
+    SaveWire.Saved saved = SaveWire.saved(body, what());
+    SaveResult r = saved.result();
+    MessageBody m = saved.message();
     if (m != null) {
       id = m.snapshot().id().orElse(r.messageId());
       folderId = m.snapshot().folderId().orElse(folderId);
@@ -631,10 +485,8 @@ final class RemoteMessage implements Message {
   @Override
   public SaveResult saveAsCopy(FolderId folder, SaveFlag... flags) {
     synchronized (log) {
-      checkOpen();
-      if (parent != null) {
-        throw new StoreException(MapiError.NO_SUPPORT, "an embedded message cannot be saved elsewhere");
-      }
+      st.checkOpen();
+      checkSaveElsewhere();
       SaveOptions o = SaveOptions.of(flags);
       SaveResult r = remoteSave(SaveRequest.Action.SAVE_AS_COPY, o, Optional.of(folder), false);
       afterSuccess(o);
@@ -645,11 +497,8 @@ final class RemoteMessage implements Message {
   @Override
   public SaveResult saveKeepBoth(SaveFlag... flags) {
     synchronized (log) {
-      checkWritable();
-      if (id == null || parent != null) {
-        throw new StoreException(MapiError.NO_SUPPORT, "keep-both needs a saved top-level message; " + what()
-            + " is not");
-      }
+      st.checkWritable();
+      checkKeepBoth();
       SaveOptions o = SaveOptions.of(flags);
       SaveResult r = remoteSave(SaveRequest.Action.KEEP_BOTH, o, Optional.empty(), false);
       afterSuccess(o);
@@ -660,7 +509,7 @@ final class RemoteMessage implements Message {
   @Override
   public MergeReport previewMerge(MergeMode mode) {
     synchronized (log) {
-      checkOpen();
+      st.checkOpen();
       if (id == null || parent != null) {
         return LocalMerge.oursOnly(base, content(), mode);
       }
@@ -670,12 +519,7 @@ final class RemoteMessage implements Message {
       if (!resp.ok()) {
         throw Http.problem(resp).toException();
       }
-      try {
-        return Wire.mapper().treeToValue(resp.body().get("mergeReport"), MergeReport.class);
-      } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
-        throw new StoreException(MapiError.CORRUPT_DATA, "the server's merge preview is unreadable: " + e.getMessage(),
-            e);
-      }
+      return SaveWire.mergeReport(resp.body());
     }
   }
 
@@ -683,25 +527,13 @@ final class RemoteMessage implements Message {
   public void copyTo(Message target) {
     MessageSnapshot mine;
     synchronized (log) {
-      checkOpen();
+      st.checkOpen();
       mine = content();
     }
     if (!(target instanceof RemoteMessage t) || t.session.store() != session.store()) {
-      throw new StoreException(MapiError.NO_SUPPORT, "CopyTo needs a target handle of the same store");
+      throw copyToOtherStore();
     }
-    t.receiveCopy(freshCopy(mine));
-  }
-
-  /** A view to be stored as a new message: times and identity-bound properties start afresh. */
-  private static MessageSnapshot freshCopy(MessageSnapshot c) {
-    List<PropValue> p = new ArrayList<>();
-    for (PropValue v : c.props()) {
-      if (!PropTags.COMPUTED_FROM_ROW.contains(v.tag()) && !PropTags.COMPUTED_BY_COMMIT.contains(v.tag()) && !v.tag().equals(SEARCH_KEY)) {
-        p.add(v);
-      }
-    }
-    c.get(MESSAGE_FLAGS).ifPresent(p::add);
-    return Sync.content(Props.sorted(p), c.recipients(), c.attachments());
+    t.receiveCopy(LocalRules.freshCopy(mine));
   }
 
   /**
@@ -710,7 +542,7 @@ final class RemoteMessage implements Message {
    */
   private void receiveCopy(MessageSnapshot c) {
     synchronized (log) {
-      checkWritable();
+      st.checkWritable();
       int w = bind();
       List<PropValue> settable = new ArrayList<>();
       for (PropValue p : c.props()) {
@@ -762,10 +594,5 @@ final class RemoteMessage implements Message {
       }
       parent.embeddedClosed(this);
     }
-  }
-
-  @Override
-  public String toString() {
-    return "handle on " + what();
   }
 }

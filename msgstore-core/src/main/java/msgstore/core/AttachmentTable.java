@@ -52,6 +52,10 @@ public final class AttachmentTable<A> {
     return new ArrayList<>(rows.values());
   }
 
+  public int numberOf(A a) {
+    return num.applyAsInt(a);
+  }
+
   public int size() {
     return rows.size();
   }

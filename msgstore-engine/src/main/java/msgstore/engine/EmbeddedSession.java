@@ -13,6 +13,7 @@ import java.util.function.Consumer;
 import msgstore.api.AccessLevel;
 import msgstore.api.ChangeKey;
 import msgstore.api.ChangeNumber;
+import msgstore.api.ConflictChoice;
 import msgstore.api.ConflictResolver;
 import msgstore.api.ContentRef;
 import msgstore.api.DeleteMode;
@@ -535,6 +536,14 @@ final class EmbeddedSession implements Session {
     return storage.namedPropById(s.guid(), tag.id())
         .map(r -> new NamedProperty(r.guid(), r.name(), r.lid()))
         .orElseThrow(() -> new StoreException(MapiError.NOT_FOUND, "no named property has id " + tag.hex() + " in store " + s));
+  }
+
+  /** R86: a folder's PR_RESOLVE_METHOD, when set, chooses a conflict's resolution without asking. */
+  Optional<ConflictChoice> resolveMethod(FolderId folder) {
+    return storage.findFolder(folder.value())
+        .flatMap(f -> Content.find(ContentCodec.decodeProps(f.props()), PropTags.RESOLVE_METHOD))
+        .map(p -> p.asInt() == PropTags.RESOLVE_METHOD_LAST_WRITER_WINS ? ConflictChoice.overwrite()
+            : ConflictChoice.keepBoth());
   }
 
   @Override

@@ -113,7 +113,7 @@ final class FolderContentsTable extends TableQuery {
 
     Optional<PropValue> get(PropTag tag) {
       if (props == null) {
-        props = MessageHandle.viewProps(message, ContentCodec.decode(message.content()),
+        props = Computed.viewProps(message, ContentCodec.decode(message.content()),
             rights.canWrite() ? AccessLevel.MODIFY : AccessLevel.READ_ONLY, rights.accessBits());
       }
       return Content.find(props, tag);

@@ -8,15 +8,10 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
-import msgstore.core.AttachmentTable;
-import msgstore.core.HandleState;
+import msgstore.core.MessageCore;
 import msgstore.core.PendingProps;
-import msgstore.core.RecipientTable;
-import msgstore.core.Views;
 import msgstore.api.AccessLevel;
 import msgstore.api.Attachment;
-import msgstore.api.AttachmentRow;
 import msgstore.api.ChangeKey;
 import msgstore.api.ChangeNumber;
 import msgstore.api.ConflictChoice;
@@ -67,36 +62,24 @@ import msgstore.engine.spi.WriteOp;
  *
  * <p>All public methods are synchronized: calls on one handle are serialised (R97).
  */
-final class MessageHandle implements Message {
+final class MessageHandle extends MessageCore<Content.Attach> {
   private static final int MAX_MERGE_ATTEMPTS = 100;
   private final EmbeddedSession session;
-  private final StoreId storeId;
   private final FolderRights rights;
   private final AttachmentHandle parent;
-  private final int depth;
-  private FolderId folderId;
-  private MessageId id;
   private Content base;
-  private long baseCn;
   private int readFlags;
   private int status;
   private Instant localCommitTime;
-  private PendingProps props;
-  private final RecipientTable recipients = new RecipientTable(List.of(), this::what);
-  private final AttachmentTable<Content.Attach> attachments =
-      new AttachmentTable<>(List.of(), Content.Attach::num, Content.Attach::props, this::what);
   private boolean dirty;
-  private final HandleState st;
 
   private MessageHandle(EmbeddedSession session, StoreId storeId, FolderId folderId, FolderRights rights,
       AttachmentHandle parent, int depth, AccessLevel access) {
+    super(storeId, folderId, parent == null ? -1 : parent.attachNum(), depth, access, session::checkOpen,
+        Content.Attach::num, Content.Attach::props);
     this.session = session;
-    this.storeId = storeId;
-    this.folderId = folderId;
     this.rights = rights;
     this.parent = parent;
-    this.depth = depth;
-    this.st = new HandleState(access, false, this::what, session::checkOpen);
     session.track(this);
   }
 
@@ -126,10 +109,7 @@ final class MessageHandle implements Message {
 
   /** An embedded message of an attachment handle (R57); {@code content} null for a new one. */
   static MessageHandle embedded(AttachmentHandle parent, MessageHandle outer, Content content, AccessLevel access) {
-    if (outer.depth + 1 > outer.session.options().limits().maxEmbeddingDepth()) {
-      throw new StoreException(MapiError.TOO_BIG, "embedded messages nest deeper than the limit of "
-          + outer.session.options().limits().maxEmbeddingDepth());
-    }
+    checkNesting(outer.depth, outer.session.options().limits());
     MessageHandle h = new MessageHandle(outer.session, outer.storeId, outer.folderId, outer.rights, parent,
         outer.depth + 1, access);
     if (content != null) {
@@ -144,80 +124,12 @@ final class MessageHandle implements Message {
 
   private void rebase(Content c, long cn) {
     this.base = c;
-    this.baseCn = cn;
-    this.props = new PendingProps(c.props());
-    recipients.rebase(c.recipients());
-    attachments.rebase(c.attachments());
+    rebaseView(c.props(), c.recipients(), c.attachments(), cn);
     this.dirty = false;
-  }
-
-  // ---- state checks
-
-  private String what() {
-    return parent != null ? "embedded message of attachment " + parent.attachNum()
-        : id == null ? "new message in folder " + folderId : "message " + id;
-  }
-
-  private void checkOpen() {
-    st.checkOpen();
-  }
-
-  private void checkWritable() {
-    st.checkWritable();
-  }
-
-  StoreId storeIdInternal() {
-    return storeId;
   }
 
   EmbeddedSession session() {
     return session;
-  }
-
-  int depth() {
-    return depth;
-  }
-
-  // ---- identity
-
-  @Override
-  public synchronized Optional<MessageId> id() {
-    return Optional.ofNullable(id);
-  }
-
-  @Override
-  public synchronized FolderId folderId() {
-    return folderId;
-  }
-
-  @Override
-  public StoreId storeId() {
-    return storeId;
-  }
-
-  @Override
-  public synchronized Optional<ChangeNumber> baseChangeNumber() {
-    return baseCn == 0 ? Optional.empty() : Optional.of(ChangeNumber.of(baseCn));
-  }
-
-  @Override
-  public synchronized Optional<ChangeKey> baseChangeKey() {
-    return baseChangeNumber().map(cn -> ChangeKey.of(storeId, cn));
-  }
-
-  @Override
-  public boolean isEmbedded() {
-    return parent != null;
-  }
-
-  @Override
-  public synchronized AccessLevel accessLevel() {
-    return st.access();
-  }
-
-  @Override
-  public synchronized boolean isOpen() {
-    return st.isOpen();
   }
 
   // ---- properties
@@ -227,48 +139,17 @@ final class MessageHandle implements Message {
     return new Content(props.values(), recipients.rows(), attachments.rows());
   }
 
-  /** The properties a reader of a committed message sees: version content plus row state (R3, R71). */
-  static List<PropValue> viewProps(StoredMessage m, Content c, AccessLevel level, int accessBits) {
-    List<PropValue> out = new ArrayList<>(c.props().size() + 12);
-    for (PropValue p : c.props()) {
-      if (!p.tag().equals(MESSAGE_FLAGS)) {
-        out.add(p);
-      }
-    }
-    int flags = c.get(MESSAGE_FLAGS).map(PropValue::asInt).orElse(0);
-    out.add(PropValue.of(MESSAGE_FLAGS, (flags & ~MSGFLAG_READ) | (m.readFlags() & MSGFLAG_READ)));
-    out.addAll(Computed.rowProps(m.storeGuid(), m.id(), m.folderId(), level, accessBits, m.localCommitTime(), m.status(),
-        m.readFlags()));
-    return Content.sorted(out);
-  }
-
   @Override
   public synchronized List<PropValue> getProps() {
-    checkOpen();
-    List<PropValue> out = props.values();
-    out.addAll(Views.messageFlags(props.intValue(MESSAGE_FLAGS), attachments.hasAttachments(), id != null, readFlags));
-    out.add(PropValue.of(ACCESS_LEVEL, st.access().value()));
-    out.add(PropValue.of(ACCESS, rights.accessBits()));
-    out.add(PropValue.of(OBJECT_TYPE, Views.MAPI_MESSAGE));
-    if (id != null) {
-      for (PropValue p : Computed.rowProps(storeId.guid(), id.value(), folderId.value(), st.access(),
-          rights.accessBits(), localCommitTime, status, readFlags)) {
-        if (!p.tag().equals(ACCESS_LEVEL) && !p.tag().equals(ACCESS) && !p.tag().equals(OBJECT_TYPE)) {
-          out.add(p);
-        }
-      }
-    }
-    return Content.sorted(out);
-  }
-
-  @Override
-  public synchronized Optional<PropValue> getProp(PropTag tag) {
-    return Content.find(getProps(), tag);
+    st.checkOpen();
+    return handleProps(readFlags, rights.accessBits(), id == null ? List.of()
+        : Computed.rowProps(storeId.guid(), id.value(), folderId.value(), st.access(), rights.accessBits(),
+            localCommitTime, status, readFlags));
   }
 
   @Override
   public synchronized List<PropProblem> setProps(Collection<PropValue> values) {
-    checkWritable();
+    st.checkWritable();
     List<PropProblem> p = props.set(values, session.options().limits(), st::writeProblem, what());
     dirty |= p.size() < values.size();
     return p;
@@ -276,7 +157,7 @@ final class MessageHandle implements Message {
 
   @Override
   public synchronized List<PropProblem> deleteProps(Collection<PropTag> tags) {
-    checkWritable();
+    st.checkWritable();
     List<PropProblem> p = props.delete(tags, st::writeProblem);
     dirty |= p.size() < tags.size();
     return p;
@@ -284,7 +165,7 @@ final class MessageHandle implements Message {
 
   @Override
   public synchronized MessageSnapshot snapshot() {
-    checkOpen();
+    st.checkOpen();
     return view().withProps(getProps()).snapshot(ids());
   }
 
@@ -296,21 +177,15 @@ final class MessageHandle implements Message {
   // ---- recipients
 
   @Override
-  public synchronized List<Recipient> recipients() {
-    checkOpen();
-    return recipients.view();
-  }
-
-  @Override
   public synchronized void modifyRecipients(RecipientOp op, Collection<Recipient> rows) {
-    checkWritable();
+    st.checkWritable();
     recipients.modify(op, rows, session.options().limits());
     dirty = true;
   }
 
   @Override
   public synchronized void removeAllRecipients() {
-    checkWritable();
+    st.checkWritable();
     recipients.removeAll();
     dirty = true;
   }
@@ -318,35 +193,34 @@ final class MessageHandle implements Message {
   // ---- attachments
 
   @Override
-  public synchronized List<AttachmentRow> attachments() {
-    checkOpen();
-    return attachments.rows().stream().map(a -> new AttachmentRow(a.num(), AttachmentHandle.viewProps(a))).toList();
+  protected List<PropValue> attachmentView(Content.Attach a) {
+    return AttachmentHandle.viewProps(a);
   }
 
   @Override
   public synchronized Attachment createAttachment() {
-    checkWritable();
+    st.checkWritable();
     return new AttachmentHandle(this, new Content.Attach(attachments.allocate(), List.of(), null, null),
         AccessLevel.MODIFY);
   }
 
   @Override
   public synchronized Attachment openAttachment(int attachNum, OpenFlag... flags) {
-    checkOpen();
+    st.checkOpen();
     Content.Attach a = attachments.require(attachNum);
     return new AttachmentHandle(this, a, st.childAccess(Set.of(flags), "attachment " + attachNum + " of " + what()));
   }
 
   @Override
   public synchronized void deleteAttachment(int attachNum) {
-    checkWritable();
+    st.checkWritable();
     attachments.delete(attachNum);
     dirty = true;
   }
 
   /** Attachment SaveChanges lands here (R51): into the pending state, never the store. */
   synchronized void putAttachment(Content.Attach a) {
-    checkOpen();
+    st.checkOpen();
     attachments.put(a, session.options().limits().maxAttachments());
     dirty = true;
   }
@@ -355,10 +229,9 @@ final class MessageHandle implements Message {
 
   @Override
   public synchronized void setReadFlag(boolean read) {
-    checkOpen();
+    st.checkOpen();
     if (id == null) {
-      int flags = props.intValue(MESSAGE_FLAGS);
-      props.put(PropValue.of(MESSAGE_FLAGS, read ? flags | MSGFLAG_READ : flags & ~MSGFLAG_READ));
+      setPendingReadFlag(read);
       dirty = true;
       return;
     }
@@ -369,10 +242,8 @@ final class MessageHandle implements Message {
 
   @Override
   public synchronized void setMessageStatus(int newStatus, int mask) {
-    checkOpen();
-    if (id == null) {
-      throw new StoreException(MapiError.NOT_FOUND, "SetMessageStatus needs a saved message; " + what() + " is not");
-    }
+    st.checkOpen();
+    checkStatusSettable();
     session.setReadState(id, 0, 0, mask, newStatus, MESSAGE_STATUS);
     status = (status & ~mask) | (newStatus & mask);
     refreshRowState();
@@ -396,7 +267,7 @@ final class MessageHandle implements Message {
       parent.putEmbedded(view());
       rebase(view(), 0);
       st.markSaved();
-      r = new SaveResult(null, null, null, true, Optional.empty(), Optional.empty(), Optional.empty());
+      r = SAVED_INTO_ATTACHMENT;
     } else if (id == null) {
       r = commitNew(folderId, view(), Optional.empty(), session.delivery ? EventType.NEW_MAIL : EventType.OBJECT_CREATED);
     } else if (o.has(SaveFlag.FORCE_SAVE)) {
@@ -464,7 +335,7 @@ final class MessageHandle implements Message {
 
   /** R28 with the EXT choices of sections 12 and 13 (R81-R86). */
   private SaveResult onConflict(long currentCn) {
-    Optional<ConflictChoice> byFolder = folderResolveMethod();
+    Optional<ConflictChoice> byFolder = session.resolveMethod(folderId);
     ConflictResolver resolver = session.resolver();
     if (byFolder.isEmpty() && resolver == null) {
       throw changed(currentCn, null);
@@ -493,13 +364,6 @@ final class MessageHandle implements Message {
       case ConflictChoice.KeepBoth kb -> keepBoth(c);
       case ConflictChoice.Merge m -> commitMerge(m.mode() == MergeMode.NONE ? MergeMode.AUTO_RESOLVE : m.mode(), c);
     };
-  }
-
-  /** R86: a folder's PR_RESOLVE_METHOD, when set, chooses without asking. */
-  private Optional<ConflictChoice> folderResolveMethod() {
-    return session.storage.findFolder(folderId.value())
-        .flatMap(f -> Content.find(ContentCodec.decodeProps(f.props()), RESOLVE_METHOD))
-        .map(p -> p.asInt() == RESOLVE_METHOD_LAST_WRITER_WINS ? ConflictChoice.overwrite() : ConflictChoice.keepBoth());
   }
 
   private ObjectChangedException changed(long currentCn, MergeReport report) {
@@ -531,7 +395,7 @@ final class MessageHandle implements Message {
     WriteOp op = new WriteOp.PutMessage(id.value(), folderId.value(), expect,
         Versions.factory(storeId, session.user(), view, created, Versions.pcl(base),
             session.options().limits().maxMessageBytes(), built),
-        kind.name(), baseCn, EventType.OBJECT_MODIFIED, changedTags(base, view));
+        kind.name(), baseCn, EventType.OBJECT_MODIFIED, Computed.changedTags(base, view));
     CommitResult.OpResult r = session.commit(op).get(0);
     Optional<ChangeNumber> replaced = kind == VersionKind.FORCED && r.previousCn() != baseCn
         ? Optional.of(ChangeNumber.of(r.previousCn())) : Optional.empty();
@@ -544,23 +408,6 @@ final class MessageHandle implements Message {
     rebase(built.content(), cn);
     localCommitTime = built.commitTime;
     st.markSaved();
-  }
-
-  static List<Integer> changedTags(Content before, Content after) {
-    TreeMap<PropTag, PropValue> a = before.propMap();
-    TreeMap<PropTag, PropValue> b = after.propMap();
-    List<Integer> out = new ArrayList<>();
-    for (PropValue p : after.props()) {
-      if (!Computed.NOT_PREPARED.contains(p.tag()) && !p.equals(a.get(p.tag()))) {
-        out.add(p.tag().value());
-      }
-    }
-    for (PropTag t : a.keySet()) {
-      if (!b.containsKey(t) && !Computed.NOT_PREPARED.contains(t)) {
-        out.add(t.value());
-      }
-    }
-    return out;
   }
 
   private SaveResult commitNew(FolderId folder, Content content, Optional<ConflictChoice> choice) {
@@ -627,7 +474,7 @@ final class MessageHandle implements Message {
             new WriteOp.Expect.AtVersion(cur.cn()),
             Versions.factory(storeId, session.user(), m.merged(), created, pcl,
                 session.options().limits().maxMessageBytes(), built),
-            VersionKind.MERGED.name(), cur.cn(), EventType.OBJECT_MODIFIED, changedTags(theirs, m.merged()))).get(0);
+            VersionKind.MERGED.name(), cur.cn(), EventType.OBJECT_MODIFIED, Computed.changedTags(theirs, m.merged()))).get(0);
         adopt(built, r.cn());
         ChangeNumber cn = ChangeNumber.of(r.cn());
         return new SaveResult(id, cn, ChangeKey.of(storeId, cn), true, Optional.empty(), Optional.of(m.report()), choice);
@@ -643,7 +490,7 @@ final class MessageHandle implements Message {
 
   @Override
   public synchronized MergeReport previewMerge(MergeMode mode) {
-    checkOpen();
+    st.checkOpen();
     if (id == null || parent != null) {
       return Merger.merge(base, view(), base, mode).report();
     }
@@ -653,7 +500,7 @@ final class MessageHandle implements Message {
 
   @Override
   public synchronized SaveResult saveAsCopy(FolderId folder, SaveFlag... flags) {
-    checkOpen();
+    st.checkOpen();
     SaveOptions o = SaveOptions.of(flags);
     SaveResult r = saveCopy(folder, Optional.empty());
     afterSuccess(o);
@@ -662,31 +509,15 @@ final class MessageHandle implements Message {
 
   /** R84, R46: the whole view as a new message in {@code folder}; the handle is re-bound to it. */
   private SaveResult saveCopy(FolderId folder, Optional<ConflictChoice> choice) {
-    if (parent != null) {
-      throw new StoreException(MapiError.NO_SUPPORT, "an embedded message cannot be saved elsewhere");
-    }
+    checkSaveElsewhere();
     session.writableFolder(folder);
-    return commitNew(folder, freshCopy(view()), choice);
-  }
-
-  /** A view to be stored as a new message: times and identity-bound properties start afresh. */
-  private static Content freshCopy(Content c) {
-    List<PropValue> p = new ArrayList<>();
-    for (PropValue v : c.props()) {
-      if (!Computed.NOT_PREPARED.contains(v.tag()) && !v.tag().equals(SEARCH_KEY)) {
-        p.add(v);
-      }
-    }
-    c.get(MESSAGE_FLAGS).ifPresent(p::add);
-    return c.withProps(p);
+    return commitNew(folder, Computed.freshCopy(view()), choice);
   }
 
   @Override
   public synchronized SaveResult saveKeepBoth(SaveFlag... flags) {
-    checkWritable();
-    if (id == null || parent != null) {
-      throw new StoreException(MapiError.NO_SUPPORT, "keep-both needs a saved top-level message; " + what() + " is not");
-    }
+    st.checkWritable();
+    checkKeepBoth();
     SaveResult r = keepBoth(Optional.empty());
     afterSuccess(SaveOptions.of(flags));
     return r;
@@ -703,22 +534,7 @@ final class MessageHandle implements Message {
       StoredMessage cur = current();
       Content theirs = ContentCodec.decode(cur.content());
       Content ours = view();
-      Instant now = session.options().clock().instant();
-      boolean theirsWins = theirs.get(LAST_MODIFICATION_TIME).map(PropValue::asInstant).map(t -> t.isAfter(now))
-          .orElse(false);
-      Content winner = theirsWins ? theirs : ours;
-      List<Content.Attach> atts = new ArrayList<>(winner.attachments());
-      int next = 1 + Math.max(attachments.nextNum() - 1, atts.stream().mapToInt(Content.Attach::num).max().orElse(-1));
-      for (Content version : List.of(theirs, ours)) {
-        List<PropValue> ep = new ArrayList<>(version.props());
-        ep.removeIf(p -> p.tag().equals(IN_CONFLICT));
-        ep.add(PropValue.of(IN_CONFLICT, true));
-        Content emb = version.withProps(ep);
-        String subject = version.get(SUBJECT).map(PropValue::asString).orElse("");
-        atts.add(new Content.Attach(next++, List.of(PropValue.of(ATTACH_METHOD, ATTACH_EMBEDDED_MSG),
-            PropValue.of(DISPLAY_NAME, subject), PropValue.of(IN_CONFLICT, true)), null, emb));
-      }
-      Content conflict = new Content(winner.props(), winner.recipients(), atts);
+      Content conflict = Merger.keepBoth(theirs, ours, attachments.nextNum(), session.options().clock().instant());
       Versions.Built built = new Versions.Built();
       Instant created = theirs.get(CREATION_TIME).map(PropValue::asInstant).orElse(null);
       PredecessorChangeList pcl = Versions.pcl(base).merge(Versions.pcl(theirs));
@@ -727,7 +543,7 @@ final class MessageHandle implements Message {
             new WriteOp.PutMessage(id.value(), folderId.value(), new WriteOp.Expect.AtVersion(cur.cn()),
                 Versions.factory(storeId, session.user(), conflict, created, pcl,
                     session.options().limits().maxMessageBytes(), built),
-                VersionKind.CONFLICT.name(), cur.cn(), EventType.OBJECT_MODIFIED, changedTags(theirs, conflict)),
+                VersionKind.CONFLICT.name(), cur.cn(), EventType.OBJECT_MODIFIED, Computed.changedTags(theirs, conflict)),
             new WriteOp.SetReadState(id.value(), 0, 0, MS_IN_CONFLICT, MS_IN_CONFLICT, List.of(MESSAGE_STATUS.value())));
         adopt(built, r.get(0).cn());
         status |= MS_IN_CONFLICT;
@@ -746,17 +562,17 @@ final class MessageHandle implements Message {
   public void copyTo(Message target) {
     Content mine;
     synchronized (this) {
-      checkOpen();
+      st.checkOpen();
       mine = view();
     }
     if (!(target instanceof MessageHandle t)) {
-      throw new StoreException(MapiError.NO_SUPPORT, "CopyTo needs a target handle of the same store");
+      throw copyToOtherStore();
     }
-    t.receiveCopy(freshCopy(mine));
+    t.receiveCopy(Computed.freshCopy(mine));
   }
 
   private synchronized void receiveCopy(Content c) {
-    checkWritable();
+    st.checkWritable();
     for (PropValue p : c.props()) {
       props.put(p);
     }
@@ -778,10 +594,5 @@ final class MessageHandle implements Message {
     if (parent != null) {
       parent.embeddedClosed(this);
     }
-  }
-
-  @Override
-  public String toString() {
-    return "handle on " + what();
   }
 }
