@@ -2,15 +2,12 @@ package msgstore.client;
 
 import static msgstore.api.PropTags.*;
 
-import java.io.ByteArrayInputStream;
 import java.io.InputStream;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import msgstore.api.AccessLevel;
-import msgstore.api.Attachment;
 import msgstore.api.ContentRef;
 import msgstore.api.Message;
 import msgstore.api.MessageSnapshot;
@@ -21,10 +18,7 @@ import msgstore.api.PropTag;
 import msgstore.api.PropValue;
 import msgstore.api.SaveFlag;
 import msgstore.api.SaveOptions;
-import msgstore.core.HandleState;
-import msgstore.core.PendingProps;
-import msgstore.core.Props;
-import msgstore.core.Views;
+import msgstore.core.AttachmentCore;
 import msgstore.protocol.Op;
 
 /**
@@ -33,42 +27,35 @@ import msgstore.protocol.Op;
  * in the parent tree's {@link OpLog}. Content is streamed to the server at once (POST /content)
  * and referenced by its hash, so the pending state never holds it.
  */
-final class RemoteAttachment implements Attachment {
+final class RemoteAttachment extends AttachmentCore<MessageSnapshot, RemoteMessage> {
   private final RemoteMessage parent;
   private final OpLog log;
-  private final int num;
-  private final PendingProps props;
-  private ContentRef content;
-  private MessageSnapshot embedded;
-  private RemoteMessage embeddedWriter;
-  private final HandleState st;
   private int wire;
   private int epoch;
 
   /** {@code wire}: the handle's number in the current epoch (writable handles), else -1. */
   RemoteAttachment(RemoteMessage parent, AttachmentSnapshot a, AccessLevel access, int wire) {
+    super(a.attachNum(), a.props(), a.content().orElse(null), a.embedded().orElse(null), access);
     this.parent = parent;
     this.log = parent.log;
-    this.num = a.attachNum();
-    this.props = new PendingProps(a.props());
-    this.content = a.content().orElse(null);
-    this.embedded = a.embedded().orElse(null);
-    this.st = new HandleState(access, false, this::what, () -> {});
     this.wire = wire;
     this.epoch = log.epoch();
     parent.session().track(this);
   }
 
-  private String what() {
-    return "attachment " + num + " of " + parent;
+  @Override
+  protected Object lock() {
+    return log;
   }
 
-  private void checkOpen() {
-    st.checkOpen();
+  @Override
+  protected Message parentHandle() {
+    return parent;
   }
 
-  private void checkWritable() {
-    st.checkWritable();
+  @Override
+  protected long embeddedSize(MessageSnapshot m) {
+    return LocalRules.embeddedSize(m);
   }
 
   /**
@@ -102,55 +89,16 @@ final class RemoteAttachment implements Attachment {
     return Optional.ofNullable(embedded);
   }
 
-  @Override
-  public int attachNum() {
-    return num;
-  }
-
-  @Override
-  public AccessLevel accessLevel() {
-    synchronized (log) {
-      return st.access();
-    }
-  }
-
-  @Override
-  public boolean isOpen() {
-    synchronized (log) {
-      return st.isOpen();
-    }
-  }
-
   AttachmentSnapshot state() {
     return new AttachmentSnapshot(num, props.values(), Optional.ofNullable(content),
         Optional.ofNullable(embedded));
   }
 
   @Override
-  public List<PropValue> getProps() {
-    synchronized (log) {
-      checkOpen();
-      return LocalRules.attachmentViewProps(state());
-    }
-  }
-
-  @Override
-  public Optional<PropValue> getProp(PropTag tag) {
-    return Props.find(getProps(), tag);
-  }
-
-  @Override
   public List<PropProblem> setProps(Collection<PropValue> values) {
     synchronized (log) {
-      checkWritable();
-      List<PropValue> rest = new ArrayList<>();
-      for (PropValue v : values) {
-        if (v.tag().equals(ATTACH_DATA_BINARY)) {
-          writeContentLocked(new ByteArrayInputStream((byte[]) v.rawValue()));
-        } else {
-          rest.add(v);
-        }
-      }
+      st.checkWritable();
+      List<PropValue> rest = writeBinaryValues(values, this::writeContentLocked);
       for (PropValue v : rest) {
         parent.session().limits().checkProperty(v, what());
       }
@@ -164,12 +112,10 @@ final class RemoteAttachment implements Attachment {
   @Override
   public List<PropProblem> deleteProps(Collection<PropTag> tags) {
     synchronized (log) {
-      checkWritable();
+      st.checkWritable();
       List<PropTag> t = List.copyOf(tags);
       int w = bind();
-      if (t.contains(ATTACH_DATA_BINARY)) {
-        content = null;
-      }
+      dropContentIfDeleted(t);
       List<PropProblem> p = props.delete(t, st::writeProblem);
       log.add(new Op.DeleteProps(w, t));
       return p;
@@ -179,7 +125,7 @@ final class RemoteAttachment implements Attachment {
   @Override
   public ContentRef writeContent(InputStream in) {
     synchronized (log) {
-      checkWritable();
+      st.checkWritable();
       return writeContentLocked(in);
     }
   }
@@ -187,9 +133,7 @@ final class RemoteAttachment implements Attachment {
   private ContentRef writeContentLocked(InputStream in) {
     ContentRef ref = parent.session().uploadContent(parent.storeId(), in);
     int w = bind();
-    content = ref;
-    embedded = null;
-    props.put(PropValue.of(ATTACH_METHOD, ATTACH_BY_VALUE));
+    holdContent(ref);
     log.add(new Op.WriteContent(w, ref));
     return ref;
   }
@@ -198,26 +142,18 @@ final class RemoteAttachment implements Attachment {
   public Optional<InputStream> openContent() {
     ContentRef c;
     synchronized (log) {
-      checkOpen();
+      st.checkOpen();
       c = content;
     }
     return Optional.ofNullable(c).map(r -> parent.session().openContent(parent.storeId(), r));
   }
 
   @Override
-  public Optional<ContentRef> content() {
-    synchronized (log) {
-      checkOpen();
-      return Optional.ofNullable(content);
-    }
-  }
-
-  @Override
   public Message openEmbeddedMessage(OpenFlag... flags) {
     synchronized (log) {
-      checkOpen();
+      st.checkOpen();
       Set<OpenFlag> f = Set.of(flags);
-      AccessLevel level = Views.embeddedAccess(st, f, embedded != null, embeddedWriter != null);
+      AccessLevel level = embeddedAccess(f);
       if (embedded == null) {
         RemoteMessage e = RemoteMessage.embedded(this, parent, null, level);
         e.boundAs(logOpenEmbedded(f));
@@ -237,21 +173,6 @@ final class RemoteAttachment implements Attachment {
     int w = log.alloc();
     log.add(new Op.OpenEmbeddedMessage(a, f, w));
     return w;
-  }
-
-  /** The embedded message's SaveChanges lands here (R57, R60). */
-  void putEmbedded(MessageSnapshot c) {
-    checkOpen();
-    embedded = c;
-    content = null;
-    embeddedWriter = null;
-    props.put(PropValue.of(ATTACH_METHOD, ATTACH_EMBEDDED_MSG));
-  }
-
-  void embeddedClosed(RemoteMessage h) {
-    if (embeddedWriter == h) {
-      embeddedWriter = null;
-    }
   }
 
   @Override
@@ -283,10 +204,5 @@ final class RemoteAttachment implements Attachment {
         log.add(new Op.Close(wire));
       }
     }
-  }
-
-  @Override
-  public String toString() {
-    return "handle on " + what();
   }
 }
