@@ -99,13 +99,7 @@ final class RemoteAttachment extends AttachmentCore<MessageSnapshot, RemoteMessa
     synchronized (log) {
       st.checkWritable();
       List<PropValue> rest = writeBinaryValues(values, this::writeContentLocked);
-      for (PropValue v : rest) {
-        parent.session().limits().checkProperty(v, what());
-      }
-      int w = bind();
-      List<PropProblem> p = props.set(rest, parent.session().limits(), st::writeProblem, what());
-      log.add(new Op.SetProps(w, rest));
-      return p;
+      return log.setProps(this::bind, props, rest, parent.session().limits(), st, what());
     }
   }
 
@@ -116,9 +110,7 @@ final class RemoteAttachment extends AttachmentCore<MessageSnapshot, RemoteMessa
       List<PropTag> t = List.copyOf(tags);
       int w = bind();
       dropContentIfDeleted(t);
-      List<PropProblem> p = props.delete(t, st::writeProblem);
-      log.add(new Op.DeleteProps(w, t));
-      return p;
+      return log.deleteProps(w, props, t, st);
     }
   }
 

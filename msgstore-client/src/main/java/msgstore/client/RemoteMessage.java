@@ -215,14 +215,7 @@ final class RemoteMessage extends MessageCore<AttachmentSnapshot> {
   public List<PropProblem> setProps(Collection<PropValue> values) {
     synchronized (log) {
       st.checkWritable();
-      List<PropValue> v = List.copyOf(values);
-      for (PropValue p : v) {
-        session.limits().checkProperty(p, what());
-      }
-      int w = bind();
-      List<PropProblem> p = props.set(v, session.limits(), st::writeProblem, what());
-      log.add(new Op.SetProps(w, v));
-      return p;
+      return log.setProps(this::bind, props, List.copyOf(values), session.limits(), st, what());
     }
   }
 
@@ -231,10 +224,7 @@ final class RemoteMessage extends MessageCore<AttachmentSnapshot> {
     synchronized (log) {
       st.checkWritable();
       List<PropTag> t = List.copyOf(tags);
-      int w = bind();
-      List<PropProblem> p = props.delete(t, st::writeProblem);
-      log.add(new Op.DeleteProps(w, t));
-      return p;
+      return log.deleteProps(bind(), props, t, st);
     }
   }
 

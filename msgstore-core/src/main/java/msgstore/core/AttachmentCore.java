@@ -29,7 +29,7 @@ import msgstore.api.PropValue;
  * <p>{@code E} is how the side holds an embedded message, {@code H} its message handle type.
  * Calls are serialised on {@link #lock()} (R97).
  */
-public abstract class AttachmentCore<E, H extends Message> implements Attachment {
+public abstract class AttachmentCore<E, H extends Message> extends HandleCore implements Attachment {
   protected final int num;
   protected final PendingProps props;
   /** The content, or null: by value only. */
@@ -38,20 +38,13 @@ public abstract class AttachmentCore<E, H extends Message> implements Attachment
   protected E embedded;
   /** A new embedded message opened for writing and not yet saved (R58), or null. */
   protected H embeddedWriter;
-  protected final HandleState st;
 
-  @SuppressWarnings("this-escape") // what() is asked only when a message is built, after construction
   protected AttachmentCore(int num, List<PropValue> props, ContentRef content, E embedded, AccessLevel access) {
+    super(access, () -> {});
     this.num = num;
     this.props = new PendingProps(props);
     this.content = content;
     this.embedded = embedded;
-    this.st = new HandleState(access, false, this::what, () -> {});
-  }
-
-  /** The monitor calls on this handle hold. */
-  protected Object lock() {
-    return this;
   }
 
   /** The message handle this attachment was opened through. */
@@ -60,6 +53,7 @@ public abstract class AttachmentCore<E, H extends Message> implements Attachment
   /** The stored size of an embedded message, for PR_ATTACH_SIZE. */
   protected abstract long embeddedSize(E message);
 
+  @Override
   protected final String what() {
     return "attachment " + num + " of " + parentHandle();
   }
@@ -70,31 +64,12 @@ public abstract class AttachmentCore<E, H extends Message> implements Attachment
   }
 
   @Override
-  public final AccessLevel accessLevel() {
-    synchronized (lock()) {
-      return st.access();
-    }
-  }
-
-  @Override
-  public final boolean isOpen() {
-    synchronized (lock()) {
-      return st.isOpen();
-    }
-  }
-
-  @Override
   public final List<PropValue> getProps() {
     synchronized (lock()) {
       st.checkOpen();
       long size = content != null ? content.size() : embedded != null ? embeddedSize(embedded) : 0;
       return Views.attachment(num, props.values(), size, embedded != null);
     }
-  }
-
-  @Override
-  public final Optional<PropValue> getProp(PropTag tag) {
-    return Props.find(getProps(), tag);
   }
 
   @Override
@@ -158,10 +133,5 @@ public abstract class AttachmentCore<E, H extends Message> implements Attachment
         embeddedWriter = null;
       }
     }
-  }
-
-  @Override
-  public String toString() {
-    return "handle on " + what();
   }
 }

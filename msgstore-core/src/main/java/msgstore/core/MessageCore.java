@@ -15,7 +15,6 @@ import msgstore.api.FolderId;
 import msgstore.api.MapiError;
 import msgstore.api.Message;
 import msgstore.api.MessageId;
-import msgstore.api.PropTag;
 import msgstore.api.PropValue;
 import msgstore.api.Recipient;
 import msgstore.api.SaveResult;
@@ -34,7 +33,7 @@ import msgstore.api.StoreLimits;
  * <p>{@code A} is how the side holds an attachment. Calls are serialised on {@link #lock()}
  * (R97): the handle itself, or the lock of the handle tree.
  */
-public abstract class MessageCore<A> implements Message {
+public abstract class MessageCore<A> extends HandleCore implements Message {
   protected final StoreId storeId;
   /** How deep this handle is in a chain of embedded messages: 0 for a message of a folder. */
   protected final int depth;
@@ -48,7 +47,6 @@ public abstract class MessageCore<A> implements Message {
   protected PendingProps props = new PendingProps(List.of());
   protected final RecipientTable recipients;
   protected final AttachmentTable<A> attachments;
-  protected final HandleState st;
 
   /**
    * @param sessionCheck what else must be open for the handle to be usable (its session)
@@ -58,21 +56,17 @@ public abstract class MessageCore<A> implements Message {
   @SuppressWarnings("this-escape") // the suppliers are asked only when a message is built, after construction
   protected MessageCore(StoreId storeId, FolderId folderId, int parentAttachNum, int depth, AccessLevel access,
       Runnable sessionCheck, ToIntFunction<A> num, Function<A, List<PropValue>> attachmentProps) {
+    super(access, sessionCheck);
     this.storeId = storeId;
     this.folderId = folderId;
     this.parentAttachNum = parentAttachNum;
     this.depth = depth;
-    this.st = new HandleState(access, false, this::what, sessionCheck);
     this.recipients = new RecipientTable(List.of(), this::what);
     this.attachments = new AttachmentTable<>(List.of(), num, attachmentProps, this::what);
   }
 
-  /** The monitor calls on this handle hold. */
-  protected Object lock() {
-    return this;
-  }
-
   /** The object in messages: "message 42", "new message in folder 7", "embedded message of attachment 0". */
+  @Override
   protected final String what() {
     return parentAttachNum >= 0 ? "embedded message of attachment " + parentAttachNum
         : id == null ? "new message in folder " + folderId : "message " + id;
@@ -193,25 +187,6 @@ public abstract class MessageCore<A> implements Message {
   }
 
   @Override
-  public final AccessLevel accessLevel() {
-    synchronized (lock()) {
-      return st.access();
-    }
-  }
-
-  @Override
-  public final boolean isOpen() {
-    synchronized (lock()) {
-      return st.isOpen();
-    }
-  }
-
-  @Override
-  public final Optional<PropValue> getProp(PropTag tag) {
-    return Props.find(getProps(), tag);
-  }
-
-  @Override
   public final List<Recipient> recipients() {
     synchronized (lock()) {
       st.checkOpen();
@@ -226,10 +201,5 @@ public abstract class MessageCore<A> implements Message {
       return attachments.rows().stream().map(a -> new AttachmentRow(attachments.numberOf(a), attachmentView(a)))
           .toList();
     }
-  }
-
-  @Override
-  public String toString() {
-    return "handle on " + what();
   }
 }

@@ -551,8 +551,6 @@ final class EmbeddedSession implements Session {
 
   @Override
   public void close() {
-    if (!handles.close()) {
-      return;
-    }
+    handles.close();
   }
 }
