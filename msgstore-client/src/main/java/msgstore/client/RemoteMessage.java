@@ -54,7 +54,8 @@ import msgstore.protocol.SaveRequest;
  * key>"}, or POST to the folder for a new message); the server opens an engine handle on that
  * base, replays the calls and saves, so the engine decides every rule (X5). The checks an engine
  * handle makes at once (closed, read-only, limits, flags, computed properties, attachment and
- * embedded-message rules) are mirrored here so that errors come from the same call as embedded.
+ * embedded-message rules) are the engine's own code, msgstore-core's {@link MessageCore} (ADR
+ * 0023), so errors come from the same call, with the same text, as embedded.
  *
  * <p>Embedded messages (R57-R60) are handles of this class whose parent is an attachment handle;
  * their saves are local (and logged), like the engine's.

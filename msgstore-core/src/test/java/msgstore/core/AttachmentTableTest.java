@@ -7,7 +7,6 @@ import java.util.List;
 import msgstore.api.MapiError;
 import msgstore.api.PropTags;
 import msgstore.api.PropValue;
-import msgstore.api.StoreException;
 import org.junit.jupiter.api.Test;
 
 class AttachmentTableTest {
@@ -16,15 +15,6 @@ class AttachmentTableTest {
 
   private static AttachmentTable<Att> table(Att... base) {
     return new AttachmentTable<>(List.of(base), Att::num, Att::props, () -> "message 1");
-  }
-
-  private static MapiError code(Runnable r) {
-    try {
-      r.run();
-    } catch (StoreException e) {
-      return e.error();
-    }
-    return null;
   }
 
   @Test
@@ -41,7 +31,7 @@ class AttachmentTableTest {
   void aMissingAttachmentIsNotFoundNamingTheMessage() {
     AttachmentTable<Att> t = table(new Att(0, List.of()));
     assertThatThrownBy(() -> t.require(2)).hasMessageEndingWith("attachment 2 not found in message 1");
-    assertThat(code(() -> t.delete(2))).isEqualTo(MapiError.NOT_FOUND);
+    assertThat(Errors.code(() -> t.delete(2))).isEqualTo(MapiError.NOT_FOUND);
     assertThat(t.require(0)).isEqualTo(new Att(0, List.of()));
   }
 

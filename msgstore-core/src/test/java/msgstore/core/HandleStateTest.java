@@ -19,23 +19,14 @@ class HandleStateTest {
     return new HandleState(access, false, () -> "message 7", () -> {});
   }
 
-  private static MapiError code(Runnable r) {
-    try {
-      r.run();
-    } catch (StoreException e) {
-      return e.error();
-    }
-    return null;
-  }
-
   @Test
   void aClosedHandleRefusesEveryCallWithInvalidObjectNamingTheObject() { // R25
     HandleState h = handle(AccessLevel.MODIFY);
     assertThat(h.markClosed()).isTrue();
     assertThatThrownBy(h::checkOpen).isInstanceOf(StoreException.class)
         .hasMessageEndingWith("the handle on message 7 is closed");
-    assertThat(code(h::checkWritable)).isEqualTo(MapiError.INVALID_OBJECT);
-    assertThat(code(() -> h.checkSavable(SaveOptions.of()))).isEqualTo(MapiError.INVALID_OBJECT);
+    assertThat(Errors.code(h::checkWritable)).isEqualTo(MapiError.INVALID_OBJECT);
+    assertThat(Errors.code(() -> h.checkSavable(SaveOptions.of()))).isEqualTo(MapiError.INVALID_OBJECT);
     assertThat(h.markClosed()).as("Close is idempotent").isFalse();
   }
 
@@ -46,7 +37,7 @@ class HandleStateTest {
     h.checkOpen();
     assertThat(sessionChecks).hasValue(1);
     h.markClosed();
-    assertThat(code(h::checkOpen)).isEqualTo(MapiError.INVALID_OBJECT);
+    assertThat(Errors.code(h::checkOpen)).isEqualTo(MapiError.INVALID_OBJECT);
     assertThat(sessionChecks).as("a closed handle fails before asking its session").hasValue(1);
   }
 
@@ -62,7 +53,7 @@ class HandleStateTest {
   @Test
   void bothKeepOpenFlagsTogetherAreRefusedBeforeAnySave() { // R21
     HandleState h = handle(AccessLevel.MODIFY);
-    assertThat(code(() -> h.checkSavable(SaveOptions.of(SaveFlag.KEEP_OPEN_READONLY, SaveFlag.KEEP_OPEN_READWRITE))))
+    assertThat(Errors.code(() -> h.checkSavable(SaveOptions.of(SaveFlag.KEEP_OPEN_READONLY, SaveFlag.KEEP_OPEN_READWRITE))))
         .isEqualTo(MapiError.INVALID_PARAMETER);
     assertThat(h.isOpen()).isTrue();
   }

@@ -9,7 +9,6 @@ import msgstore.api.PropTags;
 import msgstore.api.PropValue;
 import msgstore.api.Recipient;
 import msgstore.api.RecipientOp;
-import msgstore.api.StoreException;
 import msgstore.api.StoreLimits;
 import org.junit.jupiter.api.Test;
 
@@ -23,15 +22,6 @@ class RecipientTableTest {
   private static List<String> names(RecipientTable t) {
     return t.rows().stream().map(r -> r.rowId() + ":" + Props.find(r.props(), PropTags.DISPLAY_NAME).orElseThrow()
         .asString()).toList();
-  }
-
-  private static MapiError code(Runnable r) {
-    try {
-      r.run();
-    } catch (StoreException e) {
-      return e.error();
-    }
-    return null;
   }
 
   @Test
@@ -65,7 +55,7 @@ class RecipientTableTest {
     RecipientTable t = new RecipientTable(List.of(named(1, "a")), () -> "message 1");
     assertThatThrownBy(() -> t.modify(RecipientOp.REMOVE, List.of(named(1, ""), named(5, "")), LIMITS))
         .hasMessageEndingWith("recipient row 5 not found in message 1");
-    assertThat(code(() -> t.modify(RecipientOp.MODIFY, List.of(named(2, "z")), LIMITS))).isEqualTo(MapiError.NOT_FOUND);
+    assertThat(Errors.code(() -> t.modify(RecipientOp.MODIFY, List.of(named(2, "z")), LIMITS))).isEqualTo(MapiError.NOT_FOUND);
     assertThat(names(t)).containsExactly("1:a");
   }
 

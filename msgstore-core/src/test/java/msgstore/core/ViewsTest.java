@@ -10,19 +10,9 @@ import msgstore.api.MapiError;
 import msgstore.api.OpenFlag;
 import msgstore.api.PropTags;
 import msgstore.api.PropValue;
-import msgstore.api.StoreException;
 import org.junit.jupiter.api.Test;
 
 class ViewsTest {
-  private static MapiError code(Runnable r) {
-    try {
-      r.run();
-    } catch (StoreException e) {
-      return e.error();
-    }
-    return null;
-  }
-
   @Test
   void anAttachmentShowsItsNumberSizeAndADefaultMethod() {
     assertThat(Views.attachment(2, List.of(PropValue.of(PropTags.DISPLAY_NAME, "a")), 10, true)).containsExactlyInAnyOrder(
@@ -45,7 +35,7 @@ class ViewsTest {
   void anAttachmentWithoutAnEmbeddedMessageOpensOnlyForOneWriter() { // R57, R58
     HandleState rw = new HandleState(AccessLevel.MODIFY, false, () -> "attachment 0 of message 1", () -> {});
     assertThat(Views.embeddedAccess(rw, Set.of(OpenFlag.MODIFY), false, false)).isEqualTo(AccessLevel.MODIFY);
-    assertThat(code(() -> Views.embeddedAccess(rw, Set.of(OpenFlag.MODIFY), false, true))).isEqualTo(MapiError.NO_ACCESS);
+    assertThat(Errors.code(() -> Views.embeddedAccess(rw, Set.of(OpenFlag.MODIFY), false, true))).isEqualTo(MapiError.NO_ACCESS);
     assertThatThrownBy(() -> Views.embeddedAccess(rw, Set.of(), false, false))
         .hasMessageEndingWith("attachment 0 of message 1 holds no embedded message");
     HandleState ro = new HandleState(AccessLevel.READ_ONLY, false, () -> "attachment 0 of message 1", () -> {});

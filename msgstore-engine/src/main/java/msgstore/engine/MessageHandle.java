@@ -49,7 +49,9 @@ import msgstore.engine.spi.WriteOp;
  *
  * <p>State: the <em>base</em> (the committed content and change number the handle was opened on
  * or last wrote, R6, R29), the <em>pending</em> view (base plus this handle's edits, R10), the
- * access level (R3, R16-R19) and whether it is closed (R18, R25).
+ * access level (R3, R16-R19) and whether it is closed (R18, R25): msgstore-core's {@link
+ * MessageCore}, shared with the SDK's handle (ADR 0023). This class reads bases from storage and
+ * commits saves.
  *
  * <p>Saving: the pending view is encoded on the caller's thread; the storage writer then checks
  * the precondition (the message's current change number equals the base's, R28, R33, or, for
@@ -60,7 +62,7 @@ import msgstore.engine.spi.WriteOp;
  * <p>Embedded messages (R57-R60) are handles of this class whose "store" is their parent
  * attachment handle's pending state.
  *
- * <p>All public methods are synchronized: calls on one handle are serialised (R97).
+ * <p>All public methods hold the handle's monitor: calls on one handle are serialised (R97).
  */
 final class MessageHandle extends MessageCore<Content.Attach> {
   private static final int MAX_MERGE_ATTEMPTS = 100;
