@@ -9,7 +9,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import msgstore.api.StoreEvent;
 import msgstore.api.StoreException;
-import msgstore.api.Subscription;
+import msgstore.core.Delivery;
 import msgstore.protocol.Wire;
 
 /**
@@ -20,25 +20,21 @@ import msgstore.protocol.Wire;
  * scope fails {@link msgstore.api.Session#subscribe} itself, as embedded.
  *
  * <p>{@link #position()} follows the events dispatched and the server's {@code id:}-only frames,
- * which say that delivery has caught up past entries this stream does not get.
+ * which say that delivery has caught up past entries this stream does not get; positions and the
+ * once-only rule are msgstore-core's {@link Delivery}, shared with the engine's event hub.
  */
-final class EventStream implements Subscription {
+final class EventStream extends Delivery {
   private static final System.Logger LOG = System.getLogger(EventStream.class.getName());
   private final RemoteSession session;
   private final String path;
   private final Consumer<StoreEvent> sink;
-  private volatile long last;
-  /** {@link #position()}; written under {@code this}. */
-  private volatile long delivered;
-  private volatile boolean closed;
   private volatile Stream<String> current;
   private Thread thread;
 
   private EventStream(RemoteSession session, String path, long after, Consumer<StoreEvent> sink) {
+    super(after);
     this.session = session;
     this.path = path;
-    this.last = after;
-    this.delivered = after;
     this.sink = sink;
   }
 
@@ -50,7 +46,7 @@ final class EventStream implements Subscription {
   }
 
   private HttpResponse<Stream<String>> connect() {
-    long from = last;
+    long from = lastPosition();
     HttpRequest req = HttpRequest.newBuilder(session.http().uri(path + "&after=" + from))
         .header("Authorization", session.auth())
         .header("Accept", "text/event-stream")
@@ -76,18 +72,18 @@ final class EventStream implements Subscription {
 
   private void run(HttpResponse<Stream<String>> first) {
     HttpResponse<Stream<String>> r = first;
-    while (!closed) {
+    while (!isClosed()) {
       if (r != null) {
         try (Stream<String> lines = r.body()) {
           read(lines.iterator());
         } catch (UncheckedIOException | IllegalStateException e) {
-          if (!closed) {
+          if (!isClosed()) {
             LOG.log(System.Logger.Level.DEBUG, "event stream " + path + " broke; reconnecting", e);
           }
         }
       }
       r = null;
-      if (closed) {
+      if (isClosed()) {
         break;
       }
       try {
@@ -96,7 +92,7 @@ final class EventStream implements Subscription {
       } catch (InterruptedException e) {
         return;
       } catch (StoreException e) {
-        if (closed) {
+        if (isClosed()) {
           return;
         }
         LOG.log(System.Logger.Level.WARNING, "event stream " + path + " cannot reconnect: " + e.getMessage());
@@ -111,7 +107,7 @@ final class EventStream implements Subscription {
   private void read(Iterator<String> lines) {
     StringBuilder data = new StringBuilder();
     String id = null;
-    while (!closed && lines.hasNext()) {
+    while (!isClosed() && lines.hasNext()) {
       String line = lines.next();
       if (line.isEmpty()) {
         if (!data.isEmpty()) {
@@ -141,18 +137,8 @@ final class EventStream implements Subscription {
       LOG.log(System.Logger.Level.WARNING, "unreadable event id on " + path + ": " + id);
       return;
     }
-    if (!closed && p > last) {
-      last = p;
+    if (take(p)) {
       advance(p);
-    }
-  }
-
-  private void advance(long p) {
-    synchronized (this) {
-      if (p > delivered) {
-        delivered = p;
-      }
-      notifyAll();
     }
   }
 
@@ -164,51 +150,16 @@ final class EventStream implements Subscription {
       LOG.log(System.Logger.Level.WARNING, "unreadable event on " + path + ": " + json, ex);
       return;
     }
-    if (closed || e.position() <= last) {
+    if (!take(e.position())) {
       return;
     }
-    last = e.position();
     session.store().learnEvent(e);
-    try {
-      sink.accept(e);
-    } catch (RuntimeException ex) {
-      LOG.log(System.Logger.Level.WARNING, "event sink failed on " + e, ex);
-    }
+    hand(sink, e);
     advance(e.position());
   }
 
   @Override
-  public long lastPosition() {
-    return last;
-  }
-
-  @Override
-  public long position() {
-    return delivered;
-  }
-
-  @Override
-  public synchronized boolean awaitPosition(long target, java.time.Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (delivered < target && !closed) {
-      long left = deadline - System.nanoTime();
-      if (left <= 0) {
-        return false;
-      }
-      java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
-    }
-    return delivered >= target;
-  }
-
-  @Override
-  public void close() {
-    synchronized (this) {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      notifyAll();
-    }
+  protected void onClose() {
     session.untrack(this);
     Stream<String> s = current;
     if (s != null) {
@@ -225,6 +176,6 @@ final class EventStream implements Subscription {
 
   @Override
   public String toString() {
-    return "event stream " + path + " at " + last;
+    return "event stream " + path + " at " + lastPosition();
   }
 }

@@ -5,83 +5,25 @@ import static msgstore.api.PropTags.*;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Optional;
 import java.util.TreeMap;
-import java.util.function.Function;
-import msgstore.api.MapiError;
 import msgstore.api.MessageSnapshot;
 import msgstore.api.MessageSnapshot.AttachmentSnapshot;
-import msgstore.api.PropProblem;
 import msgstore.api.PropTag;
+import msgstore.api.PropTags;
 import msgstore.api.PropValue;
 import msgstore.api.Recipient;
 import msgstore.api.StoreLimits;
+import msgstore.core.Props;
+import msgstore.core.Views;
 
 /**
- * The engine's immediate checks, mirrored so that a remote handle fails in the same call an
- * embedded one would (X5): SetProps/DeleteProps on a pending map and the computed columns of a
- * handle's view. The rules themselves (read-only properties, R32; limits; SaveChanges flags,
- * R16-R21) are the API's ({@code PropTags.writeProblem}, {@code StoreLimits.checkProperty},
- * {@code SaveOptions.check}), shared with the engine; the server still decides every rule again
- * when it replays the ops.
+ * What the SDK's handles compute on their own. The rules of a handle (states, the pending
+ * overlay, recipient and attachment tables, read-only properties) are msgstore-core's, shared
+ * with the engine (ADR 0023); what is left here is the one thing only the server knows exactly:
+ * the stored size of an embedded message (docs/client.md, "Known differences").
  */
 final class LocalRules {
-  /** MAPI_MESSAGE, the PR_OBJECT_TYPE of a message. */
-  static final int MAPI_MESSAGE = 5;
-
   private LocalRules() {}
-
-  /** SetProps on a pending property map: validates all first, so a failing call changes nothing. */
-  static List<PropProblem> set(TreeMap<PropTag, PropValue> map, Collection<PropValue> values, StoreLimits limits,
-      Function<PropTag, Optional<MapiError>> problem, String object) {
-    java.util.Set<Integer> added = new java.util.HashSet<>();
-    java.util.Set<Integer> held = new java.util.HashSet<>();
-    map.keySet().forEach(k -> held.add(k.id()));
-    for (PropValue v : values) {
-      limits.checkProperty(v, object);
-      if (!held.contains(v.tag().id())) {
-        added.add(v.tag().id());
-      }
-    }
-    limits.checkPropertyCount(held.size() + added.size(), object);
-    List<PropProblem> problems = new ArrayList<>();
-    for (PropValue v : values) {
-      Optional<MapiError> p = problem.apply(v.tag());
-      if (p.isPresent()) {
-        problems.add(new PropProblem(v.tag(), p.get()));
-        continue;
-      }
-      put(map, v);
-    }
-    return problems;
-  }
-
-  static List<PropProblem> delete(TreeMap<PropTag, PropValue> map, Collection<PropTag> tags,
-      Function<PropTag, Optional<MapiError>> problem) {
-    List<PropProblem> problems = new ArrayList<>();
-    for (PropTag t : tags) {
-      Optional<MapiError> p = problem.apply(t);
-      if (p.isPresent()) {
-        problems.add(new PropProblem(t, p.get()));
-      } else {
-        removeId(map, t.id());
-      }
-    }
-    return problems;
-  }
-
-  /** Puts a value, replacing any value of the same property id whatever its type. */
-  static void put(TreeMap<PropTag, PropValue> map, PropValue v) {
-    removeId(map, v.tag().id());
-    map.put(v.tag(), v);
-  }
-
-  /** Removes the value of a property id, whatever its type: one lookup per type, not a scan. */
-  private static void removeId(TreeMap<PropTag, PropValue> map, int id) {
-    for (msgstore.api.PropType t : msgstore.api.PropType.values()) {
-      map.remove(PropTag.of(id, t));
-    }
-  }
 
   static TreeMap<PropTag, PropValue> map(Collection<PropValue> props) {
     TreeMap<PropTag, PropValue> m = new TreeMap<>();
@@ -91,32 +33,13 @@ final class LocalRules {
     return m;
   }
 
-  static List<PropValue> sorted(Collection<PropValue> props) {
-    return new ArrayList<>(map(props).values());
-  }
-
-  static Optional<PropValue> find(List<PropValue> props, PropTag tag) {
-    for (PropValue p : props) {
-      if (p.tag().equals(tag)) {
-        return Optional.of(p);
-      }
-    }
-    return Optional.empty();
-  }
-
   // ---- attachments
 
   /** The properties of an attachment as its table row and handle show them. */
   static List<PropValue> attachmentViewProps(AttachmentSnapshot a) {
-    List<PropValue> out = new ArrayList<>(a.props());
-    out.add(PropValue.of(ATTACH_NUM, a.attachNum()));
     long size = a.content().isPresent() ? a.content().get().size()
         : a.embedded().isPresent() ? embeddedSize(a.embedded().get()) : 0;
-    out.add(PropValue.of(ATTACH_SIZE, (int) Math.min(Integer.MAX_VALUE, size)));
-    if (find(a.props(), ATTACH_METHOD).isEmpty()) {
-      out.add(PropValue.of(ATTACH_METHOD, a.embedded().isPresent() ? ATTACH_EMBEDDED_MSG : ATTACH_BY_VALUE));
-    }
-    return sorted(out);
+    return Views.attachment(a.attachNum(), a.props(), size, a.embedded().isPresent());
   }
 
   /**
@@ -143,5 +66,28 @@ final class LocalRules {
       n += a.embedded().map(LocalRules::embeddedSize).orElse(0L);
     }
     return n;
+  }
+
+  /** A recipient row as stored: without the PR_ROWID the server's view adds. */
+  static Recipient withoutRowIdProp(Recipient r) {
+    List<PropValue> p = new ArrayList<>();
+    for (PropValue v : r.props()) {
+      if (v.tag().id() != ROWID.id()) {
+        p.add(v);
+      }
+    }
+    return new Recipient(r.rowId(), Props.sorted(p));
+  }
+
+  /** A view to be stored as a new message: times and identity-bound properties start afresh. */
+  static MessageSnapshot freshCopy(MessageSnapshot c) {
+    List<PropValue> p = new ArrayList<>();
+    for (PropValue v : c.props()) {
+      if (!PropTags.COMPUTED_FROM_ROW.contains(v.tag()) && !PropTags.COMPUTED_BY_COMMIT.contains(v.tag()) && !v.tag().equals(SEARCH_KEY)) {
+        p.add(v);
+      }
+    }
+    c.get(MESSAGE_FLAGS).ifPresent(p::add);
+    return Sync.content(Props.sorted(p), c.recipients(), c.attachments());
   }
 }

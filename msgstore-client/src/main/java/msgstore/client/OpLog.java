@@ -2,6 +2,13 @@ package msgstore.client;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntSupplier;
+import msgstore.api.PropProblem;
+import msgstore.api.PropTag;
+import msgstore.api.PropValue;
+import msgstore.api.StoreLimits;
+import msgstore.core.HandleState;
+import msgstore.core.PendingProps;
 import msgstore.protocol.Op;
 
 /**
@@ -30,6 +37,28 @@ final class OpLog {
 
   void add(Op op) {
     ops.add(op);
+  }
+
+  /**
+   * SetProps on a handle of the tree, applied to its pending properties and logged: every value's
+   * size is checked before the handle is bound ({@code bind}), so a refused call logs nothing.
+   */
+  List<PropProblem> setProps(IntSupplier bind, PendingProps props, List<PropValue> values, StoreLimits limits,
+      HandleState st, String what) {
+    for (PropValue v : values) {
+      limits.checkProperty(v, what);
+    }
+    int w = bind.getAsInt();
+    List<PropProblem> p = props.set(values, limits, st::writeProblem, what);
+    add(new Op.SetProps(w, values));
+    return p;
+  }
+
+  /** DeleteProps on a handle of the tree ({@code w}), applied to its pending properties and logged. */
+  List<PropProblem> deleteProps(int w, PendingProps props, List<PropTag> tags, HandleState st) {
+    List<PropProblem> p = props.delete(tags, st::writeProblem);
+    add(new Op.DeleteProps(w, tags));
+    return p;
   }
 
   List<Op> ops() {

@@ -2,29 +2,23 @@ package msgstore.client;
 
 import static msgstore.api.PropTags.*;
 
-import java.io.ByteArrayInputStream;
 import java.io.InputStream;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import msgstore.api.AccessLevel;
-import msgstore.api.Attachment;
 import msgstore.api.ContentRef;
-import msgstore.api.MapiError;
 import msgstore.api.Message;
 import msgstore.api.MessageSnapshot;
 import msgstore.api.MessageSnapshot.AttachmentSnapshot;
 import msgstore.api.OpenFlag;
 import msgstore.api.PropProblem;
 import msgstore.api.PropTag;
-import msgstore.api.PropTags;
 import msgstore.api.PropValue;
 import msgstore.api.SaveFlag;
 import msgstore.api.SaveOptions;
-import msgstore.api.StoreException;
+import msgstore.core.AttachmentCore;
 import msgstore.protocol.Op;
 
 /**
@@ -33,48 +27,35 @@ import msgstore.protocol.Op;
  * in the parent tree's {@link OpLog}. Content is streamed to the server at once (POST /content)
  * and referenced by its hash, so the pending state never holds it.
  */
-final class RemoteAttachment implements Attachment {
+final class RemoteAttachment extends AttachmentCore<MessageSnapshot, RemoteMessage> {
   private final RemoteMessage parent;
   private final OpLog log;
-  private final int num;
-  private final TreeMap<PropTag, PropValue> props;
-  private ContentRef content;
-  private MessageSnapshot embedded;
-  private RemoteMessage embeddedWriter;
-  private AccessLevel access;
-  private boolean closed;
   private int wire;
   private int epoch;
 
   /** {@code wire}: the handle's number in the current epoch (writable handles), else -1. */
   RemoteAttachment(RemoteMessage parent, AttachmentSnapshot a, AccessLevel access, int wire) {
+    super(a.attachNum(), a.props(), a.content().orElse(null), a.embedded().orElse(null), access);
     this.parent = parent;
     this.log = parent.log;
-    this.num = a.attachNum();
-    this.props = LocalRules.map(a.props());
-    this.content = a.content().orElse(null);
-    this.embedded = a.embedded().orElse(null);
-    this.access = access;
     this.wire = wire;
     this.epoch = log.epoch();
     parent.session().track(this);
   }
 
-  private String what() {
-    return "attachment " + num + " of " + parent;
+  @Override
+  protected Object lock() {
+    return log;
   }
 
-  private void checkOpen() {
-    if (closed) {
-      throw new StoreException(MapiError.INVALID_OBJECT, "the handle on " + what() + " is closed");
-    }
+  @Override
+  protected Message parentHandle() {
+    return parent;
   }
 
-  private void checkWritable() {
-    checkOpen();
-    if (access != AccessLevel.MODIFY) {
-      throw new StoreException(MapiError.NO_ACCESS, "the handle on " + what() + " is read-only");
-    }
+  @Override
+  protected long embeddedSize(MessageSnapshot m) {
+    return LocalRules.embeddedSize(m);
   }
 
   /**
@@ -108,85 +89,35 @@ final class RemoteAttachment implements Attachment {
     return Optional.ofNullable(embedded);
   }
 
-  @Override
-  public int attachNum() {
-    return num;
-  }
-
-  @Override
-  public AccessLevel accessLevel() {
-    synchronized (log) {
-      return access;
-    }
-  }
-
-  @Override
-  public boolean isOpen() {
-    synchronized (log) {
-      return !closed;
-    }
-  }
-
   AttachmentSnapshot state() {
-    return new AttachmentSnapshot(num, new ArrayList<>(props.values()), Optional.ofNullable(content),
+    return new AttachmentSnapshot(num, props.values(), Optional.ofNullable(content),
         Optional.ofNullable(embedded));
-  }
-
-  @Override
-  public List<PropValue> getProps() {
-    synchronized (log) {
-      checkOpen();
-      return LocalRules.attachmentViewProps(state());
-    }
-  }
-
-  @Override
-  public Optional<PropValue> getProp(PropTag tag) {
-    return LocalRules.find(getProps(), tag);
   }
 
   @Override
   public List<PropProblem> setProps(Collection<PropValue> values) {
     synchronized (log) {
-      checkWritable();
-      List<PropValue> rest = new ArrayList<>();
-      for (PropValue v : values) {
-        if (v.tag().equals(ATTACH_DATA_BINARY)) {
-          writeContentLocked(new ByteArrayInputStream((byte[]) v.rawValue()));
-        } else {
-          rest.add(v);
-        }
-      }
-      for (PropValue v : rest) {
-        parent.session().limits().checkProperty(v, what());
-      }
-      int w = bind();
-      List<PropProblem> p = LocalRules.set(props, rest, parent.session().limits(), t -> PropTags.writeProblem(t, false),
-          what());
-      log.add(new Op.SetProps(w, rest));
-      return p;
+      st.checkWritable();
+      List<PropValue> rest = writeBinaryValues(values, this::writeContentLocked);
+      return log.setProps(this::bind, props, rest, parent.session().limits(), st, what());
     }
   }
 
   @Override
   public List<PropProblem> deleteProps(Collection<PropTag> tags) {
     synchronized (log) {
-      checkWritable();
+      st.checkWritable();
       List<PropTag> t = List.copyOf(tags);
       int w = bind();
-      if (t.contains(ATTACH_DATA_BINARY)) {
-        content = null;
-      }
-      List<PropProblem> p = LocalRules.delete(props, t, x -> PropTags.writeProblem(x, false));
-      log.add(new Op.DeleteProps(w, t));
-      return p;
+      dropContentIfDeleted(t);
+      return log.deleteProps(w, props, t, st);
     }
   }
 
   @Override
   public ContentRef writeContent(InputStream in) {
     synchronized (log) {
-      checkWritable();
+      st.checkWritable();
       return writeContentLocked(in);
     }
   }
@@ -194,9 +125,7 @@ final class RemoteAttachment implements Attachment {
   private ContentRef writeContentLocked(InputStream in) {
     ContentRef ref = parent.session().uploadContent(parent.storeId(), in);
     int w = bind();
-    content = ref;
-    embedded = null;
-    LocalRules.put(props, PropValue.of(ATTACH_METHOD, ATTACH_BY_VALUE));
+    holdContent(ref);
     log.add(new Op.WriteContent(w, ref));
     return ref;
   }
@@ -205,41 +134,19 @@ final class RemoteAttachment implements Attachment {
   public Optional<InputStream> openContent() {
     ContentRef c;
     synchronized (log) {
-      checkOpen();
+      st.checkOpen();
       c = content;
     }
     return Optional.ofNullable(c).map(r -> parent.session().openContent(parent.storeId(), r));
   }
 
   @Override
-  public Optional<ContentRef> content() {
-    synchronized (log) {
-      checkOpen();
-      return Optional.ofNullable(content);
-    }
-  }
-
-  @Override
   public Message openEmbeddedMessage(OpenFlag... flags) {
     synchronized (log) {
-      checkOpen();
+      st.checkOpen();
       Set<OpenFlag> f = Set.of(flags);
-      boolean wantsWrite = f.contains(OpenFlag.MODIFY) || f.contains(OpenFlag.BEST_ACCESS);
-      AccessLevel level = !wantsWrite ? AccessLevel.READ_ONLY
-          : access == AccessLevel.MODIFY ? AccessLevel.MODIFY
-          : f.contains(OpenFlag.BEST_ACCESS) ? AccessLevel.READ_ONLY : null;
-      if (level == null) {
-        throw new StoreException(MapiError.NO_ACCESS, "cannot open the embedded message of " + what()
-            + " for writing: the attachment handle is read-only");
-      }
+      AccessLevel level = embeddedAccess(f);
       if (embedded == null) {
-        if (level != AccessLevel.MODIFY) {
-          throw new StoreException(MapiError.NOT_FOUND, what() + " holds no embedded message");
-        }
-        if (embeddedWriter != null) { // R58
-          throw new StoreException(MapiError.NO_ACCESS, "the embedded message of " + what()
-              + " is already open for writing and not yet saved");
-        }
         RemoteMessage e = RemoteMessage.embedded(this, parent, null, level);
         e.boundAs(logOpenEmbedded(f));
         embeddedWriter = e;
@@ -260,37 +167,18 @@ final class RemoteAttachment implements Attachment {
     return w;
   }
 
-  /** The embedded message's SaveChanges lands here (R57, R60). */
-  void putEmbedded(MessageSnapshot c) {
-    checkOpen();
-    embedded = c;
-    content = null;
-    embeddedWriter = null;
-    LocalRules.put(props, PropValue.of(ATTACH_METHOD, ATTACH_EMBEDDED_MSG));
-  }
-
-  void embeddedClosed(RemoteMessage h) {
-    if (embeddedWriter == h) {
-      embeddedWriter = null;
-    }
-  }
-
   @Override
   public void saveChanges(SaveFlag... flags) {
     synchronized (log) {
-      checkOpen(); // R25 via R51
-      if (access != AccessLevel.MODIFY) {
-        throw new StoreException(MapiError.NO_ACCESS, "cannot save " + what() + ": the handle is read-only");
-      }
       SaveOptions o = SaveOptions.of(flags);
-      o.check(what());
+      st.checkSavable(o); // R25 via R51, R26, R21
       if (!parent.isOpen()) {
         parent.putAttachment(state()); // INVALID_OBJECT, as the engine's parent check
       }
       int w = bind();
       parent.putAttachment(state());
       log.add(new Op.SaveChanges(w, o.flags()));
-      o.accessAfterSave().ifPresentOrElse(a -> access = a, this::closeLocked);
+      st.afterSave(o, this::closeLocked);
     }
   }
 
@@ -302,17 +190,11 @@ final class RemoteAttachment implements Attachment {
   }
 
   private void closeLocked() {
-    if (!closed) {
-      closed = true;
+    if (st.markClosed()) {
       parent.session().untrack(this);
-      if (access == AccessLevel.MODIFY && epoch == log.epoch()) {
+      if (st.access() == AccessLevel.MODIFY && epoch == log.epoch()) {
         log.add(new Op.Close(wire));
       }
     }
-  }
-
-  @Override
-  public String toString() {
-    return "handle on " + what();
   }
 }

@@ -6,13 +6,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import msgstore.api.AccessLevel;
 import msgstore.api.Attachment;
-import msgstore.api.AttachmentRow;
 import msgstore.api.ChangeKey;
 import msgstore.api.ChangeNumber;
 import msgstore.api.ConflictChoice;
@@ -22,10 +20,8 @@ import msgstore.api.MapiError;
 import msgstore.api.MergeMode;
 import msgstore.api.MergeReport;
 import msgstore.api.Message;
-import msgstore.api.MessageId;
 import msgstore.api.MessageSnapshot;
 import msgstore.api.MessageSnapshot.AttachmentSnapshot;
-import msgstore.api.ObjectChangedException;
 import msgstore.api.OpenFlag;
 import msgstore.api.PropProblem;
 import msgstore.api.PropTag;
@@ -38,11 +34,14 @@ import msgstore.api.SaveOptions;
 import msgstore.api.SaveResult;
 import msgstore.api.StoreException;
 import msgstore.api.StoreId;
+import msgstore.core.MessageCore;
+import msgstore.core.RecipientTable;
+import msgstore.core.PendingProps;
+import msgstore.core.Props;
 import msgstore.protocol.MessageBody;
 import msgstore.protocol.Op;
 import msgstore.protocol.Problem;
 import msgstore.protocol.SaveRequest;
-import msgstore.protocol.Wire;
 
 /**
  * A message handle of the remote store: a client-side transaction (R9).
@@ -55,7 +54,8 @@ import msgstore.protocol.Wire;
  * key>"}, or POST to the folder for a new message); the server opens an engine handle on that
  * base, replays the calls and saves, so the engine decides every rule (X5). The checks an engine
  * handle makes at once (closed, read-only, limits, flags, computed properties, attachment and
- * embedded-message rules) are mirrored here so that errors come from the same call as embedded.
+ * embedded-message rules) are the engine's own code, msgstore-core's {@link MessageCore} (ADR
+ * 0023), so errors come from the same call, with the same text, as embedded.
  *
  * <p>Embedded messages (R57-R60) are handles of this class whose parent is an attachment handle;
  * their saves are local (and logged), like the engine's.
@@ -63,42 +63,27 @@ import msgstore.protocol.Wire;
  * <p>Every public method runs under the tree's lock (the {@link OpLog}); calls on one handle tree
  * are serialised (R97).
  */
-final class RemoteMessage implements Message {
+final class RemoteMessage extends MessageCore<AttachmentSnapshot> {
   /** What CreateMessage starts from (R14, R67). */
-  static final MessageSnapshot NEW_MESSAGE = Sync.content(LocalRules.sorted(List.of(
+  static final MessageSnapshot NEW_MESSAGE = Sync.content(Props.sorted(List.of(
       PropValue.of(MESSAGE_CLASS, "IPM.Note"), PropValue.of(MESSAGE_FLAGS, MSGFLAG_UNSENT | MSGFLAG_UNMODIFIED))),
       List.of(), List.of());
   private final RemoteSession session;
-  private final StoreId storeId;
   private final RemoteAttachment parent;
-  private final int depth;
   final OpLog log;
   private int wire;
   private int epoch;
-  private FolderId folderId;
-  private MessageId id;
-  private long baseCn;
   private MessageSnapshot base;
   private TreeMap<PropTag, PropValue> row = new TreeMap<>();
   private int accessBits;
-  private TreeMap<PropTag, PropValue> props;
-  private TreeMap<Integer, Recipient> recipients;
-  private TreeMap<Integer, AttachmentSnapshot> attachments;
-  private int nextRowId;
-  private int nextAttachNum;
   private final int[] serverNextAttachNum = new int[1];
-  private boolean savedOnce;
-  private AccessLevel access;
-  private boolean closed;
 
   private RemoteMessage(RemoteSession session, StoreId storeId, FolderId folderId, RemoteAttachment parent, int depth,
       AccessLevel access, OpLog log, int accessBits) {
+    super(storeId, folderId, parent == null ? -1 : parent.attachNum(), depth, access, session::checkOpen,
+        AttachmentSnapshot::attachNum, AttachmentSnapshot::props);
     this.session = session;
-    this.storeId = storeId;
-    this.folderId = folderId;
     this.parent = parent;
-    this.depth = depth;
-    this.access = access;
     this.log = log;
     this.accessBits = accessBits;
     this.epoch = log.epoch();
@@ -110,7 +95,7 @@ final class RemoteMessage implements Message {
     RemoteMessage h = new RemoteMessage(session, body.storeId().orElseThrow(), s.folderId().orElseThrow(), null, 0,
         body.accessLevel().orElse(AccessLevel.READ_ONLY), new OpLog(), 0);
     h.id = s.id().orElseThrow();
-    h.savedOnce = true;
+    h.st.markSaved();
     h.adoptCommitted(s);
     h.accessBits = h.row.containsKey(ACCESS) ? h.row.get(ACCESS).asInt() : 0;
     session.track(h);
@@ -121,7 +106,7 @@ final class RemoteMessage implements Message {
   static RemoteMessage created(RemoteSession session, FolderId folder, StoreId store) {
     RemoteMessage h = new RemoteMessage(session, store, folder, null, 0, AccessLevel.MODIFY, new OpLog(), 0x7);
     h.rebase(Sync.content(List.of(), List.of(), List.of()), 0);
-    h.props = LocalRules.map(NEW_MESSAGE.props());
+    h.props = new PendingProps(NEW_MESSAGE.props());
     session.track(h);
     return h;
   }
@@ -129,13 +114,12 @@ final class RemoteMessage implements Message {
   /** An embedded message of an attachment handle (R57); {@code content} null for a new one. */
   static RemoteMessage embedded(RemoteAttachment parent, RemoteMessage outer, MessageSnapshot content,
       AccessLevel access) {
-    int max = outer.session.limits().maxEmbeddingDepth();
-    if (outer.depth + 1 > max) {
-      throw new StoreException(MapiError.TOO_BIG, "embedded messages nest deeper than the limit of " + max);
-    }
+    checkNesting(outer.depth, outer.session.limits());
     RemoteMessage h = new RemoteMessage(outer.session, outer.storeId, outer.folderId, parent, outer.depth + 1, access,
         outer.log, outer.accessBits);
-    h.savedOnce = content != null;
+    if (content != null) {
+      h.st.markSaved();
+    }
     h.rebase(content == null ? Sync.NEW_EMBEDDED : content, 0);
     outer.session.track(h);
     return h;
@@ -153,66 +137,20 @@ final class RemoteMessage implements Message {
       }
     }
     row = r;
-    List<Recipient> rows = s.recipients().stream().map(RemoteMessage::withoutRowIdProp).toList();
-    rebase(Sync.content(LocalRules.sorted(transacted), rows, s.attachments()),
+    List<Recipient> rows = s.recipients().stream().map(LocalRules::withoutRowIdProp).toList();
+    rebase(Sync.content(Props.sorted(transacted), rows, s.attachments()),
         s.changeNumber().map(ChangeNumber::value).orElse(0L));
-  }
-
-  private static Recipient withoutRowIdProp(Recipient r) {
-    List<PropValue> p = new ArrayList<>();
-    for (PropValue v : r.props()) {
-      if (v.tag().id() != ROWID.id()) {
-        p.add(v);
-      }
-    }
-    return new Recipient(r.rowId(), LocalRules.sorted(p));
   }
 
   private void rebase(MessageSnapshot c, long cn) {
     this.base = c;
-    this.baseCn = cn;
-    this.props = LocalRules.map(c.props());
-    this.recipients = new TreeMap<>();
-    for (Recipient r : c.recipients()) {
-      recipients.put(r.rowId(), r);
-    }
-    this.attachments = new TreeMap<>();
-    for (AttachmentSnapshot a : c.attachments()) {
-      attachments.put(a.attachNum(), a);
-    }
-    this.nextRowId = recipients.isEmpty() ? 1 : recipients.lastKey() + 1;
-    int fresh = attachments.isEmpty() ? 0 : attachments.lastKey() + 1;
-    this.nextAttachNum = Math.max(nextAttachNum, fresh);
+    rebaseView(c.props(), c.recipients(), c.attachments(), cn);
+    int fresh = c.attachments().stream().mapToInt(AttachmentSnapshot::attachNum).max().orElse(-1) + 1;
     this.serverNextAttachNum[0] = Math.max(parent == null ? 0 : serverNextAttachNum[0], fresh);
-  }
-
-  // ---- state checks
-
-  String what() {
-    return parent != null ? "embedded message of attachment " + parent.attachNum()
-        : id == null ? "new message in folder " + folderId : "message " + id;
-  }
-
-  private void checkOpen() {
-    if (closed) {
-      throw new StoreException(MapiError.INVALID_OBJECT, "the handle on " + what() + " is closed");
-    }
-    session.checkOpen();
-  }
-
-  private void checkWritable() {
-    checkOpen();
-    if (access != AccessLevel.MODIFY) {
-      throw new StoreException(MapiError.NO_ACCESS, "the handle on " + what() + " is read-only");
-    }
   }
 
   RemoteSession session() {
     return session;
-  }
-
-  int depth() {
-    return depth;
   }
 
   /**
@@ -246,64 +184,16 @@ final class RemoteMessage implements Message {
     return parent == null || epoch == log.epoch();
   }
 
-  // ---- identity
-
   @Override
-  public Optional<MessageId> id() {
-    synchronized (log) {
-      return Optional.ofNullable(id);
-    }
-  }
-
-  @Override
-  public FolderId folderId() {
-    synchronized (log) {
-      return folderId;
-    }
-  }
-
-  @Override
-  public StoreId storeId() {
-    return storeId;
-  }
-
-  @Override
-  public Optional<ChangeNumber> baseChangeNumber() {
-    synchronized (log) {
-      return baseCn == 0 ? Optional.empty() : Optional.of(ChangeNumber.of(baseCn));
-    }
-  }
-
-  @Override
-  public Optional<ChangeKey> baseChangeKey() {
-    return baseChangeNumber().map(cn -> ChangeKey.of(storeId, cn));
-  }
-
-  @Override
-  public boolean isEmbedded() {
-    return parent != null;
-  }
-
-  @Override
-  public AccessLevel accessLevel() {
-    synchronized (log) {
-      return access;
-    }
-  }
-
-  @Override
-  public boolean isOpen() {
-    synchronized (log) {
-      return !closed;
-    }
+  protected Object lock() {
+    return log;
   }
 
   // ---- properties
 
   /** The view's transacted content. */
   MessageSnapshot content() {
-    return Sync.content(new ArrayList<>(props.values()), new ArrayList<>(recipients.values()),
-        new ArrayList<>(attachments.values()));
+    return Sync.content(props.values(), recipients.rows(), attachments.rows());
   }
 
   private int readFlags() {
@@ -311,145 +201,61 @@ final class RemoteMessage implements Message {
   }
 
   private List<PropValue> viewProps() {
-    TreeMap<PropTag, PropValue> out = new TreeMap<>(props);
-    boolean hasAttach = attachments.values().stream().anyMatch(a -> PropTags.countsAsAttachment(a.props()));
-    int flags = props.containsKey(MESSAGE_FLAGS) ? props.get(MESSAGE_FLAGS).asInt() & ~MSGFLAG_HASATTACH : 0;
-    if (id != null) {
-      flags = (flags & ~MSGFLAG_READ) | readFlags();
-    }
-    out.put(MESSAGE_FLAGS, PropValue.of(MESSAGE_FLAGS, flags | (hasAttach ? MSGFLAG_HASATTACH : 0)));
-    out.put(HAS_ATTACHMENTS, PropValue.of(HAS_ATTACHMENTS, hasAttach));
-    if (id != null) {
-      for (PropValue p : row.values()) {
-        out.put(p.tag(), p);
-      }
-    } else {
-      out.put(READ, PropValue.of(READ, (flags & MSGFLAG_READ) != 0));
-    }
-    out.put(ACCESS_LEVEL, PropValue.of(ACCESS_LEVEL, access.value()));
-    out.put(ACCESS, PropValue.of(ACCESS, accessBits));
-    out.put(OBJECT_TYPE, PropValue.of(OBJECT_TYPE, LocalRules.MAPI_MESSAGE));
-    return new ArrayList<>(out.values());
+    return handleProps(readFlags(), accessBits, row.values());
   }
 
   @Override
   public List<PropValue> getProps() {
     synchronized (log) {
-      checkOpen();
+      st.checkOpen();
       return viewProps();
     }
   }
 
   @Override
-  public Optional<PropValue> getProp(PropTag tag) {
-    return LocalRules.find(getProps(), tag);
-  }
-
-  @Override
   public List<PropProblem> setProps(Collection<PropValue> values) {
     synchronized (log) {
-      checkWritable();
-      List<PropValue> v = List.copyOf(values);
-      for (PropValue p : v) {
-        session.limits().checkProperty(p, what());
-      }
-      int w = bind();
-      List<PropProblem> p = LocalRules.set(props, v, session.limits(), t -> PropTags.writeProblem(t, savedOnce), what());
-      log.add(new Op.SetProps(w, v));
-      return p;
+      st.checkWritable();
+      return log.setProps(this::bind, props, List.copyOf(values), session.limits(), st, what());
     }
   }
 
   @Override
   public List<PropProblem> deleteProps(Collection<PropTag> tags) {
     synchronized (log) {
-      checkWritable();
+      st.checkWritable();
       List<PropTag> t = List.copyOf(tags);
-      int w = bind();
-      List<PropProblem> p = LocalRules.delete(props, t, x -> PropTags.writeProblem(x, savedOnce));
-      log.add(new Op.DeleteProps(w, t));
-      return p;
+      return log.deleteProps(bind(), props, t, st);
     }
   }
 
   @Override
   public MessageSnapshot snapshot() {
     synchronized (log) {
-      checkOpen();
+      st.checkOpen();
       return new MessageSnapshot(Optional.ofNullable(id), Optional.ofNullable(folderId), baseChangeNumber(),
-          baseChangeKey(), viewProps(), new ArrayList<>(recipients.values()), new ArrayList<>(attachments.values()));
+          baseChangeKey(), viewProps(), recipients.rows(), attachments.rows());
     }
   }
 
   // ---- recipients
 
   @Override
-  public List<Recipient> recipients() {
-    synchronized (log) {
-      checkOpen();
-      List<Recipient> out = new ArrayList<>(recipients.size());
-      for (Recipient r : recipients.values()) {
-        List<PropValue> p = new ArrayList<>(r.props());
-        p.add(PropValue.of(ROWID, r.rowId()));
-        out.add(new Recipient(r.rowId(), LocalRules.sorted(p)));
-      }
-      return out;
-    }
-  }
-
-  @Override
   public void modifyRecipients(RecipientOp op, Collection<Recipient> rows) {
     synchronized (log) {
-      checkWritable();
-      List<Recipient> given = List.copyOf(rows);
-      List<Recipient> clean = new ArrayList<>(given.size());
-      for (Recipient r : given) {
-        session.limits().checkPropertyCount(r.props().size(), "a recipient of " + what());
-        List<PropValue> p = new ArrayList<>();
-        for (PropValue v : r.props()) {
-          session.limits().checkProperty(v, "a recipient of " + what());
-          if (v.tag().id() != ROWID.id()) {
-            p.add(v);
-          }
-        }
-        clean.add(new Recipient(r.rowId(), LocalRules.sorted(p)));
-      }
-      TreeMap<Integer, Recipient> next = new TreeMap<>(op == RecipientOp.REPLACE_ALL ? Map.of() : recipients);
-      int rowId = op == RecipientOp.REPLACE_ALL ? 1 : nextRowId;
-      for (Recipient r : clean) {
-        switch (op) {
-          case ADD, REPLACE_ALL -> next.put(rowId, r.withRowId(rowId++));
-          case MODIFY -> {
-            if (!next.containsKey(r.rowId())) {
-              throw new StoreException(MapiError.NOT_FOUND, "recipient row " + r.rowId() + " not found in " + what());
-            }
-            next.put(r.rowId(), r);
-          }
-          case REMOVE -> {
-            if (next.remove(r.rowId()) == null) {
-              throw new StoreException(MapiError.NOT_FOUND, "recipient row " + r.rowId() + " not found in " + what());
-            }
-          }
-        }
-      }
-      int max = session.limits().maxRecipients();
-      if (next.size() > max) {
-        throw new StoreException(MapiError.TOO_BIG, what() + " would have " + next.size()
-            + " recipients, over the limit of " + max);
-      }
+      st.checkWritable();
+      RecipientTable.Edit edit = recipients.prepare(op, List.copyOf(rows), session.limits());
       int w = bind();
-      recipients = next;
-      nextRowId = Math.max(rowId, nextRowId);
-      log.add(new Op.ModifyRecipients(w, op, clean));
+      log.add(new Op.ModifyRecipients(w, op, edit.apply()));
     }
   }
 
   @Override
   public void removeAllRecipients() {
     synchronized (log) {
-      checkWritable();
+      st.checkWritable();
       int w = bind();
-      recipients = new TreeMap<>();
+      recipients.removeAll();
       log.add(new Op.RemoveAllRecipients(w));
     }
   }
@@ -457,20 +263,16 @@ final class RemoteMessage implements Message {
   // ---- attachments
 
   @Override
-  public List<AttachmentRow> attachments() {
-    synchronized (log) {
-      checkOpen();
-      return attachments.values().stream()
-          .map(a -> new AttachmentRow(a.attachNum(), LocalRules.attachmentViewProps(a))).toList();
-    }
+  protected List<PropValue> attachmentView(AttachmentSnapshot a) {
+    return LocalRules.attachmentViewProps(a);
   }
 
   @Override
   public Attachment createAttachment() {
     synchronized (log) {
-      checkWritable();
+      st.checkWritable();
       int w = bind();
-      int num = nextAttachNum++;
+      int num = attachments.allocate();
       Sync.burn(log, w, serverNextAttachNum, num);
       int a = log.alloc();
       log.add(new Op.CreateAttachment(w, a));
@@ -482,13 +284,10 @@ final class RemoteMessage implements Message {
   @Override
   public Attachment openAttachment(int attachNum, OpenFlag... flags) {
     synchronized (log) {
-      checkOpen();
-      AttachmentSnapshot a = attachments.get(attachNum);
-      if (a == null) {
-        throw new StoreException(MapiError.NOT_FOUND, "attachment " + attachNum + " not found in " + what());
-      }
+      st.checkOpen();
+      AttachmentSnapshot a = attachments.require(attachNum);
       Set<OpenFlag> f = Set.of(flags);
-      AccessLevel level = accessFor(f, "attachment " + attachNum + " of " + what());
+      AccessLevel level = st.childAccess(f, "attachment " + attachNum + " of " + what());
       int w = -1;
       if (level == AccessLevel.MODIFY) {
         int me = bind();
@@ -499,30 +298,13 @@ final class RemoteMessage implements Message {
     }
   }
 
-  /** The access a child open gets from its flags and this handle's access (R54). */
-  AccessLevel accessFor(Set<OpenFlag> flags, String object) {
-    boolean wantsWrite = flags.contains(OpenFlag.MODIFY) || flags.contains(OpenFlag.BEST_ACCESS);
-    if (!wantsWrite) {
-      return AccessLevel.READ_ONLY;
-    }
-    if (access == AccessLevel.MODIFY) {
-      return AccessLevel.MODIFY;
-    }
-    if (flags.contains(OpenFlag.BEST_ACCESS)) {
-      return AccessLevel.READ_ONLY;
-    }
-    throw new StoreException(MapiError.NO_ACCESS, "cannot open " + object + " for writing: the handle is read-only");
-  }
-
   @Override
   public void deleteAttachment(int attachNum) {
     synchronized (log) {
-      checkWritable();
-      if (!attachments.containsKey(attachNum)) {
-        throw new StoreException(MapiError.NOT_FOUND, "attachment " + attachNum + " not found in " + what());
-      }
+      st.checkWritable();
+      attachments.require(attachNum);
       int w = bind();
-      attachments.remove(attachNum);
+      attachments.delete(attachNum);
       log.add(new Op.DeleteAttachment(w, attachNum));
     }
   }
@@ -538,12 +320,8 @@ final class RemoteMessage implements Message {
 
   /** Attachment SaveChanges lands here (R51): into the pending state, never the store. */
   void putAttachment(AttachmentSnapshot a) {
-    checkOpen();
-    if (!attachments.containsKey(a.attachNum()) && attachments.size() >= session.limits().maxAttachments()) {
-      throw new StoreException(MapiError.TOO_BIG, what() + " already has " + attachments.size()
-          + " attachments, the limit");
-    }
-    attachments.put(a.attachNum(), a);
+    st.checkOpen();
+    attachments.put(a, session.limits().maxAttachments());
   }
 
   // ---- read state (R71-R74)
@@ -551,14 +329,14 @@ final class RemoteMessage implements Message {
   @Override
   public void setReadFlag(boolean read) {
     synchronized (log) {
-      checkOpen();
+      st.checkOpen();
       if (id == null || parent != null) {
-        int flags = props.containsKey(MESSAGE_FLAGS) ? props.get(MESSAGE_FLAGS).asInt() : 0;
-        PropValue v = PropValue.of(MESSAGE_FLAGS, read ? flags | MSGFLAG_READ : flags & ~MSGFLAG_READ);
-        if (access == AccessLevel.MODIFY) {
-          log.add(new Op.SetProps(bind(), List.of(v)));
+        boolean logged = st.access() == AccessLevel.MODIFY;
+        int w = logged ? bind() : -1;
+        PropValue v = setPendingReadFlag(read);
+        if (logged) {
+          log.add(new Op.SetProps(w, List.of(v)));
         }
-        LocalRules.put(props, v);
         return;
       }
       session.setReadFlag(id, read);
@@ -570,10 +348,8 @@ final class RemoteMessage implements Message {
   @Override
   public void setMessageStatus(int newStatus, int mask) {
     synchronized (log) {
-      checkOpen();
-      if (id == null) {
-        throw new StoreException(MapiError.NOT_FOUND, "SetMessageStatus needs a saved message; " + what() + " is not");
-      }
+      st.checkOpen();
+      checkStatusSettable();
       session.setMessageStatus(storeId, id, newStatus, mask);
       int status = row.containsKey(MESSAGE_STATUS) ? row.get(MESSAGE_STATUS).asInt() : 0;
       row.put(MESSAGE_STATUS, PropValue.of(MESSAGE_STATUS, (status & ~mask) | (newStatus & mask)));
@@ -600,19 +376,15 @@ final class RemoteMessage implements Message {
   @Override
   public SaveResult saveChanges(SaveOptions o) {
     synchronized (log) {
-      checkOpen(); // R25
-      if (access != AccessLevel.MODIFY) { // R26
-        throw new StoreException(MapiError.NO_ACCESS, "cannot save " + what() + ": the handle is read-only");
-      }
-      o.check(what()); // R21
+      st.checkSavable(o); // R25, R26, R21
       SaveResult r;
       if (parent != null) {
         int w = bind();
         parent.putEmbedded(content());
         log.add(new Op.SaveChanges(w, o.flags()));
         rebase(content(), 0);
-        savedOnce = true;
-        r = new SaveResult(null, null, null, true, Optional.empty(), Optional.empty(), Optional.empty());
+        st.markSaved();
+        r = SAVED_INTO_ATTACHMENT;
       } else {
         boolean ask = session.resolver() != null && !o.has(SaveFlag.FORCE_SAVE);
         r = remoteSave(SaveRequest.Action.SAVE, o, Optional.empty(), ask);
@@ -624,7 +396,7 @@ final class RemoteMessage implements Message {
 
   /** Handle state after a successful save (R16-R19). */
   private void afterSuccess(SaveOptions o) {
-    o.accessAfterSave().ifPresentOrElse(a -> access = a, this::closeLocked);
+    st.afterSave(o, this::closeLocked);
   }
 
   /**
@@ -642,7 +414,7 @@ final class RemoteMessage implements Message {
         throw p.toException();
       }
       ConflictResolver resolver = session.resolver();
-      ConflictChoice choice = resolver == null ? null : resolver.resolve(conflict(c.get()));
+      ConflictChoice choice = resolver == null ? null : resolver.resolve(SaveWire.conflict(c.get(), what()));
       if (choice == null) {
         throw p.toException();
       }
@@ -658,19 +430,6 @@ final class RemoteMessage implements Message {
     return adopt(resp.body());
   }
 
-  private ConflictResolver.Conflict conflict(JsonNode c) {
-    try {
-      return new ConflictResolver.Conflict(
-          Wire.mapper().treeToValue(c.get("view"), MessageSnapshot.class),
-          Wire.mapper().treeToValue(c.get("current"), MessageSnapshot.class),
-          Wire.mapper().treeToValue(c.get("base"), MessageSnapshot.class),
-          c.hasNonNull("mergePreview") ? Wire.mapper().treeToValue(c.get("mergePreview"), MergeReport.class) : null);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
-      throw new StoreException(MapiError.CORRUPT_DATA, "the server's conflict for " + what() + " is unreadable: "
-          + e.getMessage(), e);
-    }
-  }
-
   private Http.Response send(SaveRequest.Action action, SaveOptions o, Optional<FolderId> target,
       SaveRequest.OnConflict on) {
     if (action == SaveRequest.Action.SAVE_AS_COPY) {
@@ -680,7 +439,7 @@ final class RemoteMessage implements Message {
       List<Op> ops = log.ops();
       if (id != null) {
         OpLog copy = new OpLog();
-        Sync.message(copy, 0, NEW_MESSAGE, freshCopy(content()), new int[] {0});
+        Sync.message(copy, 0, NEW_MESSAGE, LocalRules.freshCopy(content()), new int[] {0});
         ops = copy.ops();
       }
       SaveRequest req = new SaveRequest(SaveRequest.Action.SAVE, o.flags(), MergeMode.NONE, Optional.empty(), on, ops);
@@ -695,15 +454,9 @@ final class RemoteMessage implements Message {
 
   /** Re-binds the handle to the version the server committed (R23, R24, R29, R84). */
   private SaveResult adopt(JsonNode body) {
-    SaveResult r;
-    MessageBody m;
-    try {
-      r = Wire.mapper().treeToValue(body, SaveResult.class);
-      m = body.hasNonNull("message") ? MessageBody.fromJson(body.get("message"), "message") : null;
-    } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
-      throw new StoreException(MapiError.CORRUPT_DATA, "the server's save result for " + what() + " is unreadable: "
-          + e.getMessage(), e);
-    }
+    SaveWire.Saved saved = SaveWire.saved(body, what());
+    SaveResult r = saved.result();
+    MessageBody m = saved.message();
     if (m != null) {
       id = m.snapshot().id().orElse(r.messageId());
       folderId = m.snapshot().folderId().orElse(folderId);
@@ -715,7 +468,7 @@ final class RemoteMessage implements Message {
       id = r.messageId();
       baseCn = r.changeNumber().value();
     }
-    savedOnce = true;
+    st.markSaved();
     log.reset();
     return r;
   }
@@ -723,10 +476,8 @@ final class RemoteMessage implements Message {
   @Override
   public SaveResult saveAsCopy(FolderId folder, SaveFlag... flags) {
     synchronized (log) {
-      checkOpen();
-      if (parent != null) {
-        throw new StoreException(MapiError.NO_SUPPORT, "an embedded message cannot be saved elsewhere");
-      }
+      st.checkOpen();
+      checkSaveElsewhere();
       SaveOptions o = SaveOptions.of(flags);
       SaveResult r = remoteSave(SaveRequest.Action.SAVE_AS_COPY, o, Optional.of(folder), false);
       afterSuccess(o);
@@ -737,11 +488,8 @@ final class RemoteMessage implements Message {
   @Override
   public SaveResult saveKeepBoth(SaveFlag... flags) {
     synchronized (log) {
-      checkWritable();
-      if (id == null || parent != null) {
-        throw new StoreException(MapiError.NO_SUPPORT, "keep-both needs a saved top-level message; " + what()
-            + " is not");
-      }
+      st.checkWritable();
+      checkKeepBoth();
       SaveOptions o = SaveOptions.of(flags);
       SaveResult r = remoteSave(SaveRequest.Action.KEEP_BOTH, o, Optional.empty(), false);
       afterSuccess(o);
@@ -752,7 +500,7 @@ final class RemoteMessage implements Message {
   @Override
   public MergeReport previewMerge(MergeMode mode) {
     synchronized (log) {
-      checkOpen();
+      st.checkOpen();
       if (id == null || parent != null) {
         return LocalMerge.oursOnly(base, content(), mode);
       }
@@ -762,12 +510,7 @@ final class RemoteMessage implements Message {
       if (!resp.ok()) {
         throw Http.problem(resp).toException();
       }
-      try {
-        return Wire.mapper().treeToValue(resp.body().get("mergeReport"), MergeReport.class);
-      } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
-        throw new StoreException(MapiError.CORRUPT_DATA, "the server's merge preview is unreadable: " + e.getMessage(),
-            e);
-      }
+      return SaveWire.mergeReport(resp.body());
     }
   }
 
@@ -775,25 +518,13 @@ final class RemoteMessage implements Message {
   public void copyTo(Message target) {
     MessageSnapshot mine;
     synchronized (log) {
-      checkOpen();
+      st.checkOpen();
       mine = content();
     }
     if (!(target instanceof RemoteMessage t) || t.session.store() != session.store()) {
-      throw new StoreException(MapiError.NO_SUPPORT, "CopyTo needs a target handle of the same store");
+      throw copyToOtherStore();
     }
-    t.receiveCopy(freshCopy(mine));
-  }
-
-  /** A view to be stored as a new message: times and identity-bound properties start afresh. */
-  private static MessageSnapshot freshCopy(MessageSnapshot c) {
-    List<PropValue> p = new ArrayList<>();
-    for (PropValue v : c.props()) {
-      if (!PropTags.COMPUTED_FROM_ROW.contains(v.tag()) && !PropTags.COMPUTED_BY_COMMIT.contains(v.tag()) && !v.tag().equals(SEARCH_KEY)) {
-        p.add(v);
-      }
-    }
-    c.get(MESSAGE_FLAGS).ifPresent(p::add);
-    return Sync.content(LocalRules.sorted(p), c.recipients(), c.attachments());
+    t.receiveCopy(LocalRules.freshCopy(mine));
   }
 
   /**
@@ -802,12 +533,12 @@ final class RemoteMessage implements Message {
    */
   private void receiveCopy(MessageSnapshot c) {
     synchronized (log) {
-      checkWritable();
+      st.checkWritable();
       int w = bind();
       List<PropValue> settable = new ArrayList<>();
       for (PropValue p : c.props()) {
-        if (PropTags.writeProblem(p.tag(), savedOnce).isEmpty()) {
-          LocalRules.put(props, p);
+        if (st.writeProblem(p.tag()).isEmpty()) {
+          props.put(p);
           settable.add(p);
         }
       }
@@ -817,13 +548,13 @@ final class RemoteMessage implements Message {
       if (!c.recipients().isEmpty()) {
         List<Recipient> added = new ArrayList<>();
         for (Recipient r : c.recipients()) {
-          recipients.put(nextRowId, r.withRowId(nextRowId++));
+          recipients.append(r);
           added.add(r.withRowId(0));
         }
         log.add(new Op.ModifyRecipients(w, RecipientOp.ADD, added));
       }
       for (AttachmentSnapshot a : c.attachments()) {
-        int n = nextAttachNum++;
+        int n = attachments.allocate();
         Sync.burn(log, w, serverNextAttachNum, n);
         int aw = log.alloc();
         log.add(new Op.CreateAttachment(w, aw));
@@ -831,7 +562,7 @@ final class RemoteMessage implements Message {
         AttachmentSnapshot copy = new AttachmentSnapshot(n, a.props(), a.content(), a.embedded());
         Sync.attachment(log, aw, Sync.emptyAttachment(n), copy);
         log.add(new Op.SaveChanges(aw, Set.of()));
-        attachments.put(n, copy);
+        attachments.putCopy(copy);
       }
     }
   }
@@ -844,21 +575,15 @@ final class RemoteMessage implements Message {
   }
 
   private void closeLocked() {
-    if (closed) {
+    if (!st.markClosed()) {
       return;
     }
-    closed = true;
     session.untrack(this);
     if (parent != null) {
-      if (access == AccessLevel.MODIFY && boundNow()) {
+      if (st.access() == AccessLevel.MODIFY && boundNow()) {
         log.add(new Op.Close(wire));
       }
       parent.embeddedClosed(this);
     }
-  }
-
-  @Override
-  public String toString() {
-    return "handle on " + what();
   }
 }

@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import msgstore.api.ChangeKey;
@@ -45,6 +44,7 @@ import msgstore.api.StoreInfo;
 import msgstore.api.StoreLimits;
 import msgstore.api.Subscription;
 import msgstore.api.VersionInfo;
+import msgstore.core.SessionHandles;
 import msgstore.protocol.Json;
 import msgstore.protocol.MessageBody;
 import msgstore.protocol.PropCodec;
@@ -64,14 +64,14 @@ final class RemoteSession implements Session {
   private final String user;
   private final String auth;
   private final String tokenId;
-  private final Set<AutoCloseable> open = ConcurrentHashMap.newKeySet();
+  private final SessionHandles handles;
   private volatile ConflictResolver resolver;
-  private volatile boolean closed;
 
   RemoteSession(RemoteMessageStore store, Http http, String user, String auth, String tokenId) {
     this.store = store;
     this.http = http;
     this.user = user;
+    this.handles = new SessionHandles(user);
     this.auth = auth;
     this.tokenId = tokenId;
   }
@@ -103,17 +103,15 @@ final class RemoteSession implements Session {
 
   void checkOpen() {
     store.checkOpen();
-    if (closed) {
-      throw new StoreException(MapiError.INVALID_OBJECT, "session of " + user + " is closed");
-    }
+    handles.checkOpen();
   }
 
   void track(AutoCloseable c) {
-    open.add(c);
+    handles.track(c);
   }
 
   void untrack(AutoCloseable c) {
-    open.remove(c);
+    handles.untrack(c);
   }
 
   static String sp(StoreId s) {
@@ -444,18 +442,9 @@ final class RemoteSession implements Session {
 
   @Override
   public void close() {
-    if (closed) {
+    if (!handles.close()) {
       return;
     }
-    closed = true;
-    for (AutoCloseable c : List.copyOf(open)) {
-      try {
-        c.close();
-      } catch (Exception e) {
-        // Closing a handle only drops its pending state; nothing to report.
-      }
-    }
-    open.clear();
     store.sessionClosed(this);
     if (tokenId != null) {
       try {

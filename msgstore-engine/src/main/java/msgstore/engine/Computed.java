@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import msgstore.api.AccessLevel;
 import msgstore.api.ChangeKey;
@@ -18,6 +19,7 @@ import msgstore.api.PropTags;
 import msgstore.api.PropValue;
 import msgstore.api.Recipient;
 import msgstore.api.StoreId;
+import msgstore.engine.spi.StoredMessage;
 
 /**
  * Which properties the store computes, and how (R23, R32, R61-R67, R98).
@@ -125,5 +127,50 @@ final class Computed {
     out.add(PropValue.of(MESSAGE_STATUS, status));
     out.add(PropValue.of(READ, (readFlags & MSGFLAG_READ) != 0));
     return out;
+  }
+
+  /** The properties a reader of a committed message sees: version content plus row state (R3, R71). */
+  static List<PropValue> viewProps(StoredMessage m, Content c, AccessLevel level, int accessBits) {
+    List<PropValue> out = new ArrayList<>(c.props().size() + 12);
+    for (PropValue p : c.props()) {
+      if (!p.tag().equals(MESSAGE_FLAGS)) {
+        out.add(p);
+      }
+    }
+    int flags = c.get(MESSAGE_FLAGS).map(PropValue::asInt).orElse(0);
+    out.add(PropValue.of(MESSAGE_FLAGS, (flags & ~MSGFLAG_READ) | (m.readFlags() & MSGFLAG_READ)));
+    out.addAll(Computed.rowProps(m.storeGuid(), m.id(), m.folderId(), level, accessBits, m.localCommitTime(), m.status(),
+        m.readFlags()));
+    return Content.sorted(out);
+  }
+
+  /** The tags whose values differ between two versions, for the journal (computed ones aside). */
+  static List<Integer> changedTags(Content before, Content after) {
+    TreeMap<PropTag, PropValue> a = before.propMap();
+    TreeMap<PropTag, PropValue> b = after.propMap();
+    List<Integer> out = new ArrayList<>();
+    for (PropValue p : after.props()) {
+      if (!Computed.NOT_PREPARED.contains(p.tag()) && !p.equals(a.get(p.tag()))) {
+        out.add(p.tag().value());
+      }
+    }
+    for (PropTag t : a.keySet()) {
+      if (!b.containsKey(t) && !Computed.NOT_PREPARED.contains(t)) {
+        out.add(t.value());
+      }
+    }
+    return out;
+  }
+
+  /** A view to be stored as a new message: times and identity-bound properties start afresh. */
+  static Content freshCopy(Content c) {
+    List<PropValue> p = new ArrayList<>();
+    for (PropValue v : c.props()) {
+      if (!Computed.NOT_PREPARED.contains(v.tag()) && !v.tag().equals(SEARCH_KEY)) {
+        p.add(v);
+      }
+    }
+    c.get(MESSAGE_FLAGS).ifPresent(p::add);
+    return c.withProps(p);
   }
 }

@@ -8,11 +8,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import msgstore.api.AccessLevel;
 import msgstore.api.ChangeKey;
 import msgstore.api.ChangeNumber;
+import msgstore.api.ConflictChoice;
 import msgstore.api.ConflictResolver;
 import msgstore.api.ContentRef;
 import msgstore.api.DeleteMode;
@@ -38,6 +38,7 @@ import msgstore.api.StoreId;
 import msgstore.api.StoreInfo;
 import msgstore.api.Subscription;
 import msgstore.api.VersionInfo;
+import msgstore.core.SessionHandles;
 import msgstore.engine.spi.CommitResult;
 import msgstore.engine.spi.PreconditionFailedException;
 import msgstore.engine.spi.Storage;
@@ -54,9 +55,8 @@ final class EmbeddedSession implements Session {
   final EmbeddedMessageStore store;
   final Storage storage;
   private final String user;
-  private final Set<AutoCloseable> open = ConcurrentHashMap.newKeySet();
+  private final SessionHandles handles;
   private volatile ConflictResolver resolver;
-  private volatile boolean closed;
 
   /** A delivery session (ADR 0019): the first save of each new message journals NEW_MAIL after OBJECT_CREATED. */
   final boolean delivery;
@@ -65,6 +65,7 @@ final class EmbeddedSession implements Session {
     this.store = store;
     this.storage = store.storage;
     this.user = user;
+    this.handles = new SessionHandles(user);
     this.delivery = delivery;
   }
 
@@ -77,9 +78,7 @@ final class EmbeddedSession implements Session {
 
   void checkOpen() {
     store.checkOpen();
-    if (closed) {
-      throw new StoreException(MapiError.INVALID_OBJECT, "session of " + user + " is closed");
-    }
+    handles.checkOpen();
   }
 
   CommitResult commit(WriteOp... ops) {
@@ -96,11 +95,11 @@ final class EmbeddedSession implements Session {
   }
 
   void track(AutoCloseable handle) {
-    open.add(handle);
+    handles.track(handle);
   }
 
   void untrack(AutoCloseable handle) {
-    open.remove(handle);
+    handles.untrack(handle);
   }
 
   StoredStore storeOf(UUID guid) {
@@ -537,6 +536,14 @@ final class EmbeddedSession implements Session {
         .orElseThrow(() -> new StoreException(MapiError.NOT_FOUND, "no named property has id " + tag.hex() + " in store " + s));
   }
 
+  /** R86: a folder's PR_RESOLVE_METHOD, when set, chooses a conflict's resolution without asking. */
+  Optional<ConflictChoice> resolveMethod(FolderId folder) {
+    return storage.findFolder(folder.value())
+        .flatMap(f -> Content.find(ContentCodec.decodeProps(f.props()), PropTags.RESOLVE_METHOD))
+        .map(p -> p.asInt() == PropTags.RESOLVE_METHOD_LAST_WRITER_WINS ? ConflictChoice.overwrite()
+            : ConflictChoice.keepBoth());
+  }
+
   @Override
   public void setConflictResolver(ConflictResolver r) {
     this.resolver = r;
@@ -544,17 +551,6 @@ final class EmbeddedSession implements Session {
 
   @Override
   public void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    for (AutoCloseable c : List.copyOf(open)) {
-      try {
-        c.close();
-      } catch (Exception e) {
-        // Closing a handle only drops its pending state; nothing to report.
-      }
-    }
-    open.clear();
+    handles.close();
   }
 }

@@ -1,7 +1,6 @@
 package msgstore.engine;
 
 import java.lang.System.Logger.Level;
-import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -13,6 +12,7 @@ import msgstore.api.EventType;
 import msgstore.api.StoreEvent;
 import msgstore.api.StoreId;
 import msgstore.api.Subscription;
+import msgstore.core.Delivery;
 import msgstore.engine.spi.Storage;
 
 /**
@@ -26,9 +26,8 @@ import msgstore.engine.spi.Storage;
  * in the journal when the replay reads it or in the queue: nothing is missed, nothing is
  * delivered twice, and delivery follows journal order.
  *
- * <p>A subscriber's {@link Subscription#position()} advances after the sink returns for a matching
- * entry and at once for one that does not match, so it reaches the store's journal head once
- * delivery has caught up. Whenever a subscriber's queue runs empty after its position moved, the
+ * <p>Positions, the once-only rule and the scope test are msgstore-core's {@link Delivery}, shared
+ * with the SDK's event stream. Whenever a subscriber's queue runs empty after its position moved, the
  * optional {@code caughtUp} callback hears the new position (the server turns it into an SSE
  * {@code id:} line for the remote client's position).
  */
@@ -75,38 +74,32 @@ final class EventHub implements AutoCloseable {
     }
   }
 
-  private final class Sub implements Subscription {
+  private final class Sub extends Delivery {
     final StoreId store;
     final EventScope scope;
     final Set<EventType> mask;
     final Consumer<StoreEvent> sink;
     final LongConsumer caughtUp;
     final LinkedBlockingQueue<StoreEvent> queue = new LinkedBlockingQueue<>();
-    /** The last entry taken (before its sink call). */
-    volatile long last;
-    /** {@link #position()}: the last entry finished with (after its sink call); guarded writes under {@code this}. */
-    volatile long delivered;
     /** The position last told to {@link #caughtUp}; delivery thread only. */
     long reported;
-    volatile boolean closed;
     Thread thread;
 
     Sub(StoreId store, EventScope scope, Set<EventType> mask, long after, Consumer<StoreEvent> sink,
         LongConsumer caughtUp) {
+      super(after);
       this.store = store;
       this.scope = scope;
       this.mask = mask;
       this.sink = sink;
       this.caughtUp = caughtUp;
-      this.last = after;
-      this.delivered = after;
       this.reported = after;
     }
 
     void run() {
       try {
-        while (!closed) {
-          List<StoreEvent> batch = storage.readJournal(store.guid(), last, 1000);
+        while (!isClosed()) {
+          List<StoreEvent> batch = storage.readJournal(store.guid(), lastPosition(), 1000);
           for (StoreEvent e : batch) {
             deliver(e);
           }
@@ -114,7 +107,7 @@ final class EventHub implements AutoCloseable {
             break;
           }
         }
-        while (!closed) {
+        while (!isClosed()) {
           StoreEvent e = queue.poll();
           if (e == null) {
             reportCaughtUp();
@@ -125,33 +118,25 @@ final class EventHub implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       } catch (RuntimeException e) {
-        if (!closed) {
+        if (!isClosed()) {
           LOG.log(Level.WARNING, "event subscription on " + store + " stopped", e);
         }
       }
     }
 
     private void deliver(StoreEvent e) {
-      if (closed || e.position() <= last) {
+      if (!take(e.position())) {
         return;
       }
-      last = e.position();
-      if (mask.contains(e.type()) && matches(e)) {
-        try {
-          sink.accept(e);
-        } catch (RuntimeException ex) {
-          LOG.log(Level.WARNING, "event sink failed on " + e, ex);
-        }
+      if (mask.contains(e.type()) && inScope(scope, e)) {
+        hand(sink, e);
       }
-      synchronized (this) {
-        delivered = e.position();
-        notifyAll();
-      }
+      advance(e.position());
     }
 
     private void reportCaughtUp() {
-      long p = delivered;
-      if (caughtUp != null && p > reported && !closed) {
+      long p = position();
+      if (caughtUp != null && p > reported && !isClosed()) {
         reported = p;
         try {
           caughtUp.accept(p);
@@ -161,48 +146,8 @@ final class EventHub implements AutoCloseable {
       }
     }
 
-    private boolean matches(StoreEvent e) {
-      return switch (scope) {
-        case EventScope.Store st -> true;
-        case EventScope.Folder f -> e.parentId().map(f.folder()::equals).orElse(false)
-            || e.oldParentId().map(f.folder()::equals).orElse(false)
-            || e.folderId().map(f.folder()::equals).orElse(false);
-        case EventScope.Message m -> e.concerns(m.message());
-      };
-    }
-
     @Override
-    public long lastPosition() {
-      return last;
-    }
-
-    @Override
-    public long position() {
-      return delivered;
-    }
-
-    @Override
-    public synchronized boolean awaitPosition(long target, Duration timeout) throws InterruptedException {
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (delivered < target && !closed) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          return false;
-        }
-        java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
-      }
-      return delivered >= target;
-    }
-
-    @Override
-    public void close() {
-      synchronized (this) {
-        if (closed) {
-          return;
-        }
-        closed = true;
-        notifyAll();
-      }
+    protected void onClose() {
       subs.remove(this);
       if (thread != null) {
         thread.interrupt();

@@ -1,23 +1,19 @@
 package msgstore.engine;
 
-import static msgstore.api.PropTags.*;
-
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import msgstore.api.AccessLevel;
-import msgstore.api.ContentsTable;
 import msgstore.api.FolderId;
 import msgstore.api.FolderRights;
-import msgstore.api.MapiError;
 import msgstore.api.MessageId;
 import msgstore.api.PropTag;
 import msgstore.api.PropValue;
 import msgstore.api.Restriction;
 import msgstore.api.SortOrder;
-import msgstore.api.StoreException;
 import msgstore.api.TableRow;
+import msgstore.core.RowEvaluation;
+import msgstore.core.TableQuery;
 import msgstore.engine.spi.FolderPage;
 import msgstore.engine.spi.IndexedColumn;
 import msgstore.engine.spi.Storage;
@@ -28,43 +24,16 @@ import msgstore.engine.spi.StoredMessage;
  * A folder's contents table. Without a restriction and with sort keys all on indexed columns, a
  * page is read straight from the backend's columns (one key: from its index, the first page of a
  * 100k folder in milliseconds; several: sorted by the backend on its columns, no version decoded);
- * anything else scans the folder, decodes each version, filters, sorts and slices in memory. Each
+ * anything else scans the folder, decodes each version, filters and sorts ({@link RowEvaluation})
+ * and slices in memory. Columns, sort and restriction are held by {@link TableQuery}. Each
  * query reads one snapshot of the folder, whatever commits land while it runs.
  */
-final class FolderContentsTable implements ContentsTable {
-  static final List<PropTag> DEFAULT_COLUMNS = List.of(MID, SUBJECT, SENDER_NAME, MESSAGE_DELIVERY_TIME,
-      LAST_MODIFICATION_TIME, MESSAGE_SIZE, MESSAGE_FLAGS, IMPORTANCE, MESSAGE_CLASS, HAS_ATTACHMENTS);
-  private static final int MAX_ROWS = 10_000;
+final class FolderContentsTable extends TableQuery {
   private final EmbeddedSession session;
-  private final FolderId folder;
-  private List<PropTag> columns = DEFAULT_COLUMNS;
-  private List<SortOrder> sort = List.of(SortOrder.descending(MESSAGE_DELIVERY_TIME));
-  private Restriction restriction;
 
   FolderContentsTable(EmbeddedSession session, FolderId folder) {
+    super(folder);
     this.session = session;
-    this.folder = folder;
-  }
-
-  @Override
-  public ContentsTable setColumns(List<PropTag> cols) {
-    if (cols == null || cols.isEmpty()) {
-      throw new StoreException(MapiError.INVALID_PARAMETER, "a contents table of " + folder + " needs at least one column");
-    }
-    this.columns = List.copyOf(cols);
-    return this;
-  }
-
-  @Override
-  public ContentsTable sortBy(List<SortOrder> order) {
-    this.sort = order == null ? List.of() : List.copyOf(order);
-    return this;
-  }
-
-  @Override
-  public ContentsTable restrict(Restriction r) {
-    this.restriction = r;
-    return this;
   }
 
   @Override
@@ -80,7 +49,7 @@ final class FolderContentsTable implements ContentsTable {
   @Override
   public int rowCount() {
     StoredFolder f = session.readableFolder(folder);
-    if (restriction == null) {
+    if (restriction() == null) {
       return (int) f.contentCount();
     }
     return matchingRows(f, session.rights(f)).size();
@@ -94,57 +63,36 @@ final class FolderContentsTable implements ContentsTable {
     checkRange(offset, count);
     StoredFolder f = session.readableFolder(folder);
     FolderRights rights = session.rights(f);
+    List<SortOrder> sort = sort();
     List<Storage.SortKey> keys = new ArrayList<>(sort.size());
     for (SortOrder o : sort) {
       IndexedColumn.of(o.tag()).ifPresent(c -> keys.add(new Storage.SortKey(c, o.descending())));
     }
-    if (restriction == null && !sort.isEmpty() && keys.size() == sort.size()) {
+    if (restriction() == null && !sort.isEmpty() && keys.size() == sort.size()) {
       FolderPage page = session.storage.pageFolder(f.id(), keys, offset, count);
       return new ServerSupport.TablePage((int) page.liveCount(),
           page.messages().stream().map(m -> row(new Row(m, rights))).toList());
     }
     List<Row> rows = matchingRows(f, rights);
-    rows.sort(comparator());
+    rows.sort(RowEvaluation.order(sort, Row::get).thenComparingLong(r -> r.message.id()));
     return new ServerSupport.TablePage(rows.size(), rows.subList(Math.min(offset, rows.size()),
         Math.min(rows.size(), offset + count)).stream().map(this::row).toList());
   }
 
-  private void checkRange(int offset, int count) {
-    if (offset < 0 || count < 0 || count > MAX_ROWS) {
-      throw new StoreException(MapiError.INVALID_PARAMETER, "queryRows on " + folder + ": offset must be >= 0 and count 0.."
-          + MAX_ROWS + ", got offset " + offset + ", count " + count);
-    }
-  }
-
   private List<Row> matchingRows(StoredFolder f, FolderRights rights) {
     List<Row> rows = new ArrayList<>();
+    Restriction restriction = restriction();
     session.storage.scanFolder(f.id(), m -> {
       Row r = new Row(m, rights);
-      if (restriction == null || Values.matches(restriction, r::get)) {
+      if (restriction == null || RowEvaluation.matches(restriction, r::get)) {
         rows.add(r);
       }
     });
     return rows;
   }
 
-  private Comparator<Row> comparator() {
-    Comparator<Row> c = (a, b) -> 0;
-    for (SortOrder o : sort) {
-      Comparator<Row> key = (a, b) -> {
-        Optional<PropValue> x = a.get(o.tag());
-        Optional<PropValue> y = b.get(o.tag());
-        if (x.isEmpty() || y.isEmpty()) {
-          return Boolean.compare(x.isEmpty(), y.isEmpty());
-        }
-        int cmp = Values.compare(x.get().rawValue(), y.get().rawValue());
-        return o.descending() ? -cmp : cmp;
-      };
-      c = c.thenComparing(key);
-    }
-    return c.thenComparingLong(r -> r.message.id());
-  }
-
   private TableRow row(Row r) {
+    List<PropTag> columns = columns();
     List<PropValue> values = new ArrayList<>(columns.size());
     for (PropTag t : columns) {
       values.add(r.get(t).orElse(null));
@@ -165,7 +113,7 @@ final class FolderContentsTable implements ContentsTable {
 
     Optional<PropValue> get(PropTag tag) {
       if (props == null) {
-        props = MessageHandle.viewProps(message, ContentCodec.decode(message.content()),
+        props = Computed.viewProps(message, ContentCodec.decode(message.content()),
             rights.canWrite() ? AccessLevel.MODIFY : AccessLevel.READ_ONLY, rights.accessBits());
       }
       return Content.find(props, tag);

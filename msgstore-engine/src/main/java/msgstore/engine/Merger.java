@@ -1,5 +1,6 @@
 package msgstore.engine;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -125,5 +126,28 @@ final class Merger {
       return t.asInt() > o.asInt() ? Outcome.THEIRS : Outcome.OURS;
     }
     return Outcome.OURS;
+  }
+
+  /**
+   * R85: the content of a conflict message: the last writer's version (ours, unless theirs was
+   * modified after {@code now}) with each competing version attached as an embedded message with
+   * PR_IN_CONFLICT, numbered from {@code nextAttachNum} (or after the winner's own attachments).
+   */
+  static Content keepBoth(Content theirs, Content ours, int nextAttachNum, Instant now) {
+    boolean theirsWins = theirs.get(PropTags.LAST_MODIFICATION_TIME).map(PropValue::asInstant).map(t -> t.isAfter(now))
+        .orElse(false);
+    Content winner = theirsWins ? theirs : ours;
+    List<Content.Attach> atts = new ArrayList<>(winner.attachments());
+    int next = 1 + Math.max(nextAttachNum - 1, atts.stream().mapToInt(Content.Attach::num).max().orElse(-1));
+    for (Content version : List.of(theirs, ours)) {
+      List<PropValue> ep = new ArrayList<>(version.props());
+      ep.removeIf(p -> p.tag().equals(PropTags.IN_CONFLICT));
+      ep.add(PropValue.of(PropTags.IN_CONFLICT, true));
+      Content emb = version.withProps(ep);
+      String subject = version.get(PropTags.SUBJECT).map(PropValue::asString).orElse("");
+      atts.add(new Content.Attach(next++, List.of(PropValue.of(PropTags.ATTACH_METHOD, PropTags.ATTACH_EMBEDDED_MSG),
+          PropValue.of(PropTags.DISPLAY_NAME, subject), PropValue.of(PropTags.IN_CONFLICT, true)), null, emb));
+    }
+    return new Content(winner.props(), winner.recipients(), atts);
   }
 }

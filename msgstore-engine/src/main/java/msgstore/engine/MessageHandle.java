@@ -8,10 +8,10 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
+import msgstore.core.MessageCore;
+import msgstore.core.PendingProps;
 import msgstore.api.AccessLevel;
 import msgstore.api.Attachment;
-import msgstore.api.AttachmentRow;
 import msgstore.api.ChangeKey;
 import msgstore.api.ChangeNumber;
 import msgstore.api.ConflictChoice;
@@ -30,7 +30,6 @@ import msgstore.api.OpenFlag;
 import msgstore.api.PredecessorChangeList;
 import msgstore.api.PropProblem;
 import msgstore.api.PropTag;
-import msgstore.api.PropTags;
 import msgstore.api.PropValue;
 import msgstore.api.Recipient;
 import msgstore.api.RecipientOp;
@@ -50,7 +49,9 @@ import msgstore.engine.spi.WriteOp;
  *
  * <p>State: the <em>base</em> (the committed content and change number the handle was opened on
  * or last wrote, R6, R29), the <em>pending</em> view (base plus this handle's edits, R10), the
- * access level (R3, R16-R19) and whether it is closed (R18, R25).
+ * access level (R3, R16-R19) and whether it is closed (R18, R25): msgstore-core's {@link
+ * MessageCore}, shared with the SDK's handle (ADR 0023). This class reads bases from storage and
+ * commits saves.
  *
  * <p>Saving: the pending view is encoded on the caller's thread; the storage writer then checks
  * the precondition (the message's current change number equals the base's, R28, R33, or, for
@@ -61,41 +62,26 @@ import msgstore.engine.spi.WriteOp;
  * <p>Embedded messages (R57-R60) are handles of this class whose "store" is their parent
  * attachment handle's pending state.
  *
- * <p>All public methods are synchronized: calls on one handle are serialised (R97).
+ * <p>All public methods hold the handle's monitor: calls on one handle are serialised (R97).
  */
-final class MessageHandle implements Message {
+final class MessageHandle extends MessageCore<Content.Attach> {
   private static final int MAX_MERGE_ATTEMPTS = 100;
   private final EmbeddedSession session;
-  private final StoreId storeId;
   private final FolderRights rights;
   private final AttachmentHandle parent;
-  private final int depth;
-  private FolderId folderId;
-  private MessageId id;
   private Content base;
-  private long baseCn;
   private int readFlags;
   private int status;
   private Instant localCommitTime;
-  private PropBag props;
-  private TreeMap<Integer, Recipient> recipients;
-  private TreeMap<Integer, Content.Attach> attachments;
-  private int nextRowId;
-  private int nextAttachNum;
   private boolean dirty;
-  private boolean savedOnce;
-  private AccessLevel access;
-  private boolean closed;
 
   private MessageHandle(EmbeddedSession session, StoreId storeId, FolderId folderId, FolderRights rights,
       AttachmentHandle parent, int depth, AccessLevel access) {
+    super(storeId, folderId, parent == null ? -1 : parent.attachNum(), depth, access, session::checkOpen,
+        Content.Attach::num, Content.Attach::props);
     this.session = session;
-    this.storeId = storeId;
-    this.folderId = folderId;
     this.rights = rights;
     this.parent = parent;
-    this.depth = depth;
-    this.access = access;
     session.track(this);
   }
 
@@ -107,7 +93,7 @@ final class MessageHandle implements Message {
     h.readFlags = m.readFlags();
     h.status = m.status();
     h.localCommitTime = m.localCommitTime();
-    h.savedOnce = true;
+    h.st.markSaved();
     h.rebase(ContentCodec.decode(m.content()), m.cn());
     return h;
   }
@@ -119,191 +105,69 @@ final class MessageHandle implements Message {
     Content initial = new Content(List.of(PropValue.of(MESSAGE_CLASS, "IPM.Note"),
         PropValue.of(MESSAGE_FLAGS, MSGFLAG_UNSENT | MSGFLAG_UNMODIFIED)), List.of(), List.of());
     h.rebase(Content.EMPTY, 0);
-    h.props = new PropBag(initial.props());
+    h.props = new PendingProps(initial.props());
     return h;
   }
 
   /** An embedded message of an attachment handle (R57); {@code content} null for a new one. */
   static MessageHandle embedded(AttachmentHandle parent, MessageHandle outer, Content content, AccessLevel access) {
-    if (outer.depth + 1 > outer.session.options().limits().maxEmbeddingDepth()) {
-      throw new StoreException(MapiError.TOO_BIG, "embedded messages nest deeper than the limit of "
-          + outer.session.options().limits().maxEmbeddingDepth());
-    }
+    checkNesting(outer.depth, outer.session.options().limits());
     MessageHandle h = new MessageHandle(outer.session, outer.storeId, outer.folderId, outer.rights, parent,
         outer.depth + 1, access);
-    h.savedOnce = content != null;
+    if (content != null) {
+      h.st.markSaved();
+    }
     h.rebase(content == null ? Content.EMPTY : content, 0);
     if (content == null) {
-      h.props = new PropBag(List.of(PropValue.of(MESSAGE_CLASS, "IPM.Note")));
+      h.props = new PendingProps(List.of(PropValue.of(MESSAGE_CLASS, "IPM.Note")));
     }
     return h;
   }
 
   private void rebase(Content c, long cn) {
     this.base = c;
-    this.baseCn = cn;
-    this.props = new PropBag(c.props());
-    this.recipients = new TreeMap<>();
-    for (Recipient r : c.recipients()) {
-      recipients.put(r.rowId(), r);
-    }
-    this.attachments = new TreeMap<>();
-    for (Content.Attach a : c.attachments()) {
-      attachments.put(a.num(), a);
-    }
-    this.nextRowId = recipients.isEmpty() ? 1 : recipients.lastKey() + 1;
-    this.nextAttachNum = Math.max(nextAttachNum, attachments.isEmpty() ? 0 : attachments.lastKey() + 1);
+    rebaseView(c.props(), c.recipients(), c.attachments(), cn);
     this.dirty = false;
-  }
-
-  // ---- state checks
-
-  private String what() {
-    return parent != null ? "embedded message of attachment " + parent.attachNum()
-        : id == null ? "new message in folder " + folderId : "message " + id;
-  }
-
-  private void checkOpen() {
-    if (closed) {
-      throw new StoreException(MapiError.INVALID_OBJECT, "the handle on " + what() + " is closed");
-    }
-    session.checkOpen();
-  }
-
-  private void checkWritable() {
-    checkOpen();
-    if (access != AccessLevel.MODIFY) {
-      throw new StoreException(MapiError.NO_ACCESS, "the handle on " + what() + " is read-only");
-    }
-  }
-
-  StoreId storeIdInternal() {
-    return storeId;
   }
 
   EmbeddedSession session() {
     return session;
   }
 
-  int depth() {
-    return depth;
-  }
-
-  // ---- identity
-
-  @Override
-  public synchronized Optional<MessageId> id() {
-    return Optional.ofNullable(id);
-  }
-
-  @Override
-  public synchronized FolderId folderId() {
-    return folderId;
-  }
-
-  @Override
-  public StoreId storeId() {
-    return storeId;
-  }
-
-  @Override
-  public synchronized Optional<ChangeNumber> baseChangeNumber() {
-    return baseCn == 0 ? Optional.empty() : Optional.of(ChangeNumber.of(baseCn));
-  }
-
-  @Override
-  public synchronized Optional<ChangeKey> baseChangeKey() {
-    return baseChangeNumber().map(cn -> ChangeKey.of(storeId, cn));
-  }
-
-  @Override
-  public boolean isEmbedded() {
-    return parent != null;
-  }
-
-  @Override
-  public synchronized AccessLevel accessLevel() {
-    return access;
-  }
-
-  @Override
-  public synchronized boolean isOpen() {
-    return !closed;
-  }
-
   // ---- properties
 
   /** The view's transacted content. */
   synchronized Content view() {
-    return new Content(props.values(), new ArrayList<>(recipients.values()), new ArrayList<>(attachments.values()));
-  }
-
-  /** The properties a reader of a committed message sees: version content plus row state (R3, R71). */
-  static List<PropValue> viewProps(StoredMessage m, Content c, AccessLevel level, int accessBits) {
-    List<PropValue> out = new ArrayList<>(c.props().size() + 12);
-    for (PropValue p : c.props()) {
-      if (!p.tag().equals(MESSAGE_FLAGS)) {
-        out.add(p);
-      }
-    }
-    int flags = c.get(MESSAGE_FLAGS).map(PropValue::asInt).orElse(0);
-    out.add(PropValue.of(MESSAGE_FLAGS, (flags & ~MSGFLAG_READ) | (m.readFlags() & MSGFLAG_READ)));
-    out.addAll(Computed.rowProps(m.storeGuid(), m.id(), m.folderId(), level, accessBits, m.localCommitTime(), m.status(),
-        m.readFlags()));
-    return Content.sorted(out);
+    return new Content(props.values(), recipients.rows(), attachments.rows());
   }
 
   @Override
   public synchronized List<PropValue> getProps() {
-    checkOpen();
-    List<PropValue> out = new ArrayList<>(props.values());
-    boolean hasAttach = attachments.values().stream().anyMatch(a -> PropTags.countsAsAttachment(a.props()));
-    int flags = props.get(MESSAGE_FLAGS).map(PropValue::asInt).orElse(0) & ~MSGFLAG_HASATTACH;
-    if (id != null) {
-      flags = (flags & ~MSGFLAG_READ) | (readFlags & MSGFLAG_READ);
-    }
-    out.add(PropValue.of(MESSAGE_FLAGS, flags | (hasAttach ? MSGFLAG_HASATTACH : 0)));
-    out.add(PropValue.of(HAS_ATTACHMENTS, hasAttach));
-    out.add(PropValue.of(ACCESS_LEVEL, access.value()));
-    out.add(PropValue.of(ACCESS, rights.accessBits()));
-    out.add(PropValue.of(OBJECT_TYPE, EntryIds.MAPI_MESSAGE));
-    if (id != null) {
-      for (PropValue p : Computed.rowProps(storeId.guid(), id.value(), folderId.value(), access, rights.accessBits(),
-          localCommitTime, status, readFlags)) {
-        if (!p.tag().equals(ACCESS_LEVEL) && !p.tag().equals(ACCESS) && !p.tag().equals(OBJECT_TYPE)) {
-          out.add(p);
-        }
-      }
-    } else {
-      out.add(PropValue.of(READ, (flags & MSGFLAG_READ) != 0));
-    }
-    return Content.sorted(out);
-  }
-
-  @Override
-  public synchronized Optional<PropValue> getProp(PropTag tag) {
-    return Content.find(getProps(), tag);
+    st.checkOpen();
+    return handleProps(readFlags, rights.accessBits(), id == null ? List.of()
+        : Computed.rowProps(storeId.guid(), id.value(), folderId.value(), st.access(), rights.accessBits(),
+            localCommitTime, status, readFlags));
   }
 
   @Override
   public synchronized List<PropProblem> setProps(Collection<PropValue> values) {
-    checkWritable();
-    List<PropProblem> p = props.set(values, session.options().limits(), t -> msgstore.api.PropTags.writeProblem(t, savedOnce), what());
+    st.checkWritable();
+    List<PropProblem> p = props.set(values, session.options().limits(), st::writeProblem, what());
     dirty |= p.size() < values.size();
     return p;
   }
 
   @Override
   public synchronized List<PropProblem> deleteProps(Collection<PropTag> tags) {
-    checkWritable();
-    List<PropProblem> p = props.delete(tags, t -> msgstore.api.PropTags.writeProblem(t, savedOnce));
+    st.checkWritable();
+    List<PropProblem> p = props.delete(tags, st::writeProblem);
     dirty |= p.size() < tags.size();
     return p;
   }
 
   @Override
   public synchronized MessageSnapshot snapshot() {
-    checkOpen();
+    st.checkOpen();
     return view().withProps(getProps()).snapshot(ids());
   }
 
@@ -315,123 +179,51 @@ final class MessageHandle implements Message {
   // ---- recipients
 
   @Override
-  public synchronized List<Recipient> recipients() {
-    checkOpen();
-    List<Recipient> out = new ArrayList<>(recipients.size());
-    for (Recipient r : recipients.values()) {
-      List<PropValue> p = new ArrayList<>(r.props());
-      p.add(PropValue.of(ROWID, r.rowId()));
-      out.add(new Recipient(r.rowId(), Content.sorted(p)));
-    }
-    return out;
-  }
-
-  @Override
   public synchronized void modifyRecipients(RecipientOp op, Collection<Recipient> rows) {
-    checkWritable();
-    List<Recipient> clean = new ArrayList<>(rows.size());
-    for (Recipient r : rows) {
-      session.options().limits().checkPropertyCount(r.props().size(), "a recipient of " + what());
-      List<PropValue> p = new ArrayList<>();
-      for (PropValue v : r.props()) {
-        session.options().limits().checkProperty(v, "a recipient of " + what());
-        if (v.tag().id() != ROWID.id()) {
-          p.add(v);
-        }
-      }
-      clean.add(new Recipient(r.rowId(), Content.sorted(p)));
-    }
-    TreeMap<Integer, Recipient> next = new TreeMap<>(op == RecipientOp.REPLACE_ALL ? java.util.Map.of() : recipients);
-    int rowId = op == RecipientOp.REPLACE_ALL ? 1 : nextRowId;
-    for (Recipient r : clean) {
-      switch (op) {
-        case ADD, REPLACE_ALL -> next.put(rowId, r.withRowId(rowId++));
-        case MODIFY -> {
-          if (!next.containsKey(r.rowId())) {
-            throw new StoreException(MapiError.NOT_FOUND, "recipient row " + r.rowId() + " not found in " + what());
-          }
-          next.put(r.rowId(), r);
-        }
-        case REMOVE -> {
-          if (next.remove(r.rowId()) == null) {
-            throw new StoreException(MapiError.NOT_FOUND, "recipient row " + r.rowId() + " not found in " + what());
-          }
-        }
-      }
-    }
-    int max = session.options().limits().maxRecipients();
-    if (next.size() > max) {
-      throw new StoreException(MapiError.TOO_BIG, what() + " would have " + next.size()
-          + " recipients, over the limit of " + max);
-    }
-    recipients = next;
-    nextRowId = Math.max(rowId, nextRowId);
+    st.checkWritable();
+    recipients.modify(op, rows, session.options().limits());
     dirty = true;
   }
 
   @Override
   public synchronized void removeAllRecipients() {
-    checkWritable();
-    recipients = new TreeMap<>();
+    st.checkWritable();
+    recipients.removeAll();
     dirty = true;
   }
 
   // ---- attachments
 
   @Override
-  public synchronized List<AttachmentRow> attachments() {
-    checkOpen();
-    return attachments.values().stream().map(a -> new AttachmentRow(a.num(), AttachmentHandle.viewProps(a))).toList();
+  protected List<PropValue> attachmentView(Content.Attach a) {
+    return AttachmentHandle.viewProps(a);
   }
 
   @Override
   public synchronized Attachment createAttachment() {
-    checkWritable();
-    return new AttachmentHandle(this, new Content.Attach(nextAttachNum++, List.of(), null, null), AccessLevel.MODIFY);
+    st.checkWritable();
+    return new AttachmentHandle(this, new Content.Attach(attachments.allocate(), List.of(), null, null),
+        AccessLevel.MODIFY);
   }
 
   @Override
   public synchronized Attachment openAttachment(int attachNum, OpenFlag... flags) {
-    checkOpen();
-    Content.Attach a = attachments.get(attachNum);
-    if (a == null) {
-      throw new StoreException(MapiError.NOT_FOUND, "attachment " + attachNum + " not found in " + what());
-    }
-    return new AttachmentHandle(this, a, accessFor(Set.of(flags), "attachment " + attachNum + " of " + what()));
-  }
-
-  /** The access a child open gets from its flags and this handle's access (R54). */
-  AccessLevel accessFor(Set<OpenFlag> flags, String object) {
-    boolean wantsWrite = flags.contains(OpenFlag.MODIFY) || flags.contains(OpenFlag.BEST_ACCESS);
-    if (!wantsWrite) {
-      return AccessLevel.READ_ONLY;
-    }
-    if (access == AccessLevel.MODIFY) {
-      return AccessLevel.MODIFY;
-    }
-    if (flags.contains(OpenFlag.BEST_ACCESS)) {
-      return AccessLevel.READ_ONLY;
-    }
-    throw new StoreException(MapiError.NO_ACCESS, "cannot open " + object + " for writing: the handle is read-only");
+    st.checkOpen();
+    Content.Attach a = attachments.require(attachNum);
+    return new AttachmentHandle(this, a, st.childAccess(Set.of(flags), "attachment " + attachNum + " of " + what()));
   }
 
   @Override
   public synchronized void deleteAttachment(int attachNum) {
-    checkWritable();
-    if (attachments.remove(attachNum) == null) {
-      throw new StoreException(MapiError.NOT_FOUND, "attachment " + attachNum + " not found in " + what());
-    }
+    st.checkWritable();
+    attachments.delete(attachNum);
     dirty = true;
   }
 
   /** Attachment SaveChanges lands here (R51): into the pending state, never the store. */
   synchronized void putAttachment(Content.Attach a) {
-    checkOpen();
-    if (!attachments.containsKey(a.num()) && attachments.size() >= session.options().limits().maxAttachments()) {
-      throw new StoreException(MapiError.TOO_BIG, what() + " already has " + attachments.size()
-          + " attachments, the limit");
-    }
-    attachments.put(a.num(), a);
+    st.checkOpen();
+    attachments.put(a, session.options().limits().maxAttachments());
     dirty = true;
   }
 
@@ -439,10 +231,9 @@ final class MessageHandle implements Message {
 
   @Override
   public synchronized void setReadFlag(boolean read) {
-    checkOpen();
+    st.checkOpen();
     if (id == null) {
-      int flags = props.get(MESSAGE_FLAGS).map(PropValue::asInt).orElse(0);
-      props.put(PropValue.of(MESSAGE_FLAGS, read ? flags | MSGFLAG_READ : flags & ~MSGFLAG_READ));
+      setPendingReadFlag(read);
       dirty = true;
       return;
     }
@@ -453,10 +244,8 @@ final class MessageHandle implements Message {
 
   @Override
   public synchronized void setMessageStatus(int newStatus, int mask) {
-    checkOpen();
-    if (id == null) {
-      throw new StoreException(MapiError.NOT_FOUND, "SetMessageStatus needs a saved message; " + what() + " is not");
-    }
+    st.checkOpen();
+    checkStatusSettable();
     session.setReadState(id, 0, 0, mask, newStatus, MESSAGE_STATUS);
     status = (status & ~mask) | (newStatus & mask);
     refreshRowState();
@@ -474,17 +263,13 @@ final class MessageHandle implements Message {
 
   @Override
   public synchronized SaveResult saveChanges(SaveOptions o) {
-    checkOpen(); // R25
-    if (access != AccessLevel.MODIFY) { // R26
-      throw new StoreException(MapiError.NO_ACCESS, "cannot save " + what() + ": the handle is read-only");
-    }
-    o.check(what()); // R21
+    st.checkSavable(o); // R25, R26, R21
     SaveResult r;
     if (parent != null) {
       parent.putEmbedded(view());
       rebase(view(), 0);
-      savedOnce = true;
-      r = new SaveResult(null, null, null, true, Optional.empty(), Optional.empty(), Optional.empty());
+      st.markSaved();
+      r = SAVED_INTO_ATTACHMENT;
     } else if (id == null) {
       r = commitNew(folderId, view(), Optional.empty(), session.delivery ? EventType.NEW_MAIL : EventType.OBJECT_CREATED);
     } else if (o.has(SaveFlag.FORCE_SAVE)) {
@@ -500,7 +285,7 @@ final class MessageHandle implements Message {
 
   /** Handle state after a successful save (R16-R19). */
   private void afterSuccess(SaveOptions o) {
-    o.accessAfterSave().ifPresentOrElse(a -> access = a, this::close);
+    st.afterSave(o, this::close);
   }
 
   private SaveResult commitNormal() {
@@ -552,7 +337,7 @@ final class MessageHandle implements Message {
 
   /** R28 with the EXT choices of sections 12 and 13 (R81-R86). */
   private SaveResult onConflict(long currentCn) {
-    Optional<ConflictChoice> byFolder = folderResolveMethod();
+    Optional<ConflictChoice> byFolder = session.resolveMethod(folderId);
     ConflictResolver resolver = session.resolver();
     if (byFolder.isEmpty() && resolver == null) {
       throw changed(currentCn, null);
@@ -581,13 +366,6 @@ final class MessageHandle implements Message {
       case ConflictChoice.KeepBoth kb -> keepBoth(c);
       case ConflictChoice.Merge m -> commitMerge(m.mode() == MergeMode.NONE ? MergeMode.AUTO_RESOLVE : m.mode(), c);
     };
-  }
-
-  /** R86: a folder's PR_RESOLVE_METHOD, when set, chooses without asking. */
-  private Optional<ConflictChoice> folderResolveMethod() {
-    return session.storage.findFolder(folderId.value())
-        .flatMap(f -> Content.find(ContentCodec.decodeProps(f.props()), RESOLVE_METHOD))
-        .map(p -> p.asInt() == RESOLVE_METHOD_LAST_WRITER_WINS ? ConflictChoice.overwrite() : ConflictChoice.keepBoth());
   }
 
   private ObjectChangedException changed(long currentCn, MergeReport report) {
@@ -619,7 +397,7 @@ final class MessageHandle implements Message {
     WriteOp op = new WriteOp.PutMessage(id.value(), folderId.value(), expect,
         Versions.factory(storeId, session.user(), view, created, Versions.pcl(base),
             session.options().limits().maxMessageBytes(), built),
-        kind.name(), baseCn, EventType.OBJECT_MODIFIED, changedTags(base, view));
+        kind.name(), baseCn, EventType.OBJECT_MODIFIED, Computed.changedTags(base, view));
     CommitResult.OpResult r = session.commit(op).get(0);
     Optional<ChangeNumber> replaced = kind == VersionKind.FORCED && r.previousCn() != baseCn
         ? Optional.of(ChangeNumber.of(r.previousCn())) : Optional.empty();
@@ -631,24 +409,7 @@ final class MessageHandle implements Message {
   private void adopt(Versions.Built built, long cn) {
     rebase(built.content(), cn);
     localCommitTime = built.commitTime;
-    savedOnce = true;
-  }
-
-  static List<Integer> changedTags(Content before, Content after) {
-    TreeMap<PropTag, PropValue> a = before.propMap();
-    TreeMap<PropTag, PropValue> b = after.propMap();
-    List<Integer> out = new ArrayList<>();
-    for (PropValue p : after.props()) {
-      if (!Computed.NOT_PREPARED.contains(p.tag()) && !p.equals(a.get(p.tag()))) {
-        out.add(p.tag().value());
-      }
-    }
-    for (PropTag t : a.keySet()) {
-      if (!b.containsKey(t) && !Computed.NOT_PREPARED.contains(t)) {
-        out.add(t.value());
-      }
-    }
-    return out;
+    st.markSaved();
   }
 
   private SaveResult commitNew(FolderId folder, Content content, Optional<ConflictChoice> choice) {
@@ -715,7 +476,7 @@ final class MessageHandle implements Message {
             new WriteOp.Expect.AtVersion(cur.cn()),
             Versions.factory(storeId, session.user(), m.merged(), created, pcl,
                 session.options().limits().maxMessageBytes(), built),
-            VersionKind.MERGED.name(), cur.cn(), EventType.OBJECT_MODIFIED, changedTags(theirs, m.merged()))).get(0);
+            VersionKind.MERGED.name(), cur.cn(), EventType.OBJECT_MODIFIED, Computed.changedTags(theirs, m.merged()))).get(0);
         adopt(built, r.cn());
         ChangeNumber cn = ChangeNumber.of(r.cn());
         return new SaveResult(id, cn, ChangeKey.of(storeId, cn), true, Optional.empty(), Optional.of(m.report()), choice);
@@ -731,7 +492,7 @@ final class MessageHandle implements Message {
 
   @Override
   public synchronized MergeReport previewMerge(MergeMode mode) {
-    checkOpen();
+    st.checkOpen();
     if (id == null || parent != null) {
       return Merger.merge(base, view(), base, mode).report();
     }
@@ -741,7 +502,7 @@ final class MessageHandle implements Message {
 
   @Override
   public synchronized SaveResult saveAsCopy(FolderId folder, SaveFlag... flags) {
-    checkOpen();
+    st.checkOpen();
     SaveOptions o = SaveOptions.of(flags);
     SaveResult r = saveCopy(folder, Optional.empty());
     afterSuccess(o);
@@ -750,31 +511,15 @@ final class MessageHandle implements Message {
 
   /** R84, R46: the whole view as a new message in {@code folder}; the handle is re-bound to it. */
   private SaveResult saveCopy(FolderId folder, Optional<ConflictChoice> choice) {
-    if (parent != null) {
-      throw new StoreException(MapiError.NO_SUPPORT, "an embedded message cannot be saved elsewhere");
-    }
+    checkSaveElsewhere();
     session.writableFolder(folder);
-    return commitNew(folder, freshCopy(view()), choice);
-  }
-
-  /** A view to be stored as a new message: times and identity-bound properties start afresh. */
-  private static Content freshCopy(Content c) {
-    List<PropValue> p = new ArrayList<>();
-    for (PropValue v : c.props()) {
-      if (!Computed.NOT_PREPARED.contains(v.tag()) && !v.tag().equals(SEARCH_KEY)) {
-        p.add(v);
-      }
-    }
-    c.get(MESSAGE_FLAGS).ifPresent(p::add);
-    return c.withProps(p);
+    return commitNew(folder, Computed.freshCopy(view()), choice);
   }
 
   @Override
   public synchronized SaveResult saveKeepBoth(SaveFlag... flags) {
-    checkWritable();
-    if (id == null || parent != null) {
-      throw new StoreException(MapiError.NO_SUPPORT, "keep-both needs a saved top-level message; " + what() + " is not");
-    }
+    st.checkWritable();
+    checkKeepBoth();
     SaveResult r = keepBoth(Optional.empty());
     afterSuccess(SaveOptions.of(flags));
     return r;
@@ -791,22 +536,7 @@ final class MessageHandle implements Message {
       StoredMessage cur = current();
       Content theirs = ContentCodec.decode(cur.content());
       Content ours = view();
-      Instant now = session.options().clock().instant();
-      boolean theirsWins = theirs.get(LAST_MODIFICATION_TIME).map(PropValue::asInstant).map(t -> t.isAfter(now))
-          .orElse(false);
-      Content winner = theirsWins ? theirs : ours;
-      List<Content.Attach> atts = new ArrayList<>(winner.attachments());
-      int next = 1 + Math.max(nextAttachNum - 1, atts.stream().mapToInt(Content.Attach::num).max().orElse(-1));
-      for (Content version : List.of(theirs, ours)) {
-        List<PropValue> ep = new ArrayList<>(version.props());
-        ep.removeIf(p -> p.tag().equals(IN_CONFLICT));
-        ep.add(PropValue.of(IN_CONFLICT, true));
-        Content emb = version.withProps(ep);
-        String subject = version.get(SUBJECT).map(PropValue::asString).orElse("");
-        atts.add(new Content.Attach(next++, List.of(PropValue.of(ATTACH_METHOD, ATTACH_EMBEDDED_MSG),
-            PropValue.of(DISPLAY_NAME, subject), PropValue.of(IN_CONFLICT, true)), null, emb));
-      }
-      Content conflict = new Content(winner.props(), winner.recipients(), atts);
+      Content conflict = Merger.keepBoth(theirs, ours, attachments.nextNum(), session.options().clock().instant());
       Versions.Built built = new Versions.Built();
       Instant created = theirs.get(CREATION_TIME).map(PropValue::asInstant).orElse(null);
       PredecessorChangeList pcl = Versions.pcl(base).merge(Versions.pcl(theirs));
@@ -815,7 +545,7 @@ final class MessageHandle implements Message {
             new WriteOp.PutMessage(id.value(), folderId.value(), new WriteOp.Expect.AtVersion(cur.cn()),
                 Versions.factory(storeId, session.user(), conflict, created, pcl,
                     session.options().limits().maxMessageBytes(), built),
-                VersionKind.CONFLICT.name(), cur.cn(), EventType.OBJECT_MODIFIED, changedTags(theirs, conflict)),
+                VersionKind.CONFLICT.name(), cur.cn(), EventType.OBJECT_MODIFIED, Computed.changedTags(theirs, conflict)),
             new WriteOp.SetReadState(id.value(), 0, 0, MS_IN_CONFLICT, MS_IN_CONFLICT, List.of(MESSAGE_STATUS.value())));
         adopt(built, r.get(0).cn());
         status |= MS_IN_CONFLICT;
@@ -834,44 +564,37 @@ final class MessageHandle implements Message {
   public void copyTo(Message target) {
     Content mine;
     synchronized (this) {
-      checkOpen();
+      st.checkOpen();
       mine = view();
     }
     if (!(target instanceof MessageHandle t)) {
-      throw new StoreException(MapiError.NO_SUPPORT, "CopyTo needs a target handle of the same store");
+      throw copyToOtherStore();
     }
-    t.receiveCopy(freshCopy(mine));
+    t.receiveCopy(Computed.freshCopy(mine));
   }
 
   private synchronized void receiveCopy(Content c) {
-    checkWritable();
+    st.checkWritable();
     for (PropValue p : c.props()) {
       props.put(p);
     }
     for (Recipient r : c.recipients()) {
-      recipients.put(nextRowId, r.withRowId(nextRowId++));
+      recipients.append(r);
     }
     for (Content.Attach a : c.attachments()) {
-      int n = nextAttachNum++;
-      attachments.put(n, new Content.Attach(n, a.props(), a.content(), a.embedded()));
+      attachments.putCopy(new Content.Attach(attachments.allocate(), a.props(), a.content(), a.embedded()));
     }
     dirty = true;
   }
 
   @Override
   public synchronized void close() {
-    if (closed) {
+    if (!st.markClosed()) {
       return;
     }
-    closed = true;
     session.untrack(this);
     if (parent != null) {
       parent.embeddedClosed(this);
     }
-  }
-
-  @Override
-  public String toString() {
-    return "handle on " + what();
   }
 }

@@ -1,4 +1,4 @@
-package msgstore.engine;
+package msgstore.core;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -13,34 +13,49 @@ import msgstore.api.MapiError;
 import msgstore.api.PropProblem;
 import msgstore.api.PropTag;
 import msgstore.api.PropValue;
+import msgstore.api.StoreException;
 import msgstore.api.StoreLimits;
 
 /**
- * The pending properties of a handle (R10): a sorted map keyed by tag, where a property id holds
- * one value whatever its type. SetProps and DeleteProps validate everything first, so a failing
- * call changes nothing; read-only properties go to the problem array (R32).
+ * The pending properties of a handle (R10): its base's properties with the handle's SetProps and
+ * DeleteProps applied, a sorted map keyed by tag, where a property id holds one value whatever its
+ * type. SetProps and DeleteProps validate everything first (size and count limits), so a failing
+ * call changes nothing; properties the caller may not write go to the problem array (R32).
+ *
+ * <p>Not thread-safe: the owning handle serialises calls (R97).
  */
-final class PropBag {
+public final class PendingProps {
   private final TreeMap<PropTag, PropValue> map = new TreeMap<>();
   /** The tag each property id holds now: replacing a value of another type is O(log n), not a scan. */
   private final HashMap<Integer, PropTag> byId = new HashMap<>();
 
-  PropBag(Collection<PropValue> initial) {
+  public PendingProps(Collection<PropValue> initial) {
     for (PropValue p : initial) {
       putValue(p);
     }
   }
 
-  List<PropValue> values() {
+  public List<PropValue> values() {
     return new ArrayList<>(map.values());
   }
 
-  Optional<PropValue> get(PropTag tag) {
+  public Optional<PropValue> get(PropTag tag) {
     return Optional.ofNullable(map.get(tag));
   }
 
-  /** Sets values; {@code problem} says which tags may not be set, and why. */
-  List<PropProblem> set(Collection<PropValue> values, StoreLimits limits, Function<PropTag, Optional<MapiError>> problem,
+  /** The int value of {@code tag}, 0 when unset (flags). */
+  public int intValue(PropTag tag) {
+    PropValue v = map.get(tag);
+    return v == null ? 0 : v.asInt();
+  }
+
+  /**
+   * SetProps: sets values; {@code problem} says which tags may not be set, and why (R32).
+   *
+   * @throws StoreException TOO_BIG (a value or the property count over {@code limits}), naming
+   *     {@code object}; nothing is changed then
+   */
+  public List<PropProblem> set(Collection<PropValue> values, StoreLimits limits, Function<PropTag, Optional<MapiError>> problem,
       String object) {
     Set<Integer> added = new HashSet<>();
     for (PropValue v : values) {
@@ -63,7 +78,7 @@ final class PropBag {
   }
 
   /** Puts a value the store itself computed (no checks). */
-  void put(PropValue v) {
+  public void put(PropValue v) {
     putValue(v);
   }
 
@@ -73,7 +88,7 @@ final class PropBag {
     byId.put(v.tag().id(), v.tag());
   }
 
-  List<PropProblem> delete(Collection<PropTag> tags, Function<PropTag, Optional<MapiError>> problem) {
+  public List<PropProblem> delete(Collection<PropTag> tags, Function<PropTag, Optional<MapiError>> problem) {
     List<PropProblem> problems = new ArrayList<>();
     for (PropTag t : tags) {
       Optional<MapiError> p = problem.apply(t);
@@ -86,7 +101,7 @@ final class PropBag {
     return problems;
   }
 
-  void remove(PropTag tag) {
+  public void remove(PropTag tag) {
     removeId(tag.id());
   }
 

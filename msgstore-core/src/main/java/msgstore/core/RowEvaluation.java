@@ -1,21 +1,49 @@
-package msgstore.engine;
+package msgstore.core;
 
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import msgstore.api.PropTag;
 import msgstore.api.PropValue;
 import msgstore.api.Restriction;
+import msgstore.api.SortOrder;
 
-/** Comparison of property values and evaluation of restrictions, shared by tables and sorts. */
-final class Values {
-  private Values() {}
+/**
+ * Contents-table evaluation, written once: the order of property values (sorts) and whether a
+ * row passes a restriction. Rows are given by a property lookup, so the engine evaluates its
+ * stored versions with it and any other side could evaluate its own rows the same way.
+ */
+public final class RowEvaluation {
+  private RowEvaluation() {}
+
+  /**
+   * The order {@code sort} gives rows: key by key, a row without a key's property after one with
+   * it (whatever the direction); ties are left to the caller ({@code thenComparing} a stable id).
+   */
+  public static <R> Comparator<R> order(List<SortOrder> sort, BiFunction<R, PropTag, Optional<PropValue>> get) {
+    Comparator<R> c = (a, b) -> 0;
+    for (SortOrder o : sort) {
+      Comparator<R> key = (a, b) -> {
+        Optional<PropValue> x = get.apply(a, o.tag());
+        Optional<PropValue> y = get.apply(b, o.tag());
+        if (x.isEmpty() || y.isEmpty()) {
+          return Boolean.compare(x.isEmpty(), y.isEmpty());
+        }
+        int cmp = compare(x.get().rawValue(), y.get().rawValue());
+        return o.descending() ? -cmp : cmp;
+      };
+      c = c.thenComparing(key);
+    }
+    return c;
+  }
 
   /** Orders two values of the same property type; strings case-insensitively, binaries unsigned. */
   @SuppressWarnings({"unchecked", "rawtypes"})
-  static int compare(Object a, Object b) {
+  public static int compare(Object a, Object b) {
     if (a instanceof String x && b instanceof String y) {
       int c = x.compareToIgnoreCase(y);
       return c != 0 ? c : x.compareTo(y);
@@ -44,7 +72,7 @@ final class Values {
   }
 
   /** Whether a row, given by a property lookup, passes a restriction. */
-  static boolean matches(Restriction r, Function<PropTag, Optional<PropValue>> row) {
+  public static boolean matches(Restriction r, Function<PropTag, Optional<PropValue>> row) {
     return switch (r) {
       case Restriction.And a -> a.terms().stream().allMatch(t -> matches(t, row));
       case Restriction.Or o -> o.terms().stream().anyMatch(t -> matches(t, row));
@@ -87,5 +115,4 @@ final class Values {
       case SUBSTRING -> hay.contains(needle);
     };
   }
-
 }
