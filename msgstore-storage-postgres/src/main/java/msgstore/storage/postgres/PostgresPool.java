@@ -1,0 +1,63 @@
+package msgstore.storage.postgres;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.sql.SQLException;
+import javax.sql.DataSource;
+import msgstore.api.MapiError;
+import msgstore.api.StoreException;
+
+/** The connection pool (HikariCP) of one open storage; connections are lent as {@link PostgresTx}. */
+final class PostgresPool implements AutoCloseable {
+  private final HikariDataSource ds;
+  private final String name;
+  private volatile boolean closed;
+
+  PostgresPool(PostgresStorage.Options o) {
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(o.jdbcUrl());
+    config.setUsername(o.user());
+    if (o.password() != null) {
+      config.setPassword(o.password());
+    }
+    config.setMaximumPoolSize(o.poolSize());
+    config.setMinimumIdle(Math.min(2, o.poolSize()));
+    config.setPoolName("msgstore-pg");
+    // Fail fast while the database is down: a request waits at most this long for a connection.
+    config.setConnectionTimeout(o.connectTimeout().toMillis());
+    config.setValidationTimeout(Math.min(o.connectTimeout().toMillis(), 1_000));
+    config.setInitializationFailTimeout(o.connectTimeout().toMillis());
+    config.addDataSourceProperty("connectTimeout", Math.max(1, o.connectTimeout().toSeconds()));
+    config.addDataSourceProperty("tcpKeepAlive", true);
+    config.addDataSourceProperty("ApplicationName", "msgstore");
+    this.name = o.redactedUrl();
+    try {
+      this.ds = new HikariDataSource(config);
+    } catch (RuntimeException e) {
+      Throwable cause = e.getCause() instanceof SQLException s ? s : e;
+      throw new StoreException(MapiError.BUSY, "cannot connect to " + name + ": " + cause.getMessage(), e);
+    }
+  }
+
+  DataSource dataSource() {
+    return ds;
+  }
+
+  /** A connection in auto-commit mode; {@code operation} names the caller in errors. */
+  PostgresTx borrow(String operation) throws SQLException {
+    if (closed) {
+      throw new StoreException(MapiError.CALL_FAILED, operation + " failed: storage " + name + " is closed");
+    }
+    return new PostgresTx(ds.getConnection());
+  }
+
+  String name() {
+    return name;
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    ds.close();
+  }
+}

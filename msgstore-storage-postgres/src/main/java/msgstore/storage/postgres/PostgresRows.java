@@ -1,0 +1,228 @@
+package msgstore.storage.postgres;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import msgstore.api.ChangeKey;
+import msgstore.api.ChangeNumber;
+import msgstore.api.EventType;
+import msgstore.api.FolderId;
+import msgstore.api.PropTag;
+import msgstore.api.StoreEvent;
+import msgstore.api.StoreId;
+import msgstore.engine.spi.StoredFolder;
+import msgstore.engine.spi.StoredMessage;
+import msgstore.engine.spi.StoredStore;
+import msgstore.engine.spi.VersionRecord;
+
+/** Column encodings shared by the reader and the writer (the same as the SQLite backend's): times, ids, journal entries, rows. */
+final class PostgresRows {
+  static final int KIND_MESSAGE = 0;
+  static final int KIND_FOLDER = 1;
+
+  /** The columns of a {@link StoredMessage}, from {@code message m JOIN message_version v}. */
+  static final String MESSAGE_COLUMNS =
+      "m.id, m.store_guid, m.folder_id, m.cn, m.deleted, m.read_flags, m.status, m.local_commit_time, v.content";
+
+  static final String MESSAGE_WITH_CONTENT = "message m JOIN message_version v ON v.message_id = m.id AND v.cn = m.cn";
+
+  static final String FOLDER_COLUMNS =
+      "f.id, f.store_guid, f.parent_id, f.display_name, f.deleted, f.props, f.content_count, f.unread_count,"
+          + " f.child_count";
+
+  static final String STORE_COLUMNS = "guid, display_name, owner, root_folder_id, created_at";
+
+  static final String VERSION_COLUMNS = "message_id, cn, committed_at, committed_by, kind, based_on_cn, size";
+
+  static final String JOURNAL_COLUMNS =
+      "position, store_guid, type, kind, object_id, parent_id, old_id, old_parent_id, cn, changed_tags, at";
+
+  private static final byte[] EMPTY = new byte[0];
+
+  private PostgresRows() {}
+
+  // ---- times: epoch microseconds
+
+  static long micros(Instant t) {
+    return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000L), t.getNano() / 1_000);
+  }
+
+  static Instant instant(long micros) {
+    return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
+  }
+
+  /** The instant as stored: truncated to microseconds. */
+  static Instant truncate(Instant t) {
+    return t.truncatedTo(ChronoUnit.MICROS);
+  }
+
+  static Instant instantOrNull(ResultSet rs, int column) throws SQLException {
+    long v = rs.getLong(column);
+    return rs.wasNull() ? null : instant(v);
+  }
+
+  // ---- nullable binds
+
+  static void setLongOrNull(PreparedStatement ps, int i, Long v) throws SQLException {
+    if (v == null) {
+      ps.setNull(i, Types.BIGINT);
+    } else {
+      ps.setLong(i, v);
+    }
+  }
+
+  static void setMicrosOrNull(PreparedStatement ps, int i, Instant t) throws SQLException {
+    setLongOrNull(ps, i, t == null ? null : micros(t));
+  }
+
+  static Long longOrNull(ResultSet rs, int column) throws SQLException {
+    long v = rs.getLong(column);
+    return rs.wasNull() ? null : v;
+  }
+
+  static byte[] bytes(ResultSet rs, int column) throws SQLException {
+    byte[] b = rs.getBytes(column);
+    return b == null ? EMPTY : b;
+  }
+
+  // ---- rows
+
+  static StoredMessage message(ResultSet rs) throws SQLException {
+    return new StoredMessage(
+        rs.getLong(1),
+        UUID.fromString(rs.getString(2)),
+        rs.getLong(3),
+        rs.getLong(4),
+        rs.getInt(5) != 0,
+        rs.getInt(6),
+        rs.getInt(7),
+        instant(rs.getLong(8)),
+        bytes(rs, 9));
+  }
+
+  static StoredFolder folder(ResultSet rs) throws SQLException {
+    return new StoredFolder(
+        rs.getLong(1),
+        UUID.fromString(rs.getString(2)),
+        rs.getLong(3),
+        rs.getString(4),
+        rs.getInt(5) != 0,
+        bytes(rs, 6),
+        rs.getLong(7),
+        rs.getLong(8),
+        rs.getLong(9));
+  }
+
+  static StoredStore store(ResultSet rs) throws SQLException {
+    return new StoredStore(
+        UUID.fromString(rs.getString(1)), rs.getString(2), rs.getString(3), rs.getLong(4), instant(rs.getLong(5)));
+  }
+
+  /** A version from {@link #VERSION_COLUMNS}, plus content in column 8 when {@code withContent}. */
+  static VersionRecord version(ResultSet rs, boolean withContent) throws SQLException {
+    return new VersionRecord(
+        rs.getLong(1),
+        rs.getLong(2),
+        instant(rs.getLong(3)),
+        rs.getString(4),
+        rs.getString(5),
+        rs.getLong(6),
+        rs.getLong(7),
+        withContent ? bytes(rs, 8) : null);
+  }
+
+  // ---- journal
+
+  static int typeCode(EventType type) {
+    return type.bit();
+  }
+
+  static EventType type(int code) {
+    for (EventType t : EventType.values()) {
+      if (t.bit() == code) {
+        return t;
+      }
+    }
+    throw new IllegalStateException("unknown journal event type " + code);
+  }
+
+  /** {@code 0037001F,0E070003}, or null for none. */
+  static String encodeTags(List<PropTag> tags) {
+    if (tags.isEmpty()) {
+      return null;
+    }
+    StringBuilder sb = new StringBuilder(tags.size() * 9);
+    for (PropTag t : tags) {
+      if (!sb.isEmpty()) {
+        sb.append(',');
+      }
+      String hex = Integer.toHexString(t.value()).toUpperCase(java.util.Locale.ROOT);
+      sb.append("00000000", hex.length(), 8).append(hex);
+    }
+    return sb.toString();
+  }
+
+  static List<PropTag> decodeTags(String text) {
+    if (text == null || text.isEmpty()) {
+      return List.of();
+    }
+    List<PropTag> out = new ArrayList<>();
+    for (String s : text.split(",")) {
+      out.add(PropTag.of((int) Long.parseLong(s, 16)));
+    }
+    return out;
+  }
+
+  static StoreEvent event(
+      long position,
+      EventType type,
+      UUID store,
+      int kind,
+      long id,
+      long parentId,
+      Long oldId,
+      Long oldParentId,
+      long cn,
+      List<PropTag> tags,
+      Instant at) {
+    StoreId storeId = new StoreId(store);
+    Optional<ChangeNumber> changeNumber = cn > 0 ? Optional.of(ChangeNumber.of(cn)) : Optional.empty();
+    return new StoreEvent(
+        position,
+        type,
+        storeId,
+        kind == KIND_FOLDER ? StoreEvent.ObjectKind.FOLDER : StoreEvent.ObjectKind.MESSAGE,
+        id,
+        parentId > 0 ? Optional.of(FolderId.of(parentId)) : Optional.empty(),
+        Optional.ofNullable(oldId),
+        oldParentId != null && oldParentId > 0 ? Optional.of(FolderId.of(oldParentId)) : Optional.empty(),
+        changeNumber,
+        changeNumber.map(n -> ChangeKey.of(storeId, n)),
+        tags,
+        at);
+  }
+
+  /** A journal row from {@link #JOURNAL_COLUMNS}. */
+  static StoreEvent event(ResultSet rs) throws SQLException {
+    Long cn = longOrNull(rs, 9);
+    return event(
+        rs.getLong(1),
+        type(rs.getInt(3)),
+        UUID.fromString(rs.getString(2)),
+        rs.getInt(4),
+        rs.getLong(5),
+        rs.getLong(6),
+        longOrNull(rs, 7),
+        longOrNull(rs, 8),
+        cn == null ? 0 : cn,
+        decodeTags(rs.getString(10)),
+        instant(rs.getLong(11)));
+  }
+}
