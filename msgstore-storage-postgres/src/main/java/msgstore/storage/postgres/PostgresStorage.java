@@ -49,7 +49,7 @@ public final class PostgresStorage implements Storage {
   /** Attempts of a commit that fails with a serialization failure or a deadlock. */
   static final int COMMIT_ATTEMPTS = 5;
   /** The latest schema version this code knows (Flyway's V&lt;n&gt; migrations). */
-  static final int LATEST_SCHEMA = 1;
+  static final int LATEST_SCHEMA = 2;
 
   /**
    * How to open a database.
@@ -202,6 +202,16 @@ public final class PostgresStorage implements Storage {
 
   public Options options() {
     return options;
+  }
+
+  /** The pool, for the accounts kept in the same database (V2; {@code Accounts.openShared}). */
+  public javax.sql.DataSource dataSource() {
+    return pool.dataSource();
+  }
+
+  /** The database, for messages: URL without parameters, and user. */
+  public String describe() {
+    return options.redactedUrl();
   }
 
   // ---- stores, folders, rights

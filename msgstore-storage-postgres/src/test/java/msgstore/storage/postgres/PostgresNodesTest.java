@@ -64,8 +64,8 @@ class PostgresNodesTest {
     } finally {
       pool.shutdownNow();
     }
-    assertThat(queryLong(db, "SELECT count(*) FROM msgstore_schema_history WHERE success AND version = '1'"))
-        .as("V1 applied exactly once").isEqualTo(1);
+    assertThat(queryLong(db, "SELECT count(*) FROM msgstore_schema_history WHERE success AND version IS NOT NULL"))
+        .as("each migration applied exactly once").isEqualTo(PostgresStorage.LATEST_SCHEMA);
   }
 
   @Test
@@ -73,11 +73,11 @@ class PostgresNodesTest {
     String db = TestPostgres.emptyDatabase(); // not one the other tests share: its history is changed
     PostgresStorage.open(TestPostgres.options(db)).close();
     TestPostgres.execute(db, "INSERT INTO msgstore_schema_history (installed_rank, version, description, type, script,"
-        + " installed_by, execution_time, success) VALUES (99, '2', 'from the future', 'SQL', 'V2__future.sql',"
+        + " installed_by, execution_time, success) VALUES (99, '99', 'from the future', 'SQL', 'V99__future.sql',"
         + " 'test', 0, true)");
     assertThatThrownBy(() -> PostgresStorage.open(TestPostgres.options(db)))
         .isInstanceOfSatisfying(StoreException.class, e -> assertThat(e.error()).isEqualTo(MapiError.VERSION))
-        .hasMessageContaining("schema version 2");
+        .hasMessageContaining("schema version 99");
   }
 
   @Test

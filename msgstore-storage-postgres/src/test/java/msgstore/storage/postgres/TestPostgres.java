@@ -28,7 +28,7 @@ final class TestPostgres {
   private static EmbeddedPostgres server;
   /** Back to a freshly migrated database (nothing may be connected to it). */
   private static final String EMPTY_ALL = "TRUNCATE store, folder, folder_rights, message, message_version,"
-      + " version_blob, journal, named_prop, blob, blob_chunk;"
+      + " version_blob, journal, named_prop, blob, blob_chunk, users, tokens;"
       + " UPDATE journal_head SET position = 0;"
       + " SELECT setval('folder_id_seq', 1, false), setval('message_id_seq', 1, false),"
       + " setval('blob_upload_seq', 1, false)";
