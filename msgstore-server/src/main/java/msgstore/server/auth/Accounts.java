@@ -152,6 +152,7 @@ public final class Accounts implements AutoCloseable {
   private PreparedStatement bearerLookup; // guarded by lock; prepared on first use, closed with the connection
   private volatile String dummyPhc;
   private volatile boolean closed;
+  private volatile AutoCloseable alsoClose;
 
   private Accounts(Path file, DataSource shared, String name, PasswordHasher hasher, Clock clock, Connection connection,
       HashingLimit hashing) {
@@ -249,6 +250,12 @@ public final class Accounts implements AutoCloseable {
     return a;
   }
 
+  /** Makes {@link #close} also close {@code owner} (the pool's storage, for a command that opened it just for this). */
+  public Accounts closingAlso(AutoCloseable owner) {
+    this.alsoClose = owner;
+    return this;
+  }
+
   /** Whether the accounts live in a database shared by several nodes (PostgreSQL). */
   public boolean isShared() {
     return shared != null;
@@ -321,6 +328,15 @@ public final class Accounts implements AutoCloseable {
       basicCache.clear();
     }
     argon2Threads.shutdown();
+    AutoCloseable owner = alsoClose;
+    alsoClose = null;
+    if (owner != null) {
+      try {
+        owner.close();
+      } catch (Exception e) {
+        LOG.debug("closing the storage of {}: {}", name, e.getMessage());
+      }
+    }
   }
 
   // ---------------------------------------------------------------- users
