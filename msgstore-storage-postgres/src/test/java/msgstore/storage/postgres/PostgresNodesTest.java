@@ -157,6 +157,38 @@ class PostgresNodesTest {
   }
 
   @Test
+  void eventsShouldBeNeitherLostNorRepeatedWhenTheListeningConnectionOfANodeIsCut(@TempDir Path dir) throws Exception {
+    String db = TestPostgres.databaseFor(dir);
+    try (EmbeddedMessageStore a = PostgresMessageStore.open(TestPostgres.options(db));
+        EmbeddedMessageStore b = PostgresMessageStore.open(TestPostgres.options(db))) {
+      Session onA = a.openSession("alice");
+      StoreInfo store = onA.createStore("Mailbox - alice");
+      Folder inbox = onA.rootFolder(store.id()).subfolder("Inbox").orElseThrow();
+      java.util.concurrent.BlockingQueue<StoreEvent> received = new java.util.concurrent.LinkedBlockingQueue<>();
+      Subscription subscription = b.openSession("alice").subscribe(EventScope.store(store.id()), received::add);
+      try {
+        List<MessageId> saved = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+          if (i % 2 == 0) { // both nodes' LISTEN connections die; notifications sent meanwhile are lost
+            TestPostgres.execute(db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                + " WHERE application_name = 'msgstore journal feed' AND datname = current_database()");
+          }
+          saved.add(save(inbox.createMessage(), "save " + i));
+        }
+        List<Long> created = new ArrayList<>();
+        for (MessageId id : saved) {
+          created.add(awaitEvent(received, e -> e.type() == EventType.OBJECT_CREATED
+              && e.messageId().equals(java.util.Optional.of(id))).position());
+        }
+        assertThat(created).as("each save once, in journal order").isSorted().doesNotHaveDuplicates();
+        assertThat(received).as("nothing repeated after").noneMatch(e -> e.position() <= created.getLast());
+      } finally {
+        subscription.close();
+      }
+    }
+  }
+
+  @Test
   void blobShouldStreamInChunksAndStayWholeWhenUploadsRaceCollections(@TempDir Path dir) throws Exception {
     String db = TestPostgres.databaseFor(dir);
     byte[] content = new byte[PostgresBlobs.CHUNK_BYTES * 2 + 12_345];
