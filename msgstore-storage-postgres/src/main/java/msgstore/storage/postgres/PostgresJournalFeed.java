@@ -15,7 +15,8 @@ import org.postgresql.PGConnection;
 /**
  * Feeds the {@code onCommitted} listener of one node from the journal, in position order, each
  * entry once: it remembers the last position delivered and reads on from there. A commit of this
- * node catches it up to its own entries before returning; commits of other nodes wake it through
+ * node catches it up to its own entries before returning (delivering them as committed when
+ * nothing comes before them); commits of other nodes wake it through
  * {@code LISTEN/NOTIFY} (a notification only says "read on", it carries nothing), and it also
  * reads on every {@value #POLL_MILLIS} ms and after every reconnect, so a lost notification or
  * connection delays an event but never loses or repeats one.
@@ -53,10 +54,22 @@ final class PostgresJournalFeed implements AutoCloseable {
     this.listener = l == null ? events -> {} : l;
   }
 
-  /** Delivers every entry up to at least {@code position} (a commit of this node, just durable). */
-  void deliverUpTo(long position) {
+  /**
+   * A commit of this node is durable with these entries (gapless, in order): delivers them, and
+   * first whatever the journal holds before them that was not delivered yet. When nothing is
+   * missing, they are delivered as they are, without reading them back.
+   */
+  void delivered(List<StoreEvent> committed) {
+    long last = committed.getLast().position();
     synchronized (lock) {
-      while (delivered < position && deliverPage()) {
+      while (delivered < committed.getFirst().position() - 1 && deliverPage()) {
+        // entries of other nodes (or of commits of this one that have not caught up yet) come first
+      }
+      if (delivered == committed.getFirst().position() - 1) {
+        delivered = last;
+        notifyListener(committed);
+      }
+      while (delivered < last && deliverPage()) {
         // next page
       }
     }
@@ -77,14 +90,18 @@ final class PostgresJournalFeed implements AutoCloseable {
       return false;
     }
     delivered = page.getLast().position();
+    notifyListener(page);
+    return true;
+  }
+
+  private void notifyListener(List<StoreEvent> events) {
     try {
-      listener.accept(page);
+      listener.accept(events);
     } catch (VirtualMachineError e) {
       throw e;
     } catch (RuntimeException | Error e) {
       LOG.log(Level.WARNING, "the onCommitted listener threw; the commit stands", e);
     }
-    return true;
   }
 
   private void run() {

@@ -40,10 +40,11 @@ import org.flywaydb.core.api.MigrationInfo;
  * row is read first. Serialization failures and deadlocks roll the transaction back and are
  * retried; a lost connection is BUSY (the outcome of a COMMIT in flight is then unknown).
  *
- * <p>Events: the {@link #onCommitted} listener is fed from the journal, in position order, by
- * whichever comes first: the committing thread right after its COMMIT, or the node's
- * LISTEN/NOTIFY thread ({@link PostgresJournalFeed}) woken by a commit of another node. The feed
- * remembers the last position it delivered, so nothing is lost or repeated.
+ * <p>Events: the {@link #onCommitted} listener is fed in position order by whichever comes first:
+ * the committing thread right after its COMMIT (its own entries, read from the journal first when
+ * others' came before them), or the node's LISTEN/NOTIFY thread ({@link PostgresJournalFeed})
+ * woken by a commit of another node. The feed remembers the last position it delivered, so
+ * nothing is lost or repeated.
  */
 public final class PostgresStorage implements Storage {
   /** Attempts of a commit that fails with a serialization failure or a deadlock. */
@@ -353,7 +354,7 @@ public final class PostgresStorage implements Storage {
         try {
           c.ids().lockJournal();
           T result = work.run(c, PostgresRows.truncate(options.clock().instant()));
-          c.ids().flush();
+          c.ids().flush(PostgresJournalFeed.CHANNEL);
           c.jdbc().commit();
           return result;
         } catch (SQLException | RuntimeException | Error e) {
@@ -379,14 +380,10 @@ public final class PostgresStorage implements Storage {
     List<StoreEvent> events = new ArrayList<>();
     CommitResult result = write("commit of a batch by '" + batch.actor() + "'", (c, now) -> {
       events.clear();
-      CommitResult r = new PostgresWriteOps(c).apply(batch, now, events);
-      if (!events.isEmpty()) {
-        c.execute("NOTIFY " + PostgresJournalFeed.CHANNEL);
-      }
-      return r;
+      return new PostgresWriteOps(c).apply(batch, now, events);
     });
     if (!events.isEmpty()) {
-      feed.deliverUpTo(events.getLast().position());
+      feed.delivered(events);
     }
     return result;
   }
