@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
 import msgstore.api.ContentRef;
 import msgstore.api.MapiError;
 import msgstore.api.StoreException;
+import msgstore.storage.jdbc.JdbcRows;
 
 /**
  * Content-addressed blobs in the database (ADR 0024): {@code blob} names, by SHA-256, the upload
@@ -48,18 +49,8 @@ final class PostgresBlobs {
     if (content == null || maxBytes < 0) {
       throw new StoreException(MapiError.INVALID_PARAMETER, "putBlob needs content and maxBytes >= 0, got " + maxBytes);
     }
-    try (PostgresTx c = pool.borrow("store a blob")) {
-      c.jdbc().setAutoCommit(false);
-      try {
-        ContentRef ref = put(c, content, maxBytes);
-        c.jdbc().commit();
-        return ref;
-      } catch (SQLException | RuntimeException | Error e) {
-        rollback(c, e);
-        throw e;
-      } finally {
-        c.jdbc().setAutoCommit(true);
-      }
+    try {
+      return pool.inTransaction("store a blob", c -> put(c, content, maxBytes));
     } catch (SQLException e) {
       throw PostgresErrors.translate(e, "storing a blob in " + pool.name());
     }
@@ -96,7 +87,7 @@ final class PostgresBlobs {
     row.setString(1, sha);
     row.setLong(2, upload);
     row.setLong(3, size);
-    row.setLong(4, PostgresRows.micros(clock.instant()));
+    row.setLong(4, JdbcRows.micros(clock.instant()));
     long owner;
     try (ResultSet rs = row.executeQuery()) {
       rs.next();
@@ -212,28 +203,19 @@ final class PostgresBlobs {
    * one transaction holding journal_head, so no commit that refers to one interleaves.
    */
   int collect(Instant cutoff) {
-    try (PostgresTx c = pool.borrow("collect blobs")) {
-      c.jdbc().setAutoCommit(false);
-      try {
+    try {
+      return pool.inTransaction("collect blobs", c -> {
         c.ids().lockJournal();
         PreparedStatement ps = c.prepare("WITH gone AS (DELETE FROM blob b WHERE b.stored_at < ?"
             + " AND NOT EXISTS (SELECT 1 FROM version_blob vb WHERE vb.sha = b.sha) RETURNING upload_id),"
             + " chunks AS (DELETE FROM blob_chunk WHERE upload_id IN (SELECT upload_id FROM gone))"
             + " SELECT count(*) FROM gone");
-        ps.setLong(1, PostgresRows.micros(cutoff));
-        int removed;
+        ps.setLong(1, JdbcRows.micros(cutoff));
         try (ResultSet rs = ps.executeQuery()) {
           rs.next();
-          removed = rs.getInt(1);
+          return rs.getInt(1);
         }
-        c.jdbc().commit();
-        return removed;
-      } catch (SQLException | RuntimeException | Error e) {
-        rollback(c, e);
-        throw e;
-      } finally {
-        c.jdbc().setAutoCommit(true);
-      }
+      });
     } catch (SQLException e) {
       throw PostgresErrors.translate(e, "collecting unreferenced blobs stored before " + cutoff);
     }
@@ -251,14 +233,6 @@ final class PostgresBlobs {
       }
     }
     return out;
-  }
-
-  static void rollback(PostgresTx c, Throwable cause) {
-    try {
-      c.jdbc().rollback();
-    } catch (SQLException e) {
-      cause.addSuppressed(e);
-    }
   }
 
   private static MessageDigest newDigest() {

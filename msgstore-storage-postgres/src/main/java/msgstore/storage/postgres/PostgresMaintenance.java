@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import msgstore.storage.jdbc.JdbcRows;
 
 /**
  * History pruning in bounded steps (each its own write transaction) and the integrity check, with
@@ -31,7 +32,7 @@ final class PostgresMaintenance {
   record PruneStep(int removed, PruneCursor next) {}
 
   static PruneStep pruneStep(PostgresTx c, Instant olderThan, int keepLast, PruneCursor cursor) throws SQLException {
-    long cutoff = PostgresRows.micros(olderThan);
+    long cutoff = JdbcRows.micros(olderThan);
     if (cursor.purging()) {
       PreparedStatement ps = c.prepare("WITH victims AS (SELECT id FROM message WHERE deleted = 1 AND deleted_at < ?"
           + " ORDER BY deleted_at, id LIMIT ?),"

@@ -51,6 +51,33 @@ final class PostgresPool implements AutoCloseable {
     return new PostgresTx(ds.getConnection());
   }
 
+  /** Work inside one transaction of a borrowed connection. */
+  @FunctionalInterface
+  interface Work<T> {
+    T run(PostgresTx c) throws SQLException;
+  }
+
+  /** Runs {@code work} in one transaction: committed when it returns, rolled back when it throws. */
+  <T> T inTransaction(String operation, Work<T> work) throws SQLException {
+    try (PostgresTx c = borrow(operation)) {
+      c.jdbc().setAutoCommit(false);
+      try {
+        T result = work.run(c);
+        c.jdbc().commit();
+        return result;
+      } catch (SQLException | RuntimeException | Error e) {
+        try {
+          c.jdbc().rollback();
+        } catch (SQLException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+        throw e;
+      } finally {
+        c.jdbc().setAutoCommit(true);
+      }
+    }
+  }
+
   String name() {
     return name;
   }

@@ -25,6 +25,7 @@ import msgstore.engine.spi.StoredMessage;
 import msgstore.engine.spi.StoredStore;
 import msgstore.engine.spi.VersionRecord;
 import msgstore.engine.spi.WriteBatch;
+import msgstore.storage.jdbc.JdbcRows;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.MigrationInfo;
 
@@ -349,20 +350,13 @@ public final class PostgresStorage implements Storage {
   private <T> T write(String operation, Work<T> work) {
     checkOpen(operation);
     for (int attempt = 1; ; attempt++) {
-      try (PostgresTx c = pool.borrow(operation)) {
-        c.jdbc().setAutoCommit(false);
-        try {
+      try {
+        return pool.inTransaction(operation, c -> {
           c.ids().lockJournal();
-          T result = work.run(c, PostgresRows.truncate(options.clock().instant()));
+          T result = work.run(c, JdbcRows.truncate(options.clock().instant()));
           c.ids().flush(PostgresJournalFeed.CHANNEL);
-          c.jdbc().commit();
           return result;
-        } catch (SQLException | RuntimeException | Error e) {
-          PostgresBlobs.rollback(c, e);
-          throw e;
-        } finally {
-          c.jdbc().setAutoCommit(true);
-        }
+        });
       } catch (SQLException e) {
         if (PostgresErrors.retryable(e) && attempt < COMMIT_ATTEMPTS) {
           continue;

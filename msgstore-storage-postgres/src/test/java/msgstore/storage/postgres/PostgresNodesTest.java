@@ -83,13 +83,10 @@ class PostgresNodesTest {
   @Test
   void savesFromSixteenClientsOnTwoNodesShouldLetExactlyOneWinWhenTheyRaceOneMessage(@TempDir Path dir)
       throws Exception {
-    String db = TestPostgres.databaseFor(dir);
-    try (EmbeddedMessageStore a = PostgresMessageStore.open(TestPostgres.options(db));
-        EmbeddedMessageStore b = PostgresMessageStore.open(TestPostgres.options(db))) {
-      Session owner = a.openSession("alice");
-      StoreInfo store = owner.createStore("Mailbox - alice");
-      Folder inbox = owner.rootFolder(store.id()).subfolder("Inbox").orElseThrow();
-      MessageId id = save(inbox.createMessage(), "base");
+    try (Nodes n = Nodes.open(dir)) {
+      EmbeddedMessageStore a = n.a();
+      EmbeddedMessageStore b = n.b();
+      MessageId id = save(n.inbox().createMessage(), "base");
       for (int round = 0; round < 3; round++) {
         List<Message> handles = new ArrayList<>();
         for (int i = 0; i < CLIENTS; i++) {
@@ -130,15 +127,11 @@ class PostgresNodesTest {
 
   @Test
   void subscriberOnNodeBShouldReceiveASaveMadeOnNodeA(@TempDir Path dir) throws Exception {
-    String db = TestPostgres.databaseFor(dir);
-    try (EmbeddedMessageStore a = PostgresMessageStore.open(TestPostgres.options(db));
-        EmbeddedMessageStore b = PostgresMessageStore.open(TestPostgres.options(db))) {
-      Session onA = a.openSession("alice");
-      StoreInfo store = onA.createStore("Mailbox - alice");
-      Folder inbox = onA.rootFolder(store.id()).subfolder("Inbox").orElseThrow();
+    try (Nodes n = Nodes.open(dir)) {
+      Session onA = n.onA();
+      Folder inbox = n.inbox();
       java.util.concurrent.BlockingQueue<StoreEvent> received = new java.util.concurrent.LinkedBlockingQueue<>();
-      Session onB = b.openSession("alice");
-      Subscription subscription = onB.subscribe(EventScope.store(store.id()), received::add);
+      Subscription subscription = n.b().openSession("alice").subscribe(EventScope.store(n.store().id()), received::add);
       try {
         MessageId id = save(inbox.createMessage(), "made on A");
         StoreEvent e = awaitEvent(received, ev -> ev.type() == EventType.OBJECT_CREATED && ev.messageId().equals(java.util.Optional.of(id)));
@@ -158,14 +151,11 @@ class PostgresNodesTest {
 
   @Test
   void eventsShouldBeNeitherLostNorRepeatedWhenTheListeningConnectionOfANodeIsCut(@TempDir Path dir) throws Exception {
-    String db = TestPostgres.databaseFor(dir);
-    try (EmbeddedMessageStore a = PostgresMessageStore.open(TestPostgres.options(db));
-        EmbeddedMessageStore b = PostgresMessageStore.open(TestPostgres.options(db))) {
-      Session onA = a.openSession("alice");
-      StoreInfo store = onA.createStore("Mailbox - alice");
-      Folder inbox = onA.rootFolder(store.id()).subfolder("Inbox").orElseThrow();
+    try (Nodes n = Nodes.open(dir)) {
+      String db = TestPostgres.databaseFor(dir);
+      Folder inbox = n.inbox();
       java.util.concurrent.BlockingQueue<StoreEvent> received = new java.util.concurrent.LinkedBlockingQueue<>();
-      Subscription subscription = b.openSession("alice").subscribe(EventScope.store(store.id()), received::add);
+      Subscription subscription = n.b().openSession("alice").subscribe(EventScope.store(n.store().id()), received::add);
       try {
         List<MessageId> saved = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
@@ -231,6 +221,28 @@ class PostgresNodesTest {
       assertThat(queryLong(db, "SELECT count(*) FROM blob_chunk")).as("its chunks too").isZero();
       assertThatThrownBy(() -> s.openBlob(ref.sha256()))
           .isInstanceOfSatisfying(StoreException.class, e -> assertThat(e.error()).isEqualTo(MapiError.NOT_FOUND));
+    }
+  }
+
+  /** Two nodes on one fresh database, alice's mailbox made on node A. */
+  private record Nodes(EmbeddedMessageStore a, EmbeddedMessageStore b, Session onA, StoreInfo store, Folder inbox)
+      implements AutoCloseable {
+    static Nodes open(Path dir) {
+      String db = TestPostgres.databaseFor(dir);
+      EmbeddedMessageStore a = PostgresMessageStore.open(TestPostgres.options(db));
+      EmbeddedMessageStore b = PostgresMessageStore.open(TestPostgres.options(db));
+      Session onA = a.openSession("alice");
+      StoreInfo store = onA.createStore("Mailbox - alice");
+      return new Nodes(a, b, onA, store, onA.rootFolder(store.id()).subfolder("Inbox").orElseThrow());
+    }
+
+    @Override
+    public void close() {
+      try {
+        b.close();
+      } finally {
+        a.close();
+      }
     }
   }
 
