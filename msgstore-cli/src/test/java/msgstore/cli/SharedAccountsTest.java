@@ -1,6 +1,5 @@
-package msgstore.server.auth;
+package msgstore.cli;
 
-import static msgstore.server.auth.AccountsTest.basic;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -18,6 +17,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import msgstore.api.MapiError;
 import msgstore.api.StoreException;
+import msgstore.server.auth.Accounts;
+import msgstore.server.auth.PasswordHasher;
+import msgstore.server.auth.TokenInfo;
 import msgstore.storage.postgres.PostgresStorage;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -27,7 +29,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Accounts in a PostgreSQL database shared by two nodes (ADR 0024): each node has its own pool and
- * its own Accounts, as two server processes would; a real PostgreSQL, one per test class.
+ * its own Accounts, as two server processes would; a real PostgreSQL, one per test class. Here
+ * rather than beside AccountsTest: starting PostgreSQL forks processes, which must not race the
+ * server module's browser tests (a fork while Playwright writes its driver makes its exec fail
+ * with ETXTBSY).
  */
 class SharedAccountsTest {
   private static final PasswordHasher CHEAP = PasswordHasher.of(1024, 1, 1);
@@ -126,6 +131,11 @@ class SharedAccountsTest {
     } finally {
       starts.shutdownNow();
     }
+  }
+
+  private static String basic(String user, String password) {
+    return "Basic " + java.util.Base64.getEncoder().encodeToString((user + ":" + password)
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
   @Test
