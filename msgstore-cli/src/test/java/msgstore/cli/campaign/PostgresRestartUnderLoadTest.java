@@ -128,7 +128,10 @@ class PostgresRestartUnderLoadTest {
         t.join(30_000);
       }
       List<Answer> all = List.copyOf(answers);
-      assertThat(all).as("every request answered within 5 s, never a 500 or a dropped connection")
+      String logs = nodes.stream().map(ServeProcess::stderr).flatMap(String::lines)
+          .filter(l -> l.contains("CALL_FAILED") || l.contains("Exception") || l.startsWith("Caused by"))
+          .collect(java.util.stream.Collectors.joining("\n", "\nnode logs:\n", ""));
+      assertThat(all).as("every request answered within 5 s, never a 500 or a dropped connection" + logs)
           .allSatisfy(a -> {
             assertThat(a.millis()).as(a.toString()).isLessThanOrEqualTo(ANSWER_WITHIN_MILLIS);
             assertThat(a.status()).as(a.toString()).isIn(200, 201, 503);

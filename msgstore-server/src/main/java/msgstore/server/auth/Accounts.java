@@ -1044,21 +1044,22 @@ public final class Accounts implements AutoCloseable {
   /** A PostgreSQL transaction that first locks the users table against other writers (as BEGIN IMMEDIATE does). */
   private static <T> T inSharedTransaction(Connection c, SqlWork<T> work) throws SQLException {
     c.setAutoCommit(false);
+    T result;
     try {
       execute(c, "LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE");
-      T result = work.run(c);
-      c.commit();
-      return result;
+      result = work.run(c);
     } catch (SQLException | RuntimeException | Error e) {
-      try {
+      try { // errors of a broken connection are kept as suppressed: the first one says why it broke
         c.rollback();
+        c.setAutoCommit(true);
       } catch (SQLException suppressed) {
         e.addSuppressed(suppressed);
       }
       throw e;
-    } finally {
-      c.setAutoCommit(true);
     }
+    c.commit();
+    c.setAutoCommit(true);
+    return result;
   }
 
   private static <T> T inTransaction(Connection c, SqlWork<T> work) throws SQLException {
@@ -1155,7 +1156,7 @@ public final class Accounts implements AutoCloseable {
   private static StoreException translateShared(SQLException e, String operation) {
     String state = e.getSQLState() == null ? "" : e.getSQLState();
     MapiError error;
-    if (e instanceof java.sql.SQLTransientConnectionException || state.startsWith("08") || state.startsWith("57P")
+    if (e instanceof java.sql.SQLTransientConnectionException || state.startsWith("08") || state.startsWith("57")
         || state.equals("53300") || state.equals("40001") || state.equals("40P01")) {
       error = MapiError.BUSY;
     } else if (state.equals("53100")) {

@@ -25,7 +25,9 @@ final class PostgresErrors {
   /** The database cannot be reached or is not accepting work right now. */
   static boolean unavailable(SQLException e) {
     String state = e.getSQLState() == null ? "" : e.getSQLState();
-    return e instanceof SQLTransientConnectionException || state.startsWith("08") || state.startsWith("57P")
+    // 08: connection exceptions; 57: operator intervention (shutdown, statement canceled by it);
+    // 53300: too many connections; 55P03: lock not available.
+    return e instanceof SQLTransientConnectionException || state.startsWith("08") || state.startsWith("57")
         || state.equals("53300") || state.equals("55P03");
   }
 

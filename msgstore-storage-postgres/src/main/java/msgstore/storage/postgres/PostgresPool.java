@@ -61,20 +61,37 @@ final class PostgresPool implements AutoCloseable {
   <T> T inTransaction(String operation, Work<T> work) throws SQLException {
     try (PostgresTx c = borrow(operation)) {
       c.jdbc().setAutoCommit(false);
+      T result;
       try {
-        T result = work.run(c);
-        c.jdbc().commit();
-        return result;
+        result = work.run(c);
       } catch (SQLException | RuntimeException | Error e) {
-        try {
-          c.jdbc().rollback();
-        } catch (SQLException suppressed) {
-          e.addSuppressed(suppressed);
-        }
+        endTransaction(c, false, e);
         throw e;
-      } finally {
-        c.jdbc().setAutoCommit(true);
       }
+      endTransaction(c, true, null);
+      return result;
+    }
+  }
+
+  /**
+   * Commits (or rolls back) and returns the connection to auto-commit. With {@code failure} given,
+   * the transaction is rolled back and any error of that is added to it as suppressed rather than
+   * thrown: when the connection broke, the first error says why (a closed connection only says
+   * that it is closed).
+   */
+  static void endTransaction(PostgresTx c, boolean commit, Throwable failure) throws SQLException {
+    try {
+      if (commit) {
+        c.jdbc().commit();
+      } else {
+        c.jdbc().rollback();
+      }
+      c.jdbc().setAutoCommit(true);
+    } catch (SQLException e) {
+      if (failure == null) {
+        throw e;
+      }
+      failure.addSuppressed(e);
     }
   }
 

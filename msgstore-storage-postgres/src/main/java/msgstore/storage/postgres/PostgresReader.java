@@ -63,16 +63,16 @@ final class PostgresReader {
     return read(operation, c -> {
       Connection jdbc = c.jdbc();
       jdbc.setAutoCommit(false);
+      T result;
       try {
         c.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-        return query.run(c);
-      } finally {
-        try {
-          jdbc.rollback();
-        } finally {
-          jdbc.setAutoCommit(true);
-        }
+        result = query.run(c);
+      } catch (SQLException | RuntimeException | Error e) {
+        PostgresPool.endTransaction(c, false, e); // a broken connection must not hide why it broke
+        throw e;
       }
+      PostgresPool.endTransaction(c, false, null);
+      return result;
     });
   }
 

@@ -87,9 +87,13 @@ public final class PostgresStorage implements Storage {
       }
     }
 
-    /** 16 connections, a 3 s connection wait, the UTC system clock, a blob grace of 1 hour. */
+    /**
+     * 16 connections, a 1 s connection wait (a request may wait for up to three connections, one
+     * after the other, and must be answered within 5 s while the database is down), the UTC system
+     * clock, a blob grace of 1 hour.
+     */
     public static Options defaults(String jdbcUrl, String user, String password) {
-      return new Options(jdbcUrl, user, password, 16, Duration.ofSeconds(3), Clock.systemUTC(), Duration.ofHours(1));
+      return new Options(jdbcUrl, user, password, 16, Duration.ofSeconds(1), Clock.systemUTC(), Duration.ofHours(1));
     }
 
     public Options withPoolSize(int n) {
