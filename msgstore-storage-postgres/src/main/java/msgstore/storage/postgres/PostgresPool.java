@@ -25,7 +25,9 @@ final class PostgresPool implements AutoCloseable {
     config.setPoolName("msgstore-pg");
     // Fail fast while the database is down: a request waits at most this long for a connection.
     config.setConnectionTimeout(o.connectTimeout().toMillis());
-    config.setValidationTimeout(Math.min(o.connectTimeout().toMillis(), 1_000));
+    // A borrowed idle connection is validated first; when the database just went away each dead one
+    // may take this long to fail, so keep it at Hikari's minimum (a live one answers in microseconds).
+    config.setValidationTimeout(250);
     config.setInitializationFailTimeout(o.connectTimeout().toMillis());
     config.addDataSourceProperty("connectTimeout", Math.max(1, o.connectTimeout().toSeconds()));
     config.addDataSourceProperty("tcpKeepAlive", true);
