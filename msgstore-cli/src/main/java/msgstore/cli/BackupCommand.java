@@ -37,6 +37,10 @@ final class BackupCommand implements Callable<Integer> {
   @Option(names = "--data", paramLabel = "DIR", description = "The data folder to back up (env MSGSTORE_DATA, default ./data).")
   Path data;
 
+  @Option(names = "--db", paramLabel = "postgresql://USER@HOST:PORT/DB",
+      description = "Refused: a PostgreSQL store is backed up with PostgreSQL's tools (pg_dump, continuous archiving).")
+  String db;
+
   @Parameters(paramLabel = "OUT", description = "Where the backup goes: a new or empty folder.")
   Path out;
 
@@ -46,6 +50,11 @@ final class BackupCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (db != null) {
+      throw new CliException(Main.EXIT_USAGE, "msgstore backup copies SQLite data folders; back up the PostgreSQL"
+          + " database " + db + " with pg_dump -Fc or continuous archiving (docs/operations.md, \"Several nodes on"
+          + " PostgreSQL\")");
+    }
     Path dir = data != null ? data : io.env("MSGSTORE_DATA").map(Path::of).orElse(Path.of("data"));
     Path store = dir.resolve(ServerConfig.STORE_FILE);
     if (!Files.isRegularFile(store)) {

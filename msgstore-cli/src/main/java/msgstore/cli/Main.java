@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
     subcommands = {ServeCommand.class, UserCommand.class, LsCommand.class, ShowCommand.class,
         EditCommand.class, NewCommand.class, RmCommand.class, UndeleteCommand.class, MvCommand.class,
         HistoryCommand.class, RestoreCommand.class, EventsCommand.class, MkstoreCommand.class,
-        MkdirCommand.class, BackupCommand.class, RestoreBackupCommand.class, ImportCommand.class, ExportCommand.class,
+        MkdirCommand.class, BackupCommand.class, RestoreBackupCommand.class, MigrateCommand.class, ImportCommand.class, ExportCommand.class,
         CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:ok", "1:a MAPI error (msgstore: MAPI_E_...: detail)", "2:usage error",

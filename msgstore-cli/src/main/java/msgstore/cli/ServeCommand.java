@@ -28,6 +28,11 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
   @Option(names = "--data", paramLabel = "DIR", description = "Data folder: msgstore.db and accounts.db (env MSGSTORE_DATA, default ./data).")
   Path data;
 
+  @Option(names = "--db", paramLabel = "postgresql://USER@HOST:PORT/DB", description = "Keep the store and the accounts in "
+      + "this PostgreSQL database instead of --data, so several servers can share it (env MSGSTORE_DB). The password "
+      + "comes from MSGSTORE_DB_PASSWORD_FILE, PGPASSWORD or .pgpass (PGPASSFILE), never from the command line.")
+  String db;
+
   @Option(names = "--port", paramLabel = "N", description = "Port (env MSGSTORE_PORT, default 8080; 0 picks a free one).")
   Integer port;
 
@@ -61,6 +66,9 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
     Map<String, String> overrides = new LinkedHashMap<>();
     if (data != null) {
       overrides.put("data", data.toString());
+    }
+    if (db != null) {
+      overrides.put("db", db);
     }
     if (port != null) {
       overrides.put("port", Integer.toString(port));
@@ -115,7 +123,8 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
       }
       String api = server.baseUri() + "/api/v1";
-      io.out().println("msgstore serving " + api + " (data " + cfg.dataDir().toAbsolutePath().normalize() + ")");
+      io.out().println("msgstore serving " + api + " (data " + cfg.db().orElseGet(
+          () -> cfg.dataDir().toAbsolutePath().normalize().toString()) + ")");
       server.lmtp().ifPresent(l -> io.out().println("LMTP on " + l.config().bind() + ":" + l.port()
           + (l.config().domains().isEmpty() ? " (any domain)" : " (domains " + String.join(",", l.config().domains()) + ")")));
       server.initialAdminPassword().ifPresent(pw -> io.out().println("created user admin, password: " + pw

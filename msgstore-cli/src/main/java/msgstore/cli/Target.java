@@ -18,6 +18,8 @@ import msgstore.api.MapiError;
 import msgstore.api.MessageStore;
 import msgstore.api.Session;
 import msgstore.api.StoreException;
+import msgstore.storage.postgres.PostgresMessageStore;
+import msgstore.storage.postgres.PostgresUrl;
 import msgstore.api.StoreId;
 import msgstore.api.StoreInfo;
 
@@ -47,12 +49,16 @@ final class Target implements AutoCloseable {
 
   /** Opens the target; with {@code create}, a missing store file is created. */
   static Target open(TargetOptions o, Io io, boolean create) {
-    if (o.storeFile != null && o.server != null) {
-      throw new CliException(Main.EXIT_USAGE, "give either --store or --server, not both");
+    if ((o.storeFile != null ? 1 : 0) + (o.server != null ? 1 : 0) + (o.db != null ? 1 : 0) > 1) {
+      throw new CliException(Main.EXIT_USAGE, "give one of --store, --server and --db");
     }
     URI server = o.server;
-    if (server == null && o.storeFile == null && io.env("MSGSTORE_SERVER").isPresent()) {
+    if (server == null && o.storeFile == null && o.db == null && io.env("MSGSTORE_SERVER").isPresent()) {
       server = URI.create(io.env("MSGSTORE_SERVER").orElseThrow());
+    }
+    String db = o.db;
+    if (db == null && server == null && o.storeFile == null) {
+      db = io.env("MSGSTORE_DB").orElse(null);
     }
     String user = o.user != null ? o.user : io.env("MSGSTORE_USER").or(() -> io.env("USER")).orElse(null);
     if (user == null) {
@@ -61,6 +67,10 @@ final class Target implements AutoCloseable {
     if (server != null) {
       MessageStore store = RemoteTarget.connect(server, user, io);
       return withSession(store, user, server.toString());
+    }
+    if (db != null) {
+      MessageStore store = PostgresMessageStore.open(PostgresUrl.options(db, name -> io.env(name).orElse(null)));
+      return withSession(store, user, db);
     }
     Path file = o.storeFile != null ? o.storeFile : TargetOptions.DEFAULT_STORE;
     if (!create && !Files.exists(file)) {

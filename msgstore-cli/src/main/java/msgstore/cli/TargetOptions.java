@@ -14,6 +14,11 @@ final class TargetOptions {
       description = "An embedded store file (SQLite). Default: data/msgstore.db, unless MSGSTORE_SERVER is set.")
   Path storeFile;
 
+  @Option(names = "--db", paramLabel = "postgresql://USER@HOST:PORT/DB",
+      description = "A store in PostgreSQL, as msgstore serve --db (env MSGSTORE_DB). Password from "
+          + "MSGSTORE_DB_PASSWORD_FILE, PGPASSWORD or .pgpass.")
+  String db;
+
   @Option(names = "--server", paramLabel = "URL",
       description = "A msgstore server, e.g. http://127.0.0.1:8080 (env MSGSTORE_SERVER). Password from "
           + "MSGSTORE_PASSWORD or a bearer token from MSGSTORE_TOKEN; with a terminal, asks.")

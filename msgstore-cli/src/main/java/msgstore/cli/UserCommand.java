@@ -14,7 +14,11 @@ import msgstore.engine.EmbeddedMessageStore;
 import msgstore.server.MsgstoreServer;
 import msgstore.server.ServerConfig;
 import msgstore.server.auth.Accounts;
+import msgstore.server.auth.PasswordHasher;
 import msgstore.server.auth.TokenInfo;
+import msgstore.storage.postgres.PostgresMessageStore;
+import msgstore.storage.postgres.PostgresStorage;
+import msgstore.storage.postgres.PostgresUrl;
 import msgstore.storage.sqlite.SqliteMessageStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -37,6 +41,10 @@ final class UserCommand implements Callable<Integer> {
   @Option(names = "--data", paramLabel = "DIR", scope = ScopeType.INHERIT, description = "The server's data folder (env MSGSTORE_DATA, default ./data).")
   Path data;
 
+  @Option(names = "--db", paramLabel = "postgresql://USER@HOST:PORT/DB", scope = ScopeType.INHERIT,
+      description = "The accounts of servers sharing this PostgreSQL database (env MSGSTORE_DB), as msgstore serve --db.")
+  String db;
+
   UserCommand(Io io) {
     this.io = io;
   }
@@ -51,7 +59,26 @@ final class UserCommand implements Callable<Integer> {
     return data != null ? data : io.env("MSGSTORE_DATA").map(Path::of).orElse(Path.of("data"));
   }
 
+  /** The PostgreSQL database of the accounts, or null for the SQLite file in the data folder. */
+  String db() {
+    return db != null ? db : data != null ? null : io.env("MSGSTORE_DB").orElse(null);
+  }
+
+  PostgresStorage.Options dbOptions() {
+    return PostgresUrl.options(db(), name -> io.env(name).orElse(null));
+  }
+
   Accounts open() {
+    if (db() != null) {
+      PostgresStorage storage = PostgresStorage.open(dbOptions().withPoolSize(2));
+      try {
+        return Accounts.openShared(storage.dataSource(), storage.describe(), PasswordHasher.defaults(),
+            java.time.Clock.systemUTC(), Accounts.HashingLimit.UNBOUNDED_WAIT).closingAlso(storage);
+      } catch (RuntimeException e) {
+        storage.close();
+        throw e;
+      }
+    }
     Path dir = dataDir();
     try {
       java.nio.file.Files.createDirectories(dir);
@@ -139,8 +166,10 @@ final class UserCommand implements Callable<Integer> {
      * (MAPI_E_BUSY), the flag stays set and the server creates the store at the user's first request.
      */
     private String createMailboxNow(Accounts accounts) {
-      Path db = parent.dataDir().resolve(ServerConfig.STORE_FILE);
-      try (EmbeddedMessageStore store = SqliteMessageStore.open(db); Session s = store.openSession(name)) {
+      try (EmbeddedMessageStore store = parent.db() != null
+              ? PostgresMessageStore.open(parent.dbOptions().withPoolSize(2))
+              : SqliteMessageStore.open(parent.dataDir().resolve(ServerConfig.STORE_FILE));
+          Session s = store.openSession(name)) {
         if (accounts.takeMailboxPending(name)) {
           try {
             StoreInfo info = MsgstoreServer.createMailbox(s, name);

@@ -47,6 +47,14 @@ class BackupCommandTest {
   }
 
   @Test
+  void backupOfAPostgresStoreShouldBeRefusedPointingToPgDump() {
+    CliRun backup = msgstore("backup", "--db", "postgresql://msg@db/mail", dir.resolve("b").toString());
+    assertThat(backup.code()).as(backup.toString()).isEqualTo(Main.EXIT_USAGE);
+    assertThat(backup.err()).contains("pg_dump");
+    assertThat(dir.resolve("b")).doesNotExist();
+  }
+
+  @Test
   void aBackupShouldBeAnOwnerOnlyDataFolderWithAManifestThatRestoresAndReads() throws IOException {
     CliRun backup = msgstore("backup", "--data", data.toString(), dir.resolve("b").toString());
     assertThat(backup.code()).as(backup.toString()).isZero();

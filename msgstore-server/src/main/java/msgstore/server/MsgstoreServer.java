@@ -38,6 +38,8 @@ import msgstore.server.auth.PasswordHasher;
 import msgstore.server.auth.Tls;
 import msgstore.server.lmtp.InboxDelivery;
 import msgstore.server.lmtp.LmtpServer;
+import msgstore.storage.postgres.PostgresStorage;
+import msgstore.storage.postgres.PostgresUrl;
 import msgstore.storage.sqlite.SqliteMessageStore;
 import msgstore.storage.sqlite.SqliteStorage;
 import org.eclipse.jetty.server.AbstractConnector;
@@ -133,21 +135,34 @@ public final class MsgstoreServer implements AutoCloseable {
    * throttle and of the accounts (cache expiry, token times), so tests can step through backoffs.
    */
   public static MsgstoreServer start(ServerConfig config, PasswordHasher hasher, EngineOptions engine, Clock clock) {
-    try {
-      Files.createDirectories(config.dataDir());
-    } catch (IOException e) {
-      throw new StoreException(MapiError.DISK_ERROR, "cannot create the data directory " + config.dataDir() + ": " + e);
-    }
-    EmbeddedMessageStore store = SqliteMessageStore.open(
-        SqliteStorage.Options.defaults(config.dataDir().resolve(ServerConfig.STORE_FILE)).withDurability(config.durability()),
-        engine);
+    EmbeddedMessageStore store;
     Accounts accounts;
-    try {
-      accounts = Accounts.open(config.dataDir().resolve(ServerConfig.ACCOUNTS_FILE), hasher, clock,
-          new Accounts.HashingLimit(config.abuse().hashingConcurrency(), config.abuse().hashingWait()));
-    } catch (RuntimeException e) {
-      store.close();
-      throw e;
+    Accounts.HashingLimit hashing = new Accounts.HashingLimit(config.abuse().hashingConcurrency(),
+        config.abuse().hashingWait());
+    if (config.db().isPresent()) {
+      PostgresStorage storage = PostgresStorage.open(PostgresUrl.options(config.db().get(), System::getenv));
+      store = EmbeddedMessageStore.open(storage, engine);
+      try {
+        accounts = Accounts.openShared(storage.dataSource(), storage.describe(), hasher, clock, hashing);
+      } catch (RuntimeException e) {
+        store.close();
+        throw e;
+      }
+    } else {
+      try {
+        Files.createDirectories(config.dataDir());
+      } catch (IOException e) {
+        throw new StoreException(MapiError.DISK_ERROR, "cannot create the data directory " + config.dataDir() + ": " + e);
+      }
+      store = SqliteMessageStore.open(
+          SqliteStorage.Options.defaults(config.dataDir().resolve(ServerConfig.STORE_FILE)).withDurability(config.durability()),
+          engine);
+      try {
+        accounts = Accounts.open(config.dataDir().resolve(ServerConfig.ACCOUNTS_FILE), hasher, clock, hashing);
+      } catch (RuntimeException e) {
+        store.close();
+        throw e;
+      }
     }
     Optional<String> admin = accounts.ensureAdmin();
     admin.ifPresent(p -> LOG.warn("No users existed: created user 'admin' with password '{}'. "
@@ -164,7 +179,8 @@ public final class MsgstoreServer implements AutoCloseable {
       store.close();
       throw e;
     }
-    LOG.info("msgstore listening on {} (data {})", s.baseUri(), config.dataDir().toAbsolutePath());
+    LOG.info("msgstore listening on {} (data {})", s.baseUri(),
+        config.db().isPresent() ? accounts : config.dataDir().toAbsolutePath());
     return s;
   }
 

@@ -32,6 +32,8 @@ import msgstore.storage.sqlite.SqliteStorage.Durability;
  * @param abuse login throttling, hashing bound, connection timeouts and limits, event-stream caps
  * @param input JSON nesting, number, string and key lengths, and the size of request headers
  * @param lmtp LMTP delivery (off unless {@code lmtp.port} is given; ADR 0019)
+ * @param db a {@code postgresql://USER@HOST:PORT/DB} holding the store and the accounts (ADR 0024)
+ *     instead of the SQLite files in {@code dataDir}; empty for those
  */
 public record ServerConfig(
     Path dataDir,
@@ -44,7 +46,8 @@ public record ServerConfig(
     Durability durability,
     AbuseLimits abuse,
     InputLimits input,
-    LmtpConfig lmtp) {
+    LmtpConfig lmtp,
+    Optional<String> db) {
 
   public static final Path DEFAULT_DATA = Path.of("data");
   /** The message store's file inside the data directory. */
@@ -73,7 +76,8 @@ public record ServerConfig(
       "tls.key", "MSGSTORE_TLS_KEY",
       "heartbeat.seconds", "MSGSTORE_HEARTBEAT_SECONDS",
       "max.json.bytes", "MSGSTORE_MAX_JSON_BYTES",
-      "durability", "MSGSTORE_DURABILITY"));
+      "durability", "MSGSTORE_DURABILITY",
+      "db", "MSGSTORE_DB"));
 
   private static Map<String, String> withAbuseKeys(Map<String, String> base) {
     Map<String, String> all = new LinkedHashMap<>(base);
@@ -101,6 +105,9 @@ public record ServerConfig(
     abuse = abuse == null ? AbuseLimits.DEFAULTS : abuse;
     input = input == null ? InputLimits.DEFAULTS : input;
     lmtp = lmtp == null ? LmtpConfig.OFF : lmtp;
+    db = db == null ? Optional.empty() : db.filter(u -> !u.isBlank());
+    require(db.isEmpty() || db.get().startsWith("postgresql://") || db.get().startsWith("postgres://"),
+        "db must be postgresql://USER@HOST:PORT/DATABASE, got '" + db.orElse("") + "'");
     require(heartbeat.compareTo(abuse.idleTimeout()) < 0, "heartbeat.seconds (" + heartbeat.toSeconds()
         + ") must be shorter than request.idle.timeout.seconds (" + abuse.idleTimeout().toSeconds()
         + "), or idle event streams are cut");
@@ -109,36 +116,43 @@ public record ServerConfig(
   /** The defaults with another data directory and port (for tests and the CLI). */
   public static ServerConfig defaults(Path dataDir, int port) {
     return new ServerConfig(dataDir, DEFAULT_BIND, port, Optional.empty(), Optional.empty(), DEFAULT_HEARTBEAT,
-        DEFAULT_MAX_JSON_BYTES, Durability.FULL, AbuseLimits.DEFAULTS, InputLimits.DEFAULTS, LmtpConfig.OFF);
+        DEFAULT_MAX_JSON_BYTES, Durability.FULL, AbuseLimits.DEFAULTS, InputLimits.DEFAULTS, LmtpConfig.OFF,
+        Optional.empty());
   }
 
   public ServerConfig withHeartbeat(Duration d) {
-    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, d, maxJsonBytes, durability, abuse, input, lmtp);
+    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, d, maxJsonBytes, durability, abuse, input, lmtp, db);
   }
 
   public ServerConfig withMaxJsonBytes(long n) {
-    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, n, durability, abuse, input, lmtp);
+    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, n, durability, abuse, input, lmtp, db);
   }
 
   public ServerConfig withTls(Path cert, Path key) {
     return new ServerConfig(dataDir, bind, port, Optional.of(cert), Optional.of(key), heartbeat, maxJsonBytes,
-        durability, abuse, input, lmtp);
+        durability, abuse, input, lmtp, db);
   }
 
   public ServerConfig withDurability(Durability d) {
-    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, maxJsonBytes, d, abuse, input, lmtp);
+    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, maxJsonBytes, d, abuse, input, lmtp, db);
   }
 
   public ServerConfig withAbuse(AbuseLimits a) {
-    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, maxJsonBytes, durability, a, input, lmtp);
+    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, maxJsonBytes, durability, a, input, lmtp, db);
   }
 
   public ServerConfig withInputLimits(InputLimits l) {
-    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, maxJsonBytes, durability, abuse, l, lmtp);
+    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, maxJsonBytes, durability, abuse, l, lmtp, db);
   }
 
   public ServerConfig withLmtp(LmtpConfig l) {
-    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, maxJsonBytes, durability, abuse, input, l);
+    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, maxJsonBytes, durability, abuse, input, l, db);
+  }
+
+  /** The same configuration on a PostgreSQL database (ADR 0024) instead of the SQLite files. */
+  public ServerConfig withDb(String url) {
+    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, maxJsonBytes, durability, abuse, input, lmtp,
+        Optional.ofNullable(url));
   }
 
   /** True when TLS is configured. */
@@ -201,7 +215,8 @@ public record ServerConfig(
             (int) number(v, "json.max.string.length", InputLimits.DEFAULTS.maxStringLength()),
             (int) number(v, "json.max.name.length", InputLimits.DEFAULTS.maxNameLength()),
             (int) number(v, "http.max.header.bytes", InputLimits.DEFAULTS.maxHeaderBytes())),
-        lmtp(v));
+        lmtp(v),
+        Optional.ofNullable(v.get("db")));
   }
 
   /** {@code lmtp.*}: LMTP is on when {@code lmtp.port} is given. */

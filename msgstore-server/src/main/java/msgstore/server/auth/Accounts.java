@@ -46,6 +46,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import javax.crypto.Mac;
+import javax.sql.DataSource;
 import javax.crypto.spec.SecretKeySpec;
 import msgstore.api.MapiError;
 import msgstore.api.StoreException;
@@ -54,12 +55,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Users, passwords and bearer tokens, kept in their own SQLite file ({@code accounts.db}) so that
- * {@code msgstore user add} can change them while the server runs. See ADR 0007.
+ * {@code msgstore user add} can change them while the server runs, or, when the store is in
+ * PostgreSQL, in tables of that database ({@link #openShared}), so that every node authenticates
+ * anyone and a revocation on one node is refused by all at once. See ADR 0007 and ADR 0024.
  *
- * <p><b>Storage.</b> One JDBC connection per instance, in WAL mode with a busy timeout, guarded by
- * a lock; several instances (processes) may open the same file. Every change is a single
- * statement or one {@code BEGIN IMMEDIATE} transaction, so changes made by one process are seen
- * by the next call in any other. Argon2 runs outside the lock.
+ * <p><b>Storage.</b> SQLite: one JDBC connection per instance, in WAL mode with a busy timeout,
+ * guarded by a lock; several instances (processes) may open the same file. PostgreSQL: a
+ * connection of the store's pool per call; transactions lock the users table. Either way every
+ * change is a single statement or one transaction, so changes made by one process are seen by the
+ * next call in any other. Argon2 runs outside the lock.
  *
  * <p><b>Passwords</b> are stored as Argon2id PHC strings ({@link PasswordHasher}). A successful
  * Basic verification is cached in memory for {@link #BASIC_CACHE_TTL}, keyed by the user and an
@@ -109,6 +113,7 @@ public final class Accounts implements AutoCloseable {
   private static final int SQLITE_CANTOPEN = 14;
   private static final int SQLITE_CONSTRAINT = 19;
   private static final int SQLITE_NOTADB = 26;
+  private static final String UNIQUE_VIOLATION = "23505";
   private static final char[] PASSWORD_ALPHABET =
       "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789".toCharArray();
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -123,15 +128,18 @@ public final class Accounts implements AutoCloseable {
   private static final String SCHEMA_TOKENS = """
       CREATE TABLE tokens (
         id TEXT PRIMARY KEY NOT NULL,
-        user TEXT NOT NULL,
+        "user" TEXT NOT NULL,
         label TEXT NOT NULL,
         token_sha256 BLOB NOT NULL UNIQUE,
         created_at INTEGER NOT NULL,
         revoked_at INTEGER,
         last_used_at INTEGER)""";
-  private static final String SCHEMA_TOKENS_INDEX = "CREATE INDEX tokens_user ON tokens (user)";
+  private static final String SCHEMA_TOKENS_INDEX = "CREATE INDEX tokens_user ON tokens (\"user\")";
 
-  private final Path file;
+  private final Path file; // null when shared
+  /** The PostgreSQL pool when the accounts live in the store's database; null for an SQLite file. */
+  private final DataSource shared;
+  private final String name;
   private final PasswordHasher hasher;
   private final Clock clock;
   private final ReentrantLock lock = new ReentrantLock();
@@ -143,9 +151,14 @@ public final class Accounts implements AutoCloseable {
   private Connection connection; // guarded by lock; null once closed
   private PreparedStatement bearerLookup; // guarded by lock; prepared on first use, closed with the connection
   private volatile String dummyPhc;
+  private volatile boolean closed;
+  private volatile AutoCloseable alsoClose;
 
-  private Accounts(Path file, PasswordHasher hasher, Clock clock, Connection connection, HashingLimit hashing) {
+  private Accounts(Path file, DataSource shared, String name, PasswordHasher hasher, Clock clock, Connection connection,
+      HashingLimit hashing) {
     this.file = file;
+    this.shared = shared;
+    this.name = name;
     this.hasher = hasher;
     this.clock = clock;
     this.connection = connection;
@@ -210,7 +223,7 @@ public final class Accounts implements AutoCloseable {
       execute(c, "PRAGMA journal_mode = WAL");
       execute(c, "PRAGMA synchronous = FULL");
       migrate(c, absolute);
-      return new Accounts(absolute, hasher, clock, c, hashing);
+      return new Accounts(absolute, null, absolute.toString(), hasher, clock, c, hashing);
     } catch (SQLException e) {
       closeQuietly(c);
       throw translate(e, "open accounts database " + absolute);
@@ -220,7 +233,35 @@ public final class Accounts implements AutoCloseable {
     }
   }
 
-  /** The database file. */
+  /**
+   * Opens the accounts kept in a PostgreSQL database shared by every node, through {@code pool}
+   * (the store's: its schema migrations create the tables). {@code name} names it in messages.
+   *
+   * @throws StoreException CALL_FAILED when the database has no accounts tables
+   */
+  public static Accounts openShared(DataSource pool, String name, PasswordHasher hasher, Clock clock,
+      HashingLimit hashing) {
+    Objects.requireNonNull(pool, "pool");
+    Objects.requireNonNull(hasher, "hasher");
+    Objects.requireNonNull(clock, "clock");
+    Objects.requireNonNull(hashing, "hashing");
+    Accounts a = new Accounts(null, pool, name, hasher, clock, null, hashing);
+    a.withConnection("look up the accounts tables", c -> queryLong(c, "SELECT count(*) FROM users LIMIT 1"));
+    return a;
+  }
+
+  /** Makes {@link #close} also close {@code owner} (the pool's storage, for a command that opened it just for this). */
+  public Accounts closingAlso(AutoCloseable owner) {
+    this.alsoClose = owner;
+    return this;
+  }
+
+  /** Whether the accounts live in a database shared by several nodes (PostgreSQL). */
+  public boolean isShared() {
+    return shared != null;
+  }
+
+  /** The database file; null when {@link #isShared}. */
   public Path file() {
     return file;
   }
@@ -234,6 +275,10 @@ public final class Accounts implements AutoCloseable {
    *     CALL_FAILED when it cannot be written (nothing is left at {@code target} then)
    */
   public void backup(Path target) {
+    if (shared != null) {
+      throw new StoreException(MapiError.NO_SUPPORT, "the accounts in " + name
+          + " are in PostgreSQL: back them up with the database (pg_dump, see docs/operations.md)");
+    }
     Path absolute = Objects.requireNonNull(target, "target").toAbsolutePath();
     if (Files.exists(absolute)) {
       throw new StoreException(MapiError.COLLISION, "backup target " + absolute + " already exists");
@@ -263,6 +308,7 @@ public final class Accounts implements AutoCloseable {
   /** Closes the connection. Idempotent; every other method then fails with INVALID_OBJECT. */
   @Override
   public void close() {
+    closed = true;
     lock.lock();
     try {
       if (bearerLookup != null) {
@@ -282,6 +328,15 @@ public final class Accounts implements AutoCloseable {
       basicCache.clear();
     }
     argon2Threads.shutdown();
+    AutoCloseable owner = alsoClose;
+    alsoClose = null;
+    if (owner != null) {
+      try {
+        owner.close();
+      } catch (Exception e) {
+        LOG.debug("closing the storage of {}: {}", name, e.getMessage());
+      }
+    }
   }
 
   // ---------------------------------------------------------------- users
@@ -312,7 +367,8 @@ public final class Accounts implements AutoCloseable {
         }
       });
     } catch (StoreException e) {
-      if (e.getCause() instanceof SQLException sql && primaryCode(sql) == SQLITE_CONSTRAINT) {
+      if (e.getCause() instanceof SQLException sql
+          && (shared == null ? primaryCode(sql) == SQLITE_CONSTRAINT : UNIQUE_VIOLATION.equals(sql.getSQLState()))) {
         throw new StoreException(MapiError.COLLISION, "user " + name + " already exists");
       }
       throw e;
@@ -356,7 +412,7 @@ public final class Accounts implements AutoCloseable {
     Objects.requireNonNull(name, "name");
     int removed = inTransaction("remove user " + name, c -> {
       refuseLastAdmin(c, name, "remove");
-      try (PreparedStatement t = c.prepareStatement("DELETE FROM tokens WHERE user = ?");
+      try (PreparedStatement t = c.prepareStatement("DELETE FROM tokens WHERE \"user\" = ?");
           PreparedStatement u = c.prepareStatement("DELETE FROM users WHERE name = ?")) {
         t.setString(1, name);
         t.executeUpdate();
@@ -472,7 +528,7 @@ public final class Accounts implements AutoCloseable {
       int inserted = withConnection("create the admin user", c -> {
         try (PreparedStatement s = c.prepareStatement(
             "INSERT INTO users (name, phc, admin, mailbox_pending, created_at) "
-                + "SELECT 'admin', ?, 1, 1, ? WHERE NOT EXISTS (SELECT 1 FROM users)")) {
+                + "SELECT 'admin', ?, 1, 1, ? WHERE NOT EXISTS (SELECT 1 FROM users) ON CONFLICT DO NOTHING")) {
           s.setString(1, phc);
           s.setLong(2, clock.millis());
           return s.executeUpdate();
@@ -679,6 +735,9 @@ public final class Accounts implements AutoCloseable {
     }
   }
 
+  private static final String BEARER_LOOKUP = "SELECT t.id, t.\"user\", t.last_used_at FROM tokens t"
+      + " JOIN users u ON u.name = t.\"user\" WHERE t.token_sha256 = ? AND t.revoked_at IS NULL";
+
   private Optional<String> authenticateBearer(String token) {
     if (!TOKEN.matcher(token).matches()) {
       return Optional.empty();
@@ -689,14 +748,13 @@ public final class Accounts implements AutoCloseable {
       String id;
       String user;
       long lastUsed;
-      // Every API request runs this: the statement is prepared once per connection (under the lock).
-      if (bearerLookup == null) {
-        bearerLookup = c.prepareStatement(
-            "SELECT t.id, t.user, t.last_used_at FROM tokens t JOIN users u ON u.name = t.user "
-                + "WHERE t.token_sha256 = ? AND t.revoked_at IS NULL");
+      // Every API request runs this: over SQLite the statement is prepared once per connection
+      // (under the lock); pgjdbc keeps the server-side plan of each pooled connection itself.
+      if (bearerLookup == null && shared == null) {
+        bearerLookup = c.prepareStatement(BEARER_LOOKUP);
       }
-      PreparedStatement lookup = bearerLookup;
-      {
+      try (PreparedStatement own = shared == null ? null : c.prepareStatement(BEARER_LOOKUP)) {
+        PreparedStatement lookup = shared == null ? bearerLookup : own;
         lookup.setBytes(1, digest);
         try (ResultSet rs = lookup.executeQuery()) {
           if (!rs.next()) {
@@ -745,7 +803,7 @@ public final class Accounts implements AutoCloseable {
     Instant created = Instant.ofEpochMilli(clock.millis());
     int inserted = withConnection("create a token for user " + user, c -> {
       try (PreparedStatement s = c.prepareStatement(
-          "INSERT INTO tokens (id, user, label, token_sha256, created_at) "
+          "INSERT INTO tokens (id, \"user\", label, token_sha256, created_at) "
               + "SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM users WHERE name = ?)")) {
         s.setString(1, id);
         s.setString(2, user);
@@ -768,7 +826,7 @@ public final class Accounts implements AutoCloseable {
     return withConnection("list tokens of user " + user, c -> {
       List<TokenInfo> list = new ArrayList<>();
       try (PreparedStatement s = c.prepareStatement(
-          "SELECT id, label, created_at, revoked_at FROM tokens WHERE user = ? ORDER BY created_at, id")) {
+          "SELECT id, label, created_at, revoked_at FROM tokens WHERE \"user\" = ? ORDER BY created_at, id")) {
         s.setString(1, user);
         try (ResultSet rs = s.executeQuery()) {
           while (rs.next()) {
@@ -795,7 +853,7 @@ public final class Accounts implements AutoCloseable {
     Objects.requireNonNull(id, "id");
     return withConnection("revoke token " + id + " of user " + user, c -> {
       try (PreparedStatement s = c.prepareStatement(
-          "UPDATE tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? AND user = ?")) {
+          "UPDATE tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? AND \"user\" = ?")) {
         s.setLong(1, clock.millis());
         s.setString(2, id);
         s.setString(3, user);
@@ -806,7 +864,7 @@ public final class Accounts implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "Accounts[" + file + "]";
+    return "Accounts[" + name + "]";
   }
 
   // ---------------------------------------------------------------- package-private (tests)
@@ -958,6 +1016,17 @@ public final class Accounts implements AutoCloseable {
   }
 
   private <T> T withConnection(String operation, SqlWork<T> work) {
+    if (shared != null) {
+      if (closed) {
+        throw new StoreException(MapiError.INVALID_OBJECT, "cannot " + operation + ": accounts in " + name
+            + " are closed");
+      }
+      try (Connection c = shared.getConnection()) {
+        return work.run(c);
+      } catch (SQLException e) {
+        throw translateShared(e, operation);
+      }
+    }
     lock.lock();
     try {
       return work.run(open(operation));
@@ -969,7 +1038,28 @@ public final class Accounts implements AutoCloseable {
   }
 
   private <T> T inTransaction(String operation, SqlWork<T> work) {
-    return withConnection(operation, c -> inTransaction(c, work));
+    return withConnection(operation, c -> shared == null ? inTransaction(c, work) : inSharedTransaction(c, work));
+  }
+
+  /** A PostgreSQL transaction that first locks the users table against other writers (as BEGIN IMMEDIATE does). */
+  private static <T> T inSharedTransaction(Connection c, SqlWork<T> work) throws SQLException {
+    c.setAutoCommit(false);
+    T result;
+    try {
+      execute(c, "LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE");
+      result = work.run(c);
+    } catch (SQLException | RuntimeException | Error e) {
+      try { // errors of a broken connection are kept as suppressed: the first one says why it broke
+        c.rollback();
+        c.setAutoCommit(true);
+      } catch (SQLException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+    c.commit();
+    c.setAutoCommit(true);
+    return result;
   }
 
   private static <T> T inTransaction(Connection c, SqlWork<T> work) throws SQLException {
@@ -1060,6 +1150,23 @@ public final class Accounts implements AutoCloseable {
       default -> MapiError.CALL_FAILED;
     };
     return new StoreException(error, operation + " failed: " + e.getMessage(), e);
+  }
+
+  /** PostgreSQL errors by SQLSTATE: the database unreachable or restarting is BUSY (503). */
+  private static StoreException translateShared(SQLException e, String operation) {
+    String state = e.getSQLState() == null ? "" : e.getSQLState();
+    MapiError error;
+    if (e instanceof java.sql.SQLTransientConnectionException || state.startsWith("08") || state.startsWith("57")
+        || state.equals("53300") || state.equals("40001") || state.equals("40P01")) {
+      error = MapiError.BUSY;
+    } else if (state.equals("53100")) {
+      error = MapiError.NOT_ENOUGH_DISK;
+    } else if (state.equals("XX001") || state.equals("XX002")) {
+      error = MapiError.CORRUPT_DATA;
+    } else {
+      error = MapiError.CALL_FAILED;
+    }
+    return new StoreException(error, operation + " failed: " + e.getMessage() + " (SQLSTATE " + state + ")", e);
   }
 
   private static void execute(Connection c, String sql) throws SQLException {

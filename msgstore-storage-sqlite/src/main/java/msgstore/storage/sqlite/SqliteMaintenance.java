@@ -8,6 +8,7 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import msgstore.storage.jdbc.JdbcRows;
 
 /** History pruning (in bounded steps on the writer thread) and the integrity check (on a reader). */
 final class SqliteMaintenance {
@@ -69,7 +70,7 @@ final class SqliteMaintenance {
     if (cursor.done()) {
       return new PruneStep(0, cursor);
     }
-    long cutoff = SqliteRows.micros(olderThan);
+    long cutoff = JdbcRows.micros(olderThan);
     return cursor.purging() ? purgeStep(c, cutoff, limits) : pruneVersionsStep(c, cutoff, keepLast, cursor, limits);
   }
 
@@ -142,7 +143,7 @@ final class SqliteMaintenance {
   static int collectInlineBlobs(SqliteConnection c, Instant cutoff) throws SQLException {
     PreparedStatement ps = c.prepare("DELETE FROM inline_blob WHERE stored_at < ?"
         + " AND NOT EXISTS (SELECT 1 FROM version_blob vb WHERE vb.sha = inline_blob.sha)");
-    ps.setLong(1, SqliteRows.micros(cutoff));
+    ps.setLong(1, JdbcRows.micros(cutoff));
     return ps.executeUpdate();
   }
 

@@ -27,6 +27,7 @@ import msgstore.engine.spi.StoredFolder;
 import msgstore.engine.spi.StoredMessage;
 import msgstore.engine.spi.StoredStore;
 import msgstore.engine.spi.VersionRecord;
+import msgstore.storage.jdbc.JdbcRows;
 
 /**
  * The read side: a fixed pool of query-only connections, each lent to one caller for one read.
@@ -165,17 +166,17 @@ final class SqliteReader implements AutoCloseable {
 
   Optional<StoredStore> findStore(UUID guid) {
     return read("find store " + guid, c -> {
-      PreparedStatement ps = c.prepare("SELECT " + SqliteRows.STORE_COLUMNS + " FROM store WHERE guid = ?");
+      PreparedStatement ps = c.prepare("SELECT " + JdbcRows.STORE_COLUMNS + " FROM store WHERE guid = ?");
       ps.setString(1, guid.toString());
       try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? Optional.of(SqliteRows.store(rs)) : Optional.empty();
+        return rs.next() ? Optional.of(JdbcRows.store(rs)) : Optional.empty();
       }
     });
   }
 
   List<StoredStore> storesVisibleTo(String user) {
     return read("list stores visible to " + user, c -> {
-      PreparedStatement ps = c.prepare("SELECT " + SqliteRows.STORE_COLUMNS + " FROM store WHERE owner = ?"
+      PreparedStatement ps = c.prepare("SELECT " + JdbcRows.STORE_COLUMNS + " FROM store WHERE owner = ?"
           + " OR guid IN (SELECT f.store_guid FROM folder_rights r JOIN folder f ON f.id = r.folder_id WHERE r.user = ?"
           + " AND r.rights <> 'NONE' AND f.deleted = 0)"
           + " ORDER BY created_at, guid");
@@ -184,7 +185,7 @@ final class SqliteReader implements AutoCloseable {
       List<StoredStore> out = new ArrayList<>();
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          out.add(SqliteRows.store(rs));
+          out.add(JdbcRows.store(rs));
         }
       }
       return out;
@@ -193,23 +194,23 @@ final class SqliteReader implements AutoCloseable {
 
   Optional<StoredFolder> findFolder(long folderId) {
     return read("find folder " + folderId, c -> {
-      PreparedStatement ps = c.prepare("SELECT " + SqliteRows.FOLDER_COLUMNS + " FROM folder f WHERE f.id = ?");
+      PreparedStatement ps = c.prepare("SELECT " + JdbcRows.FOLDER_COLUMNS + " FROM folder f WHERE f.id = ?");
       ps.setLong(1, folderId);
       try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? Optional.of(SqliteRows.folder(rs)) : Optional.empty();
+        return rs.next() ? Optional.of(JdbcRows.folder(rs)) : Optional.empty();
       }
     });
   }
 
   List<StoredFolder> childFolders(long parentId) {
     return read("list child folders of " + parentId, c -> {
-      PreparedStatement ps = c.prepare("SELECT " + SqliteRows.FOLDER_COLUMNS
+      PreparedStatement ps = c.prepare("SELECT " + JdbcRows.FOLDER_COLUMNS
           + " FROM folder f WHERE f.parent_id = ? AND f.deleted = 0 ORDER BY f.display_name COLLATE NOCASE, f.id");
       ps.setLong(1, parentId);
       List<StoredFolder> out = new ArrayList<>();
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          out.add(SqliteRows.folder(rs));
+          out.add(JdbcRows.folder(rs));
         }
       }
       return out;
@@ -232,10 +233,10 @@ final class SqliteReader implements AutoCloseable {
   Optional<StoredMessage> findMessage(long messageId) {
     return read("find message " + messageId, c -> {
       PreparedStatement ps = c.prepare(
-          "SELECT " + SqliteRows.MESSAGE_COLUMNS + " FROM " + SqliteRows.MESSAGE_WITH_CONTENT + " WHERE m.id = ?");
+          "SELECT " + JdbcRows.MESSAGE_COLUMNS + " FROM " + JdbcRows.MESSAGE_WITH_CONTENT + " WHERE m.id = ?");
       ps.setLong(1, messageId);
       try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? Optional.of(SqliteRows.message(rs)) : Optional.empty();
+        return rs.next() ? Optional.of(JdbcRows.message(rs)) : Optional.empty();
       }
     });
   }
@@ -277,15 +278,15 @@ final class SqliteReader implements AutoCloseable {
           // columns: no version content is carried through a sort), then joined with their content.
           String order = sort.stream().map(k -> sortTerm(k.column(), k.descending())).collect(Collectors.joining(", "))
               + ", m.id ASC";
-          PreparedStatement ps = c.prepare("SELECT " + SqliteRows.MESSAGE_COLUMNS + " FROM "
-              + SqliteRows.MESSAGE_WITH_CONTENT + " WHERE m.id IN (SELECT m.id FROM message m"
+          PreparedStatement ps = c.prepare("SELECT " + JdbcRows.MESSAGE_COLUMNS + " FROM "
+              + JdbcRows.MESSAGE_WITH_CONTENT + " WHERE m.id IN (SELECT m.id FROM message m"
               + " WHERE m.folder_id = ? AND m.deleted = 0 ORDER BY " + order + " LIMIT ? OFFSET ?) ORDER BY " + order);
           ps.setLong(1, folderId);
           ps.setInt(2, limit);
           ps.setInt(3, offset);
           try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-              out.add(SqliteRows.message(rs));
+              out.add(JdbcRows.message(rs));
             }
           }
         }
@@ -306,13 +307,13 @@ final class SqliteReader implements AutoCloseable {
    */
   void scanFolder(long folderId, Consumer<StoredMessage> sink) {
     read("scan folder " + folderId, c -> {
-      PreparedStatement ps = c.prepare("SELECT " + SqliteRows.MESSAGE_COLUMNS + " FROM " + SqliteRows.MESSAGE_WITH_CONTENT
+      PreparedStatement ps = c.prepare("SELECT " + JdbcRows.MESSAGE_COLUMNS + " FROM " + JdbcRows.MESSAGE_WITH_CONTENT
           + " WHERE m.folder_id = ? AND m.deleted = 0 ORDER BY m.id");
       ps.setLong(1, folderId);
       try (ResultSet rs = ps.executeQuery()) {
         SCANNING.set("folder " + folderId);
         while (rs.next()) {
-          sink.accept(SqliteRows.message(rs));
+          sink.accept(JdbcRows.message(rs));
         }
       } finally {
         SCANNING.remove();
@@ -340,12 +341,12 @@ final class SqliteReader implements AutoCloseable {
   List<VersionRecord> versions(long messageId) {
     return read("list versions of message " + messageId, c -> {
       PreparedStatement ps = c.prepare(
-          "SELECT " + SqliteRows.VERSION_COLUMNS + " FROM message_version WHERE message_id = ? ORDER BY cn DESC");
+          "SELECT " + JdbcRows.VERSION_COLUMNS + " FROM message_version WHERE message_id = ? ORDER BY cn DESC");
       ps.setLong(1, messageId);
       List<VersionRecord> out = new ArrayList<>();
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          out.add(SqliteRows.version(rs, false));
+          out.add(JdbcRows.version(rs, false));
         }
       }
       return out;
@@ -355,11 +356,11 @@ final class SqliteReader implements AutoCloseable {
   Optional<VersionRecord> version(long messageId, long cn) {
     return read("read version " + cn + " of message " + messageId, c -> {
       PreparedStatement ps = c.prepare(
-          "SELECT " + SqliteRows.VERSION_COLUMNS + ", content FROM message_version WHERE message_id = ? AND cn = ?");
+          "SELECT " + JdbcRows.VERSION_COLUMNS + ", content FROM message_version WHERE message_id = ? AND cn = ?");
       ps.setLong(1, messageId);
       ps.setLong(2, cn);
       try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? Optional.of(SqliteRows.version(rs, true)) : Optional.empty();
+        return rs.next() ? Optional.of(JdbcRows.version(rs, true)) : Optional.empty();
       }
     });
   }
@@ -371,7 +372,7 @@ final class SqliteReader implements AutoCloseable {
       return List.of();
     }
     return read("read the journal of store " + storeGuid, c -> {
-      PreparedStatement ps = c.prepare("SELECT " + SqliteRows.JOURNAL_COLUMNS
+      PreparedStatement ps = c.prepare("SELECT " + JdbcRows.JOURNAL_COLUMNS
           + " FROM journal WHERE store_guid = ? AND position > ? ORDER BY position LIMIT ?");
       ps.setString(1, storeGuid.toString());
       ps.setLong(2, afterPosition);
@@ -386,7 +387,7 @@ final class SqliteReader implements AutoCloseable {
     }
     return read("read the journal", c -> {
       PreparedStatement ps = c.prepare(
-          "SELECT " + SqliteRows.JOURNAL_COLUMNS + " FROM journal WHERE position > ? ORDER BY position LIMIT ?");
+          "SELECT " + JdbcRows.JOURNAL_COLUMNS + " FROM journal WHERE position > ? ORDER BY position LIMIT ?");
       ps.setLong(1, afterPosition);
       ps.setInt(2, limit);
       return events(ps);
@@ -397,18 +398,18 @@ final class SqliteReader implements AutoCloseable {
     List<StoreEvent> out = new ArrayList<>();
     try (ResultSet rs = ps.executeQuery()) {
       while (rs.next()) {
-        out.add(SqliteRows.event(rs));
+        out.add(JdbcRows.event(rs));
       }
     }
     return out;
   }
 
-  static final String LAST_DELETION_OR_MOVE = "SELECT " + SqliteRows.JOURNAL_COLUMNS + " FROM journal"
-      + " WHERE object_id = ? AND type = " + SqliteRows.typeCode(EventType.OBJECT_DELETED)
-      + " AND kind = " + SqliteRows.KIND_MESSAGE
-      + " UNION ALL SELECT " + SqliteRows.JOURNAL_COLUMNS + " FROM journal"
-      + " WHERE old_id = ? AND old_id IS NOT NULL AND type = " + SqliteRows.typeCode(EventType.OBJECT_MOVED)
-      + " AND kind = " + SqliteRows.KIND_MESSAGE
+  static final String LAST_DELETION_OR_MOVE = "SELECT " + JdbcRows.JOURNAL_COLUMNS + " FROM journal"
+      + " WHERE object_id = ? AND type = " + JdbcRows.typeCode(EventType.OBJECT_DELETED)
+      + " AND kind = " + JdbcRows.KIND_MESSAGE
+      + " UNION ALL SELECT " + JdbcRows.JOURNAL_COLUMNS + " FROM journal"
+      + " WHERE old_id = ? AND old_id IS NOT NULL AND type = " + JdbcRows.typeCode(EventType.OBJECT_MOVED)
+      + " AND kind = " + JdbcRows.KIND_MESSAGE
       + " ORDER BY position DESC LIMIT 1";
 
   /**
@@ -453,7 +454,7 @@ final class SqliteReader implements AutoCloseable {
       ps.setString(1, storeGuid.toString());
       ps.setString(2, guid.toString());
       ps.setString(3, name);
-      SqliteRows.setLongOrNull(ps, 4, lid == null ? null : lid.longValue());
+      JdbcRows.setLongOrNull(ps, 4, lid == null ? null : lid.longValue());
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next() ? Optional.of(rs.getInt(1)) : Optional.empty();
       }
@@ -469,7 +470,7 @@ final class SqliteReader implements AutoCloseable {
         if (!rs.next()) {
           return Optional.empty();
         }
-        Long lid = SqliteRows.longOrNull(rs, 3);
+        Long lid = JdbcRows.longOrNull(rs, 3);
         return Optional.of(new NamedPropRow(
             propId, UUID.fromString(rs.getString(1)), rs.getString(2), lid == null ? null : lid.intValue()));
       }

@@ -26,6 +26,7 @@ import msgstore.engine.spi.StoredMessage;
 import msgstore.engine.spi.VersionFactory;
 import msgstore.engine.spi.WriteBatch;
 import msgstore.engine.spi.WriteOp;
+import msgstore.storage.jdbc.JdbcRows;
 
 /**
  * Applies the operations of one batch on the writer connection, inside the writer's open
@@ -82,7 +83,7 @@ final class SqliteWriteOps {
 
     StoredMessage stored() {
       return new StoredMessage(
-          id, store, folderId, cn, deleted, readFlags, status, SqliteRows.instant(localCommitTime), content);
+          id, store, folderId, cn, deleted, readFlags, status, JdbcRows.instant(localCommitTime), content);
     }
   }
 
@@ -125,7 +126,7 @@ final class SqliteWriteOps {
     }
     this.actor = batch.actor() == null ? "" : batch.actor();
     this.now = commitTime;
-    this.nowMicros = SqliteRows.micros(commitTime);
+    this.nowMicros = JdbcRows.micros(commitTime);
     this.events = eventsOut;
     this.written = writtenOut;
     List<OpResult> results = new ArrayList<>(batch.ops().size());
@@ -198,7 +199,7 @@ final class SqliteWriteOps {
     checkNoSibling(parent.id(), o.displayName(), 0);
     long id = counters.nextFolderId(c);
     insertFolder(id, parent.store(), parent.id(), o.displayName());
-    long position = journal(EventType.OBJECT_CREATED, parent.store(), SqliteRows.KIND_FOLDER, id, parent.id(),
+    long position = journal(EventType.OBJECT_CREATED, parent.store(), JdbcRows.KIND_FOLDER, id, parent.id(),
         null, null, 0, List.of());
     return new OpResult(id, 0, 0, position);
   }
@@ -247,11 +248,11 @@ final class SqliteWriteOps {
     ps.executeUpdate();
     long position = 0;
     if (rename) {
-      position = journal(EventType.OBJECT_MODIFIED, f.store(), SqliteRows.KIND_FOLDER, f.id(), parentId, null, null, 0,
+      position = journal(EventType.OBJECT_MODIFIED, f.store(), JdbcRows.KIND_FOLDER, f.id(), parentId, null, null, 0,
           List.of(PropTags.DISPLAY_NAME));
     }
     if (move) {
-      position = journal(EventType.OBJECT_MOVED, f.store(), SqliteRows.KIND_FOLDER, f.id(), parentId, f.id(),
+      position = journal(EventType.OBJECT_MOVED, f.store(), JdbcRows.KIND_FOLDER, f.id(), parentId, f.id(),
           f.parentId(), 0, List.of());
     }
     return new OpResult(f.id(), 0, 0, position);
@@ -286,7 +287,7 @@ final class SqliteWriteOps {
         }
       }
       for (long id : ids) {
-        position = journal(EventType.OBJECT_DELETED, top.store(), SqliteRows.KIND_MESSAGE, id, s.id(), null, null, 0,
+        position = journal(EventType.OBJECT_DELETED, top.store(), JdbcRows.KIND_MESSAGE, id, s.id(), null, null, 0,
             List.of());
       }
     }
@@ -314,7 +315,7 @@ final class SqliteWriteOps {
         folder.executeUpdate();
       }
       if (s.live()) {
-        position = journal(EventType.OBJECT_DELETED, top.store(), SqliteRows.KIND_FOLDER, s.id(), s.parentId(), null,
+        position = journal(EventType.OBJECT_DELETED, top.store(), JdbcRows.KIND_FOLDER, s.id(), s.parentId(), null,
             null, 0, List.of());
       }
     }
@@ -378,7 +379,7 @@ final class SqliteWriteOps {
     find.setString(1, store);
     find.setString(2, o.guid().toString());
     find.setString(3, o.name());
-    SqliteRows.setLongOrNull(find, 4, o.lid() == null ? null : o.lid().longValue());
+    JdbcRows.setLongOrNull(find, 4, o.lid() == null ? null : o.lid().longValue());
     try (ResultSet rs = find.executeQuery()) {
       if (rs.next()) {
         return new OpResult(rs.getInt(1), 0, 0, 0);
@@ -406,7 +407,7 @@ final class SqliteWriteOps {
     insert.setInt(2, id);
     insert.setString(3, o.guid().toString());
     insert.setString(4, o.name());
-    SqliteRows.setLongOrNull(insert, 5, o.lid() == null ? null : o.lid().longValue());
+    JdbcRows.setLongOrNull(insert, 5, o.lid() == null ? null : o.lid().longValue());
     insert.executeUpdate();
     return new OpResult(id, 0, 0, 0);
   }
@@ -437,11 +438,11 @@ final class SqliteWriteOps {
     }
     insertVersion(id, cn, kindOr(o.kind(), "CREATED"), o.basedOnCn(), v);
     long position = journal(o.event() == null || o.event() == EventType.NEW_MAIL ? EventType.OBJECT_CREATED
-        : o.event(), store, SqliteRows.KIND_MESSAGE, id, o.folderId(), null, null, cn, tags);
+        : o.event(), store, JdbcRows.KIND_MESSAGE, id, o.folderId(), null, null, cn, tags);
     if (o.event() == EventType.NEW_MAIL) {
       // A delivery raises fnevObjectCreated and fnevNewMail (R77): a second entry, without a change
       // number (the version is the created one's; change numbers in the journal only grow).
-      position = journal(EventType.NEW_MAIL, store, SqliteRows.KIND_MESSAGE, id, o.folderId(), null, null, 0, tags);
+      position = journal(EventType.NEW_MAIL, store, JdbcRows.KIND_MESSAGE, id, o.folderId(), null, null, 0, tags);
     }
     return new OpResult(id, cn, 0, position);
   }
@@ -463,13 +464,13 @@ final class SqliteWriteOps {
     long cn = counters.nextCn(c, m.store());
     NewVersion v = build(o.factory(), m.id(), cn, m.stored());
     NewVersion.Columns col = v.columns();
-    Long delivery = col.deliveryTime() == null ? null : SqliteRows.micros(col.deliveryTime());
+    Long delivery = col.deliveryTime() == null ? null : JdbcRows.micros(col.deliveryTime());
     boolean deliveryChanged = !java.util.Objects.equals(delivery, m.deliveryTime());
     PreparedStatement ps = c.prepare(deliveryChanged ? UPDATE_MESSAGE_AND_DELIVERY_TIME : UPDATE_MESSAGE);
     bindSave(ps, cn, col);
     int i = 10;
     if (deliveryChanged) {
-      SqliteRows.setMicrosOrNull(ps, i++, col.deliveryTime());
+      JdbcRows.setMicrosOrNull(ps, i++, col.deliveryTime());
     }
     ps.setLong(i, m.id());
     ps.setLong(i + 1, m.cn());
@@ -478,7 +479,7 @@ final class SqliteWriteOps {
     }
     insertVersion(m.id(), cn, kindOr(o.kind(), "SAVED"), o.basedOnCn(), v);
     long position = journal(o.event() == null ? EventType.OBJECT_MODIFIED : o.event(), m.store(),
-        SqliteRows.KIND_MESSAGE, m.id(), m.folderId(), null, null, cn, tags);
+        JdbcRows.KIND_MESSAGE, m.id(), m.folderId(), null, null, cn, tags);
     return new OpResult(m.id(), cn, m.cn(), position);
   }
 
@@ -502,7 +503,7 @@ final class SqliteWriteOps {
     boolean matched;
     try (ResultSet rs = ps.executeQuery()) {
       matched = rs.next();
-      storedDelivery = matched ? SqliteRows.longOrNull(rs, 1) : null;
+      storedDelivery = matched ? JdbcRows.longOrNull(rs, 1) : null;
     }
     if (!matched) {
       MessageRow m = liveMessage(o.messageId(), false);
@@ -516,16 +517,16 @@ final class SqliteWriteOps {
       }
       throw new StoreException(MapiError.CALL_FAILED, "message " + m.id() + " matched no row at cn " + expected);
     }
-    Long delivery = col.deliveryTime() == null ? null : SqliteRows.micros(col.deliveryTime());
+    Long delivery = col.deliveryTime() == null ? null : JdbcRows.micros(col.deliveryTime());
     if (!java.util.Objects.equals(delivery, storedDelivery)) {
       PreparedStatement d = c.prepare("UPDATE message SET delivery_time = ? WHERE id = ?");
-      SqliteRows.setMicrosOrNull(d, 1, col.deliveryTime());
+      JdbcRows.setMicrosOrNull(d, 1, col.deliveryTime());
       d.setLong(2, o.messageId());
       d.executeUpdate();
     }
     insertVersion(o.messageId(), cn, kindOr(o.kind(), "SAVED"), o.basedOnCn(), v);
     long position = journal(o.event() == null ? EventType.OBJECT_MODIFIED : o.event(), store,
-        SqliteRows.KIND_MESSAGE, o.messageId(), o.folderId(), null, null, cn, tags(o.changedTags()));
+        JdbcRows.KIND_MESSAGE, o.messageId(), o.folderId(), null, null, cn, tags(o.changedTags()));
     return new OpResult(o.messageId(), cn, expected, position);
   }
 
@@ -543,7 +544,7 @@ final class SqliteWriteOps {
         throw failed(Reason.CHANGED, m.cn(), "message " + m.id() + " is at cn " + m.cn() + ", not at cn "
             + o.expectCn() + " expected by the delete");
       }
-      long position = journal(EventType.OBJECT_DELETED, t.store(), SqliteRows.KIND_MESSAGE, o.messageId(), t.folderId(),
+      long position = journal(EventType.OBJECT_DELETED, t.store(), JdbcRows.KIND_MESSAGE, o.messageId(), t.folderId(),
           null, null, 0, List.of());
       return new OpResult(o.messageId(), 0, t.cn(), position);
     }
@@ -558,7 +559,7 @@ final class SqliteWriteOps {
     removeMessage(m.id());
     long position = 0;
     if (!m.deleted()) {
-      position = journal(EventType.OBJECT_DELETED, m.store(), SqliteRows.KIND_MESSAGE, m.id(), m.folderId(), null,
+      position = journal(EventType.OBJECT_DELETED, m.store(), JdbcRows.KIND_MESSAGE, m.id(), m.folderId(), null,
           null, 0, List.of());
     }
     return new OpResult(m.id(), 0, m.cn(), position);
@@ -589,7 +590,7 @@ final class SqliteWriteOps {
       }
       return new OpResult(m.id(), 0, 0, 0); // live already: nothing to restore
     }
-    long position = journal(EventType.OBJECT_CREATED, t.store(), SqliteRows.KIND_MESSAGE, o.messageId(), t.folderId(),
+    long position = journal(EventType.OBJECT_CREATED, t.store(), JdbcRows.KIND_MESSAGE, o.messageId(), t.folderId(),
         null, null, 0, List.of());
     return new OpResult(o.messageId(), 0, t.cn(), position);
   }
@@ -631,7 +632,7 @@ final class SqliteWriteOps {
     }
     insertVersion(id, cn, o.copy() ? "COPIED_IN" : "MOVED_IN", src.cn(), v);
     long position = journal(o.copy() ? EventType.OBJECT_COPIED : EventType.OBJECT_MOVED, src.store(),
-        SqliteRows.KIND_MESSAGE, id, target.id(), src.id(), src.folderId(), cn, List.of());
+        JdbcRows.KIND_MESSAGE, id, target.id(), src.id(), src.folderId(), cn, List.of());
     return new OpResult(id, cn, src.cn(), position);
   }
 
@@ -660,7 +661,7 @@ final class SqliteWriteOps {
       liveMessage(o.messageId(), false);
       throw new StoreException(MapiError.CALL_FAILED, "message " + o.messageId() + " is live but was not updated");
     }
-    long position = journal(EventType.OBJECT_MODIFIED, store, SqliteRows.KIND_MESSAGE, o.messageId(), folderId, null,
+    long position = journal(EventType.OBJECT_MODIFIED, store, JdbcRows.KIND_MESSAGE, o.messageId(), folderId, null,
         null, 0, tags);
     return new OpResult(o.messageId(), 0, 0, position);
   }
@@ -767,7 +768,7 @@ final class SqliteWriteOps {
     ps.setLong(2, nowMicros);
     ps.setString(3, col.subject());
     ps.setString(4, col.senderName());
-    SqliteRows.setMicrosOrNull(ps, 5, col.lastModificationTime());
+    JdbcRows.setMicrosOrNull(ps, 5, col.lastModificationTime());
     ps.setLong(6, col.messageSize());
     if (col.importance() == null) {
       ps.setNull(7, Types.INTEGER);
@@ -781,8 +782,8 @@ final class SqliteWriteOps {
   private static void bindColumns(PreparedStatement ps, int i, NewVersion.Columns col) throws SQLException {
     ps.setString(i, col.subject());
     ps.setString(i + 1, col.senderName());
-    SqliteRows.setMicrosOrNull(ps, i + 2, col.deliveryTime());
-    SqliteRows.setMicrosOrNull(ps, i + 3, col.lastModificationTime());
+    JdbcRows.setMicrosOrNull(ps, i + 2, col.deliveryTime());
+    JdbcRows.setMicrosOrNull(ps, i + 3, col.lastModificationTime());
     ps.setLong(i + 4, col.messageSize());
     if (col.importance() == null) {
       ps.setNull(i + 5, Types.INTEGER);
@@ -868,17 +869,17 @@ final class SqliteWriteOps {
     PreparedStatement ps = c.prepare(INSERT_JOURNAL);
     ps.setLong(1, position);
     ps.setString(2, store.toString());
-    ps.setInt(3, SqliteRows.typeCode(type));
+    ps.setInt(3, JdbcRows.typeCode(type));
     ps.setInt(4, kind);
     ps.setLong(5, id);
     ps.setLong(6, parentId);
-    SqliteRows.setLongOrNull(ps, 7, oldId);
-    SqliteRows.setLongOrNull(ps, 8, oldParentId);
-    SqliteRows.setLongOrNull(ps, 9, cn > 0 ? cn : null);
-    ps.setString(10, SqliteRows.encodeTags(tags));
+    JdbcRows.setLongOrNull(ps, 7, oldId);
+    JdbcRows.setLongOrNull(ps, 8, oldParentId);
+    JdbcRows.setLongOrNull(ps, 9, cn > 0 ? cn : null);
+    ps.setString(10, JdbcRows.encodeTags(tags));
     ps.setLong(11, nowMicros);
     ps.executeUpdate();
-    events.add(SqliteRows.event(position, type, store, kind, id, parentId, oldId, oldParentId, cn, tags, now));
+    events.add(JdbcRows.event(position, type, store, kind, id, parentId, oldId, oldParentId, cn, tags, now));
     return position;
   }
 

@@ -20,6 +20,7 @@ import msgstore.api.StoreEvent;
 import msgstore.api.StoreException;
 import msgstore.engine.spi.CommitResult;
 import msgstore.engine.spi.WriteBatch;
+import msgstore.storage.jdbc.JdbcRows;
 
 /**
  * The single writer: one platform thread owning the only write connection, fed by a queue.
@@ -319,7 +320,7 @@ final class SqliteWriter implements AutoCloseable {
 
   /** Writes one group in one transaction; throws when the transaction as a whole failed. */
   private Outcome[] writeGroup(List<BatchJob> group) throws SQLException {
-    Instant now = SqliteRows.truncate(clock.instant());
+    Instant now = JdbcRows.truncate(clock.instant());
     Outcome[] outcomes = new Outcome[group.size()];
     try {
       c.execute("BEGIN IMMEDIATE");
@@ -381,7 +382,7 @@ final class SqliteWriter implements AutoCloseable {
   }
 
   private void runTask(TaskJob t) {
-    Instant now = SqliteRows.truncate(clock.instant());
+    Instant now = JdbcRows.truncate(clock.instant());
     try {
       Object result;
       try {

@@ -24,6 +24,7 @@ import msgstore.engine.spi.VersionFactory;
 import msgstore.engine.spi.WriteBatch;
 import msgstore.engine.spi.WriteOp;
 import msgstore.engine.spi.WriteOp.Expect;
+import msgstore.storage.jdbc.JdbcRows;
 import msgstore.storage.sqlite.SqliteMaintenance.PruneLimits;
 import msgstore.storage.sqlite.SqliteStorage.Durability;
 import msgstore.storage.sqlite.SqliteStorageTest.MutableClock;
@@ -94,7 +95,7 @@ class SqlitePruneTest {
 
   /** The prune as it was before it became incremental: one transaction over the whole store. */
   private static int onePassPrune(SqliteConnection c, Instant olderThan, int keepLast) throws SQLException {
-    long cutoff = SqliteRows.micros(olderThan);
+    long cutoff = JdbcRows.micros(olderThan);
     c.execute("CREATE TEMP TABLE IF NOT EXISTS ref_victim (message_id INTEGER NOT NULL, cn INTEGER NOT NULL,"
         + " PRIMARY KEY (message_id, cn)) WITHOUT ROWID");
     c.execute("DELETE FROM temp.ref_victim");

@@ -1,4 +1,4 @@
-package msgstore.storage.sqlite;
+package msgstore.storage.jdbc;
 
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -22,79 +22,84 @@ import msgstore.engine.spi.StoredMessage;
 import msgstore.engine.spi.StoredStore;
 import msgstore.engine.spi.VersionRecord;
 
-/** Column encodings shared by the reader and the writer: times, ids, journal entries, rows. */
-final class SqliteRows {
-  static final int KIND_MESSAGE = 0;
-  static final int KIND_FOLDER = 1;
+/**
+ * Column encodings of the JDBC backends (SQLite, PostgreSQL), shared by their readers and writers
+ * and identical in both, so that {@code msgstore migrate} copies rows as they are: times as epoch
+ * microseconds, GUIDs as text, journal entries, and the rows of the storage SPI. A helper for
+ * backends, kept out of the engine (ADR 0006: no JDBC there).
+ */
+public final class JdbcRows {
+  public static final int KIND_MESSAGE = 0;
+  public static final int KIND_FOLDER = 1;
 
   /** The columns of a {@link StoredMessage}, from {@code message m JOIN message_version v}. */
-  static final String MESSAGE_COLUMNS =
+  public static final String MESSAGE_COLUMNS =
       "m.id, m.store_guid, m.folder_id, m.cn, m.deleted, m.read_flags, m.status, m.local_commit_time, v.content";
 
-  static final String MESSAGE_WITH_CONTENT = "message m JOIN message_version v ON v.message_id = m.id AND v.cn = m.cn";
+  public static final String MESSAGE_WITH_CONTENT = "message m JOIN message_version v ON v.message_id = m.id AND v.cn = m.cn";
 
-  static final String FOLDER_COLUMNS =
+  public static final String FOLDER_COLUMNS =
       "f.id, f.store_guid, f.parent_id, f.display_name, f.deleted, f.props, f.content_count, f.unread_count,"
           + " f.child_count";
 
-  static final String STORE_COLUMNS = "guid, display_name, owner, root_folder_id, created_at";
+  public static final String STORE_COLUMNS = "guid, display_name, owner, root_folder_id, created_at";
 
-  static final String VERSION_COLUMNS = "message_id, cn, committed_at, committed_by, kind, based_on_cn, size";
+  public static final String VERSION_COLUMNS = "message_id, cn, committed_at, committed_by, kind, based_on_cn, size";
 
-  static final String JOURNAL_COLUMNS =
+  public static final String JOURNAL_COLUMNS =
       "position, store_guid, type, kind, object_id, parent_id, old_id, old_parent_id, cn, changed_tags, at";
 
   private static final byte[] EMPTY = new byte[0];
 
-  private SqliteRows() {}
+  private JdbcRows() {}
 
   // ---- times: epoch microseconds
 
-  static long micros(Instant t) {
+  public static long micros(Instant t) {
     return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000L), t.getNano() / 1_000);
   }
 
-  static Instant instant(long micros) {
+  public static Instant instant(long micros) {
     return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
   }
 
   /** The instant as stored: truncated to microseconds. */
-  static Instant truncate(Instant t) {
+  public static Instant truncate(Instant t) {
     return t.truncatedTo(ChronoUnit.MICROS);
   }
 
-  static Instant instantOrNull(ResultSet rs, int column) throws SQLException {
+  public static Instant instantOrNull(ResultSet rs, int column) throws SQLException {
     long v = rs.getLong(column);
     return rs.wasNull() ? null : instant(v);
   }
 
   // ---- nullable binds
 
-  static void setLongOrNull(PreparedStatement ps, int i, Long v) throws SQLException {
+  public static void setLongOrNull(PreparedStatement ps, int i, Long v) throws SQLException {
     if (v == null) {
-      ps.setNull(i, Types.INTEGER);
+      ps.setNull(i, Types.BIGINT);
     } else {
       ps.setLong(i, v);
     }
   }
 
-  static void setMicrosOrNull(PreparedStatement ps, int i, Instant t) throws SQLException {
+  public static void setMicrosOrNull(PreparedStatement ps, int i, Instant t) throws SQLException {
     setLongOrNull(ps, i, t == null ? null : micros(t));
   }
 
-  static Long longOrNull(ResultSet rs, int column) throws SQLException {
+  public static Long longOrNull(ResultSet rs, int column) throws SQLException {
     long v = rs.getLong(column);
     return rs.wasNull() ? null : v;
   }
 
-  static byte[] bytes(ResultSet rs, int column) throws SQLException {
+  public static byte[] bytes(ResultSet rs, int column) throws SQLException {
     byte[] b = rs.getBytes(column);
     return b == null ? EMPTY : b;
   }
 
   // ---- rows
 
-  static StoredMessage message(ResultSet rs) throws SQLException {
+  public static StoredMessage message(ResultSet rs) throws SQLException {
     return new StoredMessage(
         rs.getLong(1),
         UUID.fromString(rs.getString(2)),
@@ -107,7 +112,7 @@ final class SqliteRows {
         bytes(rs, 9));
   }
 
-  static StoredFolder folder(ResultSet rs) throws SQLException {
+  public static StoredFolder folder(ResultSet rs) throws SQLException {
     return new StoredFolder(
         rs.getLong(1),
         UUID.fromString(rs.getString(2)),
@@ -120,13 +125,13 @@ final class SqliteRows {
         rs.getLong(9));
   }
 
-  static StoredStore store(ResultSet rs) throws SQLException {
+  public static StoredStore store(ResultSet rs) throws SQLException {
     return new StoredStore(
         UUID.fromString(rs.getString(1)), rs.getString(2), rs.getString(3), rs.getLong(4), instant(rs.getLong(5)));
   }
 
   /** A version from {@link #VERSION_COLUMNS}, plus content in column 8 when {@code withContent}. */
-  static VersionRecord version(ResultSet rs, boolean withContent) throws SQLException {
+  public static VersionRecord version(ResultSet rs, boolean withContent) throws SQLException {
     return new VersionRecord(
         rs.getLong(1),
         rs.getLong(2),
@@ -140,11 +145,11 @@ final class SqliteRows {
 
   // ---- journal
 
-  static int typeCode(EventType type) {
+  public static int typeCode(EventType type) {
     return type.bit();
   }
 
-  static EventType type(int code) {
+  public static EventType type(int code) {
     for (EventType t : EventType.values()) {
       if (t.bit() == code) {
         return t;
@@ -154,7 +159,7 @@ final class SqliteRows {
   }
 
   /** {@code 0037001F,0E070003}, or null for none. */
-  static String encodeTags(List<PropTag> tags) {
+  public static String encodeTags(List<PropTag> tags) {
     if (tags.isEmpty()) {
       return null;
     }
@@ -169,7 +174,7 @@ final class SqliteRows {
     return sb.toString();
   }
 
-  static List<PropTag> decodeTags(String text) {
+  public static List<PropTag> decodeTags(String text) {
     if (text == null || text.isEmpty()) {
       return List.of();
     }
@@ -180,7 +185,7 @@ final class SqliteRows {
     return out;
   }
 
-  static StoreEvent event(
+  public static StoreEvent event(
       long position,
       EventType type,
       UUID store,
@@ -210,7 +215,7 @@ final class SqliteRows {
   }
 
   /** A journal row from {@link #JOURNAL_COLUMNS}. */
-  static StoreEvent event(ResultSet rs) throws SQLException {
+  public static StoreEvent event(ResultSet rs) throws SQLException {
     Long cn = longOrNull(rs, 9);
     return event(
         rs.getLong(1),

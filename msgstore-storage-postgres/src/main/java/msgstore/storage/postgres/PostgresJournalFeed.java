@@ -1,0 +1,170 @@
+package msgstore.storage.postgres;
+
+import java.lang.System.Logger.Level;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Properties;
+import java.util.function.Consumer;
+import msgstore.api.StoreEvent;
+import msgstore.api.StoreException;
+import org.postgresql.PGConnection;
+
+/**
+ * Feeds the {@code onCommitted} listener of one node from the journal, in position order, each
+ * entry once: it remembers the last position delivered and reads on from there. A commit of this
+ * node catches it up to its own entries before returning (delivering them as committed when
+ * nothing comes before them); commits of other nodes wake it through
+ * {@code LISTEN/NOTIFY} (a notification only says "read on", it carries nothing), and it also
+ * reads on every {@value #POLL_MILLIS} ms and after every reconnect, so a lost notification or
+ * connection delays an event but never loses or repeats one.
+ */
+final class PostgresJournalFeed implements AutoCloseable {
+  static final String CHANNEL = "msgstore_journal";
+  static final int PAGE = 512;
+  static final int POLL_MILLIS = 1_000;
+
+  private static final System.Logger LOG = System.getLogger(PostgresJournalFeed.class.getName());
+
+  private final PostgresStorage.Options options;
+  private final PostgresReader reader;
+  private final Object lock = new Object();
+  private long delivered;
+  private volatile Consumer<List<StoreEvent>> listener = events -> {};
+  private volatile boolean closed;
+  private volatile Connection listening;
+  private Thread thread;
+
+  PostgresJournalFeed(PostgresStorage.Options options, PostgresReader reader) {
+    this.options = options;
+    this.reader = reader;
+  }
+
+  /** Starts listening; events after {@code head} are delivered. */
+  void start(long head) {
+    synchronized (lock) {
+      delivered = head;
+    }
+    thread = Thread.ofPlatform().daemon().name("msgstore-pg-journal-feed").start(this::run);
+  }
+
+  void listener(Consumer<List<StoreEvent>> l) {
+    this.listener = l == null ? events -> {} : l;
+  }
+
+  /**
+   * A commit of this node is durable with these entries (gapless, in order): delivers them, and
+   * first whatever the journal holds before them that was not delivered yet. When nothing is
+   * missing, they are delivered as they are, without reading them back.
+   */
+  void delivered(List<StoreEvent> committed) {
+    long last = committed.getLast().position();
+    synchronized (lock) {
+      while (delivered < committed.getFirst().position() - 1 && deliverPage()) {
+        // entries of other nodes (or of commits of this one that have not caught up yet) come first
+      }
+      if (delivered == committed.getFirst().position() - 1) {
+        delivered = last;
+        notifyListener(committed);
+      }
+      while (delivered < last && deliverPage()) {
+        // next page
+      }
+    }
+  }
+
+  /** Delivers every committed entry not delivered yet. */
+  void deliverAll() {
+    synchronized (lock) {
+      while (deliverPage()) {
+        // next page
+      }
+    }
+  }
+
+  private boolean deliverPage() {
+    List<StoreEvent> page = reader.readJournal(delivered, PAGE);
+    if (page.isEmpty()) {
+      return false;
+    }
+    delivered = page.getLast().position();
+    notifyListener(page);
+    return true;
+  }
+
+  private void notifyListener(List<StoreEvent> events) {
+    try {
+      listener.accept(events);
+    } catch (VirtualMachineError e) {
+      throw e;
+    } catch (RuntimeException | Error e) {
+      LOG.log(Level.WARNING, "the onCommitted listener threw; the commit stands", e);
+    }
+  }
+
+  private void run() {
+    long backoff = 50;
+    while (!closed) {
+      try (Connection c = connect()) {
+        listening = c;
+        try (Statement s = c.createStatement()) {
+          s.execute("LISTEN " + CHANNEL);
+        }
+        PGConnection pg = c.unwrap(PGConnection.class);
+        backoff = 50;
+        while (!closed) {
+          deliverAll();
+          pg.getNotifications(POLL_MILLIS); // woken early by a commit of any node
+        }
+      } catch (SQLException | StoreException e) {
+        if (closed) {
+          return;
+        }
+        LOG.log(Level.DEBUG, "journal feed of " + options.redactedUrl() + " lost its connection; reconnecting", e);
+        try {
+          Thread.sleep(backoff);
+        } catch (InterruptedException interrupted) {
+          return;
+        }
+        backoff = Math.min(1_000, backoff * 2);
+      } finally {
+        listening = null;
+      }
+    }
+  }
+
+  private Connection connect() throws SQLException {
+    Properties p = new Properties();
+    p.setProperty("user", options.user());
+    if (options.password() != null) {
+      p.setProperty("password", options.password());
+    }
+    p.setProperty("connectTimeout", Long.toString(Math.max(1, options.connectTimeout().toSeconds())));
+    p.setProperty("tcpKeepAlive", "true");
+    p.setProperty("ApplicationName", "msgstore journal feed");
+    return DriverManager.getConnection(options.jdbcUrl(), p);
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    Connection c = listening;
+    if (c != null) {
+      try {
+        c.close();
+      } catch (SQLException ignored) {
+        // the thread ends either way
+      }
+    }
+    if (thread != null) {
+      thread.interrupt();
+      try {
+        thread.join(5_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}

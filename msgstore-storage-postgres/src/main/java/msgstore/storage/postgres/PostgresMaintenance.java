@@ -1,0 +1,162 @@
+package msgstore.storage.postgres;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import msgstore.storage.jdbc.JdbcRows;
+
+/**
+ * History pruning in bounded steps (each its own write transaction) and the integrity check, with
+ * the semantics of the SQLite backend's (SqliteMaintenance): see {@link msgstore.engine.spi.Storage#pruneHistory}.
+ */
+final class PostgresMaintenance {
+  static final int PRUNE_SCAN_VERSIONS = 2_000;
+  static final int PRUNE_BATCH_VERSIONS = 500;
+  static final int PURGE_BATCH_MESSAGES = 100;
+
+  private PostgresMaintenance() {}
+
+  /** Where a prune resumes: purging soft-deleted messages first, then versions of messages after {@code afterMessageId}. */
+  record PruneCursor(boolean purging, long afterMessageId, boolean done) {
+    static final PruneCursor START = new PruneCursor(true, 0, false);
+    static final PruneCursor DONE = new PruneCursor(false, Long.MAX_VALUE, true);
+
+    static PruneCursor after(long messageId) {
+      return new PruneCursor(false, messageId, false);
+    }
+  }
+
+  record PruneStep(int removed, PruneCursor next) {}
+
+  static PruneStep pruneStep(PostgresTx c, Instant olderThan, int keepLast, PruneCursor cursor) throws SQLException {
+    long cutoff = JdbcRows.micros(olderThan);
+    if (cursor.purging()) {
+      PreparedStatement ps = c.prepare("WITH victims AS (SELECT id FROM message WHERE deleted = 1 AND deleted_at < ?"
+          + " ORDER BY deleted_at, id LIMIT ?),"
+          + " vb AS (DELETE FROM version_blob WHERE message_id IN (SELECT id FROM victims)),"
+          + " mv AS (DELETE FROM message_version WHERE message_id IN (SELECT id FROM victims) RETURNING 1),"
+          + " m AS (DELETE FROM message WHERE id IN (SELECT id FROM victims) RETURNING 1)"
+          + " SELECT (SELECT count(*) FROM mv), (SELECT count(*) FROM m)");
+      ps.setLong(1, cutoff);
+      ps.setInt(2, PURGE_BATCH_MESSAGES);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        int messages = rs.getInt(2);
+        return new PruneStep(rs.getInt(1), messages < PURGE_BATCH_MESSAGES ? PruneCursor.after(0) : PruneCursor.START);
+      }
+    }
+    long after = cursor.afterMessageId();
+    PreparedStatement bound = c.prepare(
+        "SELECT message_id FROM message_version WHERE message_id > ? ORDER BY message_id, cn LIMIT 1 OFFSET ?");
+    bound.setLong(1, after);
+    bound.setInt(2, PRUNE_SCAN_VERSIONS - 1);
+    long upTo;
+    try (ResultSet rs = bound.executeQuery()) {
+      upTo = rs.next() ? rs.getLong(1) : Long.MAX_VALUE;
+    }
+    PreparedStatement ps = c.prepare("WITH victims AS (SELECT v.message_id, v.cn FROM message_version v"
+        + " JOIN message m ON m.id = v.message_id"
+        + " WHERE v.message_id > ? AND v.message_id <= ? AND v.committed_at < ? AND v.cn <> m.cn"
+        + " AND (?::int = 0 OR v.cn < (SELECT k.cn FROM message_version k WHERE k.message_id = v.message_id"
+        + " ORDER BY k.cn DESC LIMIT 1 OFFSET greatest(?::int - 1, 0)))"
+        + " ORDER BY v.message_id, v.cn LIMIT ?),"
+        + " vb AS (DELETE FROM version_blob WHERE (message_id, cn) IN (SELECT message_id, cn FROM victims)),"
+        + " mv AS (DELETE FROM message_version WHERE (message_id, cn) IN (SELECT message_id, cn FROM victims)"
+        + " RETURNING message_id)"
+        + " SELECT count(*), max(message_id) FROM mv");
+    ps.setLong(1, after);
+    ps.setLong(2, upTo);
+    ps.setLong(3, cutoff);
+    ps.setInt(4, keepLast);
+    ps.setInt(5, keepLast);
+    ps.setInt(6, PRUNE_BATCH_VERSIONS);
+    try (ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      int removed = rs.getInt(1);
+      PruneCursor next;
+      if (removed == PRUNE_BATCH_VERSIONS) {
+        next = PruneCursor.after(rs.getLong(2) - 1); // that message may have more victims
+      } else {
+        next = upTo == Long.MAX_VALUE ? PruneCursor.DONE : PruneCursor.after(upTo);
+      }
+      return new PruneStep(removed, next);
+    }
+  }
+
+  @FunctionalInterface
+  private interface RowHandler {
+    void row(ResultSet rs) throws SQLException;
+  }
+
+  private static void rows(PostgresTx c, String sql, RowHandler handler) throws SQLException {
+    try (ResultSet rs = c.prepare(sql).executeQuery()) {
+      while (rs.next()) {
+        handler.row(rs);
+      }
+    }
+  }
+
+  /** The storage invariants' violations as readable strings, from one snapshot; empty when sound. */
+  static List<String> checkIntegrity(PostgresTx c) throws SQLException {
+    List<String> problems = new ArrayList<>();
+    rows(c, "SELECT m.id, m.cn FROM message m LEFT JOIN message_version v ON v.message_id = m.id AND v.cn = m.cn"
+        + " WHERE v.message_id IS NULL ORDER BY m.id", rs -> problems.add(
+            "message " + rs.getLong(1) + ": its current cn " + rs.getLong(2) + " has no message_version row"));
+    rows(c, "SELECT m.store_guid, v.cn, string_agg(v.message_id::text, ',') FROM message_version v"
+        + " JOIN message m ON m.id = v.message_id GROUP BY m.store_guid, v.cn HAVING count(*) > 1", rs -> problems.add(
+            "store " + rs.getString(1) + ": cn " + rs.getLong(2) + " is used by more than one version (messages "
+                + rs.getString(3) + ")"));
+    rows(c, "SELECT store_guid, cn, string_agg(id::text, ',') FROM message GROUP BY store_guid, cn HAVING count(*) > 1",
+        rs -> problems.add("store " + rs.getString(1) + ": cn " + rs.getLong(2) + " is current for more than one"
+            + " message (" + rs.getString(3) + ")"));
+    rows(c, "SELECT s.guid, s.last_cn, max(v.cn) FROM store s JOIN message m ON m.store_guid = s.guid"
+        + " JOIN message_version v ON v.message_id = m.id GROUP BY s.guid, s.last_cn HAVING max(v.cn) > s.last_cn", rs ->
+            problems.add("store " + rs.getString(1) + ": version cn " + rs.getLong(3) + " is above last_cn "
+                + rs.getLong(2)));
+    rows(c, "SELECT m.id, m.cn FROM message m WHERE m.deleted = 0 AND (m.store_guid, m.cn, m.id) NOT IN"
+        + " (SELECT store_guid, cn, object_id FROM journal WHERE cn IS NOT NULL) ORDER BY m.id", rs ->
+            problems.add("message " + rs.getLong(1) + ": its current cn " + rs.getLong(2) + " has no journal entry"));
+    rows(c, "SELECT m.id, m.folder_id FROM message m LEFT JOIN folder f ON f.id = m.folder_id"
+        + " WHERE f.id IS NULL ORDER BY m.id", rs -> problems.add(
+            "message " + rs.getLong(1) + ": its folder " + rs.getLong(2) + " does not exist"));
+    rows(c, "SELECT f.id, f.content_count, f.unread_count, f.child_count,"
+        + " (SELECT count(*) FROM message m WHERE m.folder_id = f.id AND m.deleted = 0),"
+        + " (SELECT count(*) FROM message m WHERE m.folder_id = f.id AND m.deleted = 0 AND m.read_flags & 1 = 0),"
+        + " (SELECT count(*) FROM folder k WHERE k.parent_id = f.id AND k.deleted = 0)"
+        + " FROM folder f WHERE f.deleted = 0", rs -> {
+          if (rs.getLong(2) != rs.getLong(5) || rs.getLong(3) != rs.getLong(6) || rs.getLong(4) != rs.getLong(7)) {
+            problems.add("folder " + rs.getLong(1) + ": kept counts (content " + rs.getLong(2) + ", unread "
+                + rs.getLong(3) + ", children " + rs.getLong(4) + ") differ from the rows (" + rs.getLong(5) + ", "
+                + rs.getLong(6) + ", " + rs.getLong(7) + ")");
+          }
+        });
+    rows(c, "SELECT vb.sha, min(vb.message_id), min(vb.cn) FROM version_blob vb"
+        + " WHERE NOT EXISTS (SELECT 1 FROM blob b WHERE b.sha = vb.sha) GROUP BY vb.sha", rs -> problems.add(
+            "blob " + rs.getString(1) + " (referenced by message " + rs.getLong(2) + " cn " + rs.getLong(3)
+                + ") is missing"));
+    problems.addAll(PostgresBlobs.damaged(c));
+    rows(c, "SELECT store_guid, position, cn, prev_position, prev_cn FROM (SELECT store_guid, position, cn,"
+        + " lag(position) OVER w AS prev_position, lag(cn) OVER w AS prev_cn FROM journal WHERE cn IS NOT NULL"
+        + " WINDOW w AS (PARTITION BY store_guid ORDER BY position)) AS j WHERE cn <= prev_cn", rs -> problems.add(
+            "journal of store " + rs.getString(1) + ": position " + rs.getLong(2) + " has cn " + rs.getLong(3)
+                + ", not above cn " + rs.getLong(5) + " at the earlier position " + rs.getLong(4)));
+    rows(c, "SELECT (SELECT coalesce(max(position), 0) FROM journal), (SELECT position FROM journal_head)", rs -> {
+      if (rs.getLong(1) > rs.getLong(2)) {
+        problems.add("journal: largest position " + rs.getLong(1) + " is above journal_head " + rs.getLong(2));
+      }
+    });
+    for (String table : List.of("message", "folder")) {
+      rows(c, "SELECT (SELECT coalesce(max(id), 0) FROM " + table + "),"
+          + " (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM " + table + "_id_seq)", rs -> {
+            if (rs.getLong(1) > rs.getLong(2)) {
+              problems.add(table + ": largest id " + rs.getLong(1) + " is above its sequence " + rs.getLong(2)
+                  + " (ids could be reused)");
+            }
+          });
+    }
+    return problems;
+  }
+}

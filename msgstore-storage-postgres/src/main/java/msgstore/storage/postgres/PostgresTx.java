@@ -1,0 +1,162 @@
+package msgstore.storage.postgres;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import msgstore.api.ChangeNumber;
+import msgstore.api.MapiError;
+import msgstore.api.StoreException;
+
+/**
+ * One borrowed pool connection for one read or one write transaction, with its prepared statements
+ * (closed with it; pgjdbc keeps the server-side plans per connection) and, for writes, the
+ * allocators of ids, change numbers and journal positions.
+ */
+final class PostgresTx implements AutoCloseable {
+  /** A change number allocated in a store. */
+  record Allocated(UUID store, long cn) {}
+
+  private final Connection jdbc;
+  private final Map<String, PreparedStatement> statements = new HashMap<>();
+  private final Ids ids = new Ids();
+
+  PostgresTx(Connection jdbc) {
+    this.jdbc = jdbc;
+  }
+
+  Connection jdbc() {
+    return jdbc;
+  }
+
+  PreparedStatement prepare(String sql) throws SQLException {
+    PreparedStatement ps = statements.get(sql);
+    if (ps == null) {
+      ps = jdbc.prepareStatement(sql);
+      statements.put(sql, ps);
+    }
+    return ps;
+  }
+
+  void execute(String sql) throws SQLException {
+    try (Statement s = jdbc.createStatement()) {
+      s.execute(sql);
+    }
+  }
+
+  long queryLong(String sql) throws SQLException {
+    try (Statement s = jdbc.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      return rs.next() ? rs.getLong(1) : 0;
+    }
+  }
+
+  Ids ids() {
+    return ids;
+  }
+
+  /** Closes the statements and gives the connection back to the pool. */
+  @Override
+  public void close() {
+    for (PreparedStatement ps : statements.values()) {
+      try {
+        ps.close();
+      } catch (SQLException ignored) {
+        // the connection goes back to the pool (or is evicted) either way
+      }
+    }
+    statements.clear();
+    try {
+      jdbc.close();
+    } catch (SQLException ignored) {
+      // Hikari evicts a broken connection itself
+    }
+  }
+
+  /**
+   * The allocators of a write transaction. Change numbers are {@code store.last_cn}, advanced by
+   * an UPDATE that keeps the store row locked until the transaction ends: a rolled-back
+   * transaction uses none, and they are committed in order (R61, R99). Journal positions continue
+   * {@code journal_head}, locked by {@link #lockJournal} for the whole transaction.
+   */
+  final class Ids {
+    private long head = -1;
+    private long position;
+
+    /** Locks journal_head (every write transaction does, first): orders write transactions across nodes. */
+    void lockJournal() throws SQLException {
+      head = position = queryLong("SELECT position FROM journal_head WHERE id = 1 FOR UPDATE");
+    }
+
+    long nextPosition() {
+      if (head < 0) {
+        throw new IllegalStateException("journal_head is not locked by this transaction");
+      }
+      return ++position;
+    }
+
+    /**
+     * Writes the positions used back to journal_head, before COMMIT; when there are new entries,
+     * the same statement queues {@code NOTIFY channel} (sent by PostgreSQL at COMMIT only), so
+     * waking the other nodes costs no round trip of its own.
+     */
+    void flush(String channel) throws SQLException {
+      if (head >= 0 && position != head) {
+        PreparedStatement ps = prepare("UPDATE journal_head SET position = ? WHERE id = 1 RETURNING pg_notify(?, '')");
+        ps.setLong(1, position);
+        ps.setString(2, channel);
+        ps.executeQuery().close();
+        head = position;
+      }
+    }
+
+    long nextCn(UUID store) throws SQLException {
+      PreparedStatement ps = prepare("UPDATE store SET last_cn = last_cn + 1 WHERE guid = ? RETURNING last_cn");
+      ps.setString(1, store.toString());
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          throw new StoreException(MapiError.NOT_FOUND, "no store " + store);
+        }
+        return checked(store, rs.getLong(1));
+      }
+    }
+
+    /** The next change number of the store of folder {@code folderId}, in one statement; null when no such folder. */
+    Allocated nextCnOfFolder(long folderId) throws SQLException {
+      PreparedStatement ps = prepare("UPDATE store SET last_cn = last_cn + 1"
+          + " WHERE guid = (SELECT store_guid FROM folder WHERE id = ?) RETURNING guid, last_cn");
+      ps.setLong(1, folderId);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return null;
+        }
+        UUID store = UUID.fromString(rs.getString(1));
+        return new Allocated(store, checked(store, rs.getLong(2)));
+      }
+    }
+
+    private static long checked(UUID store, long cn) {
+      if (cn > ChangeNumber.MAX) {
+        throw new StoreException(MapiError.CALL_FAILED, "change number space of store " + store + " exhausted at "
+            + (cn - 1));
+      }
+      return cn;
+    }
+
+    long nextMessageId() throws SQLException {
+      return queryLong("SELECT nextval('message_id_seq')");
+    }
+
+    long nextFolderId() throws SQLException {
+      return queryLong("SELECT nextval('folder_id_seq')");
+    }
+
+    /** The largest message id ever allocated: an absent id at or below it was deleted or moved. */
+    long lastMessageId() throws SQLException {
+      return queryLong("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM message_id_seq");
+    }
+  }
+}
