@@ -46,6 +46,15 @@ public interface Folder {
   /** Soft-deleted messages of this folder, still recoverable (X3). */
   List<MessageId> softDeletedMessages();
 
+  /**
+   * The folder as an IMAP mailbox (ADR 0028). Its messages' UIDs and MODSEQs are the computed
+   * properties {@link PropTags#IMAP_UID} and {@link PropTags#IMAP_MODSEQ}, which contents tables
+   * can show, sort on and restrict on.
+   */
+  default MailboxState mailboxState() {
+    throw new StoreException(MapiError.NO_SUPPORT, "mailboxState is not supported by this implementation");
+  }
+
   /** SetReadFlags on many messages at once (R71). */
   void setReadFlags(Collection<MessageId> messages, boolean read);
 

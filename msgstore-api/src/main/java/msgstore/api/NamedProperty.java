@@ -23,6 +23,8 @@ public record NamedProperty(UUID guid, String name, Integer lid) {
 
   /** PS_PUBLIC_STRINGS, the property set of Outlook's categories ("Keywords"). */
   public static final UUID PS_PUBLIC_STRINGS = UUID.fromString("00020329-0000-0000-C000-000000000046");
+  /** Outlook's categories, which IMAP keywords map to (PT_MV_UNICODE). */
+  public static final NamedProperty KEYWORDS = ofName(PS_PUBLIC_STRINGS, "Keywords");
   /** PSETID_Common. */
   public static final UUID PSETID_COMMON = UUID.fromString("00062008-0000-0000-C000-000000000046");
 }

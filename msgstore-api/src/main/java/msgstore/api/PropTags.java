@@ -71,6 +71,13 @@ public final class PropTags {
   public static final PropTag MESSAGE_LOCALE_ID = def(0x3FF10003, "PidTagMessageLocaleId", "PR_MESSAGE_LOCALE_ID");
   public static final PropTag FLAG_STATUS = def(0x10900003, "PidTagFlagStatus", "PR_FLAG_STATUS");
   public static final PropTag ICON_INDEX = def(0x10800003, "PidTagIconIndex", "PR_ICON_INDEX");
+  public static final PropTag LAST_VERB_EXECUTED = def(0x10810003, "PidTagLastVerbExecuted", "PR_LAST_VERB_EXECUTED");
+  public static final PropTag LAST_VERB_EXECUTION_TIME = def(0x10820040, "PidTagLastVerbExecutionTime", "PR_LAST_VERB_EXECUTION_TIME");
+  // IMAP (ADR 0028): computed from the message row, read-only.
+  /** The message's IMAP UID in its folder (RFC 9051 2.3.1.1); Exchange keeps it in this property too. */
+  public static final PropTag IMAP_UID = def(0x0E230003, "PidTagInternetArticleNumber", "PR_INTERNET_ARTICLE_NUMBER");
+  /** The message's IMAP MODSEQ (RFC 7162): the journal position of its last change, read state included. */
+  public static final PropTag IMAP_MODSEQ = def(0x67F00014, "PidTagMsgstoreModSeq", "PR_MSGSTORE_MODSEQ");
   public static final PropTag READ_RECEIPT_REQUESTED = def(0x0029000B, "PidTagReadReceiptRequested", "PR_READ_RECEIPT_REQUESTED");
   public static final PropTag ORIGINAL_SUBJECT = def(0x0049001F, "PidTagOriginalSubject", "PR_ORIGINAL_SUBJECT");
   // Conflict handling.
@@ -114,6 +121,15 @@ public final class PropTags {
   public static final int MSGFLAG_HASATTACH = 0x10;
   public static final int MSGFLAG_FROMME = 0x20;
   public static final int MSGFLAG_ASSOCIATED = 0x40;
+  /** PR_MSG_STATUS bit: marked for deletion (IMAP {@code \Deleted} before EXPUNGE). */
+  public static final int MSGSTATUS_DELMARKED = 0x8;
+  /** PR_LAST_VERB_EXECUTED values (IMAP {@code \Answered} is REPLY_TO_SENDER or REPLY_TO_ALL). */
+  public static final int EXCHIVERB_REPLYTOSENDER = 102;
+  public static final int EXCHIVERB_REPLYTOALL = 103;
+  public static final int EXCHIVERB_FORWARD = 104;
+  /** PR_FLAG_STATUS values (IMAP {@code \Flagged} is FOLLOWUP_FLAGGED). */
+  public static final int FOLLOWUP_COMPLETE = 1;
+  public static final int FOLLOWUP_FLAGGED = 2;
   /** PR_MSG_STATUS bit for a conflict message (R85). */
   public static final int MS_IN_CONFLICT = 0x800;
   /**
@@ -150,7 +166,7 @@ public final class PropTags {
    * access, read state, status, local commit time. The store computes them.
    */
   public static final Set<PropTag> COMPUTED_FROM_ROW = Set.of(ENTRYID, PARENT_ENTRYID, STORE_ENTRYID, MID, FOLDER_ID,
-      ACCESS, ACCESS_LEVEL, OBJECT_TYPE, RECORD_KEY, LOCAL_COMMIT_TIME, MESSAGE_STATUS, READ);
+      ACCESS, ACCESS_LEVEL, OBJECT_TYPE, RECORD_KEY, LOCAL_COMMIT_TIME, MESSAGE_STATUS, READ, IMAP_UID, IMAP_MODSEQ);
 
   /** Properties every commit writes into the new version (change key, PCL, times, size, display lists, flags). */
   public static final Set<PropTag> COMPUTED_BY_COMMIT = Set.of(CHANGE_KEY, PREDECESSOR_CHANGE_LIST, CHANGE_NUMBER,
@@ -161,7 +177,7 @@ public final class PropTags {
   private static final Set<PropTag> ALWAYS_READ_ONLY = Set.of(CHANGE_KEY, PREDECESSOR_CHANGE_LIST, CHANGE_NUMBER,
       MESSAGE_SIZE, HAS_ATTACHMENTS, DISPLAY_TO, DISPLAY_CC, DISPLAY_BCC, LAST_MODIFIER_NAME, LAST_MODIFIER_ENTRYID,
       CREATION_TIME, ENTRYID, PARENT_ENTRYID, STORE_ENTRYID, MID, FOLDER_ID, ACCESS, ACCESS_LEVEL, OBJECT_TYPE,
-      RECORD_KEY, LOCAL_COMMIT_TIME, MESSAGE_STATUS, READ, ATTACH_NUM, ATTACH_SIZE, ROWID, MESSAGE_RECIPIENTS,
+      RECORD_KEY, LOCAL_COMMIT_TIME, MESSAGE_STATUS, READ, IMAP_UID, IMAP_MODSEQ, ATTACH_NUM, ATTACH_SIZE, ROWID, MESSAGE_RECIPIENTS,
       MESSAGE_ATTACHMENTS);
 
   /** Settable until the first save only (R32, R65, R98): afterwards SetProps reports MAPI_E_NO_ACCESS. */

@@ -61,6 +61,23 @@ public interface Session extends AutoCloseable {
   /** SetReadFlag without a handle (R71). */
   void setReadFlag(MessageId id, boolean read);
 
+  /**
+   * IMAP STORE (RFC 9051 6.4.6, RFC 7162 3.1.3; ADR 0028): applies {@code change} to a live
+   * message in one atomic storage write. The message keeps its UID; its MODSEQ rises. Flag
+   * properties make a new version (a new change key, so stale handles get OBJECT_CHANGED, R28);
+   * the read state and the deletion mark do not (R71, R74). With {@code unchangedSince} zero or
+   * more, the write happens only if the message's MODSEQ is at most that value, checked inside
+   * the same storage transaction (a compare-and-set, never a read then a write); a negative value
+   * means no condition (the write is forced).
+   *
+   * @throws StoreException OBJECT_CHANGED (nothing written) when the MODSEQ is above {@code
+   *     unchangedSince}, NOT_FOUND / OBJECT_DELETED for a missing or deleted message, NO_ACCESS
+   *     without write rights, INVALID_PARAMETER for a property that is not a flag property
+   */
+  default FlagResult storeFlags(MessageId id, FlagChange change, long unchangedSince) {
+    throw new StoreException(MapiError.NO_SUPPORT, "storeFlags is not supported by this implementation");
+  }
+
   // ---- history (X1-X3)
 
   /** Every retained version, newest first. */
