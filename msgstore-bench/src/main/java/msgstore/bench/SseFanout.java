@@ -91,6 +91,7 @@ public final class SseFanout {
       }
       long rssLoaded = rssKib(serverPid);
       long[] rssWith = new long[1];
+      long[] cpuAtLive = new long[1];
       SplittableRandom rnd = new SplittableRandom(7);
       SseDelivery.Result res = SseDelivery.measure(address, "/api/v1/stores/" + store + "/events", token, subscribers,
           events, rate, subject -> {
@@ -101,19 +102,26 @@ public final class SseFanout {
             JsonNode b = json(r, 200);
             etags.set(m, r.etag());
             return b.get("changeKey").asText();
-          }, streaming -> rssWith[0] = rssKib(serverPid));
+          }, streaming -> {
+            rssWith[0] = rssKib(serverPid);
+            cpuAtLive[0] = cpuMillis(serverPid);
+          });
+      long cpuPerDelivery = res.latencies().size() == 0 ? 0
+          : (cpuMillis(serverPid) - cpuAtLive[0]) * 1000 / res.latencies().size();
       long rssAfter = rssKib(serverPid);
       String report = String.format(Locale.ROOT, """
           | Measure | Value | Target |
           |---|---|---|
           | SSE delivery, PATCH answered -> event read, %,d subscribers | p50 %s ms, p99 %s ms, max %s ms over %,d deliveries (%,d saves at %d/s); %,d missing, %,d duplicated, %,d read before the PATCH answer | p99 < 20 ms |
+          | Server CPU per delivery (user + system, saves included) | %,d µs | info |
           | Server RSS idle (just started, default JVM settings) | %,d MiB | < 150 MB |
           | Server RSS with %,d messages | %,d MiB | info |
           | Server RSS with %,d subscribers streaming | %,d MiB | < 400 MB |
           | Server RSS after the saves | %,d MiB | info |
           """, res.subscribers(), Samples.ms(res.latencies().percentileMillis(50)),
           Samples.ms(res.latencies().percentileMillis(99)), Samples.ms(res.latencies().maxMillis()),
-          res.latencies().size(), events, rate, res.missing(), res.duplicates(), res.early(), rssIdle / 1024, messages,
+          res.latencies().size(), events, rate, res.missing(), res.duplicates(), res.early(), cpuPerDelivery,
+          rssIdle / 1024, messages,
           rssLoaded / 1024, res.streaming(), rssWith[0] / 1024, rssAfter / 1024);
       System.out.print(report);
       if (out != null) {
@@ -135,6 +143,13 @@ public final class SseFanout {
       throw new IOException("expected HTTP " + expected + ", got " + r.status() + ": " + r.bodyText());
     }
     return JSON.readTree(r.body());
+  }
+
+  /** CPU time (user + system) a process used so far, in milliseconds (/proc/PID/stat, 100 ticks a second). */
+  static long cpuMillis(long pid) throws IOException {
+    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10; // utime, stime: fields 14 and 15 of the line
   }
 
   /** The resident set of a process in KiB ({@code VmRSS} of /proc/PID/status). */
