@@ -951,13 +951,25 @@ public final class Accounts implements AutoCloseable {
   private String cacheKey(String user, char[] password) {
     byte[] bytes = PasswordHasher.utf8(password);
     try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(cacheKey);
-      return user + '\n' + HexFormat.of().formatHex(mac.doFinal(bytes));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("HmacSHA256 is missing from the JDK", e);
+      return user + '\n' + HexFormat.of().formatHex(cacheMac.get().doFinal(bytes));
     } finally {
       Arrays.fill(bytes, (byte) 0);
+    }
+  }
+
+  /**
+   * One keyed HMAC per thread: looking the algorithm up and keying it cost more than the HMAC
+   * itself, on every request with Basic credentials ({@code doFinal} resets it for the next use).
+   */
+  private final ThreadLocal<Mac> cacheMac = ThreadLocal.withInitial(this::newCacheMac);
+
+  private Mac newCacheMac() {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(cacheKey);
+      return mac;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is missing from the JDK", e);
     }
   }
 
