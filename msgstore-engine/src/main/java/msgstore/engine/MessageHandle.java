@@ -135,6 +135,13 @@ final class MessageHandle extends MessageCore<Content.Attach> {
     this.dirty = false;
   }
 
+  /** {@link ServerSupport.ViewKey} of a read-only handle on a committed message, as opened (no save since). */
+  synchronized Optional<ServerSupport.ViewKey> viewKey() {
+    return id != null && parent == null && st.access() == AccessLevel.READ_ONLY && uid > 0 && !dirty
+        ? Optional.of(new ServerSupport.ViewKey(id.value(), storeId.guid(), modseq, baseCn, rights.accessBits()))
+        : Optional.empty();
+  }
+
   EmbeddedSession session() {
     return session;
   }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import msgstore.api.AccessLevel;
@@ -269,6 +270,38 @@ public final class ServerSupport {
   public static Subscription subscribe(Session s, EventScope scope, Set<EventType> mask, long afterPosition,
       Consumer<StoreEvent> sink, LongConsumer caughtUp) {
     return embedded(s).subscribe(scope, mask, afterPosition, sink, caughtUp);
+  }
+
+  /**
+   * What a read-only open of a message shows, as far as a rendering of it can differ: the message,
+   * its store, its MODSEQ (raised by every journaled change of the message: content, read state,
+   * status, delete, restore; ADR 0028), its change number, and the caller's access bits (the only
+   * caller-dependent properties). Two read-only views with equal keys render alike, so a server may
+   * cache what it rendered for one and answer the other with it.
+   */
+  public record ViewKey(long messageId, UUID store, long modseq, long cn, int accessBits) {}
+
+  /**
+   * The key of what {@code openMessage(id)} (read-only, no flags) would show this caller now;
+   * empty whenever that open would not simply succeed (missing, soft-deleted, not readable), so
+   * the caller opens it and reports the error as usual. One row read, no decoding.
+   */
+  public static Optional<ViewKey> viewKey(Session s, MessageId id) {
+    EmbeddedSession es = embedded(s);
+    es.checkOpen();
+    Optional<StoredMessage> m = es.storage.findMessage(id.value()).filter(x -> !x.softDeleted());
+    if (m.isEmpty()) {
+      return Optional.empty();
+    }
+    FolderRights r = es.rightsOnMessage(m.get());
+    return r.canRead()
+        ? Optional.of(new ViewKey(m.get().id(), m.get().storeGuid(), m.get().modseq(), m.get().cn(), r.accessBits()))
+        : Optional.empty();
+  }
+
+  /** The key of what a read-only handle of the embedded store shows (empty for other handles). */
+  public static Optional<ViewKey> viewKey(Message h) {
+    return h instanceof MessageHandle m ? m.viewKey() : Optional.empty();
   }
 
   private static EmbeddedSession embedded(Session s) {

@@ -71,6 +71,8 @@ final class Api {
       PropTags.FOLDER_CHILD_COUNT);
   private final EmbeddedMessageStore store;
   private final Accounts accounts;
+  /** Rendered GET bodies (16 MiB at most): see {@link RenderedBodies}. */
+  private final RenderedBodies bodies = new RenderedBodies(16L << 20);
 
   Api(EmbeddedMessageStore store, Accounts accounts) {
     this.store = store;
@@ -473,10 +475,26 @@ final class Api {
       return;
     }
     OpenFlag[] flags = r.query("open").map(o -> openFlags(o).toArray(OpenFlag[]::new)).orElse(new OpenFlag[0]);
+    if (flags.length == 0) { // a plain read-only open: answered from what was rendered for the same view
+      RenderedBodies.Body hit = ServerSupport.viewKey(r.session(), id)
+          .filter(k -> k.store().equals(r.store().guid())).map(bodies::get).orElse(null);
+      if (hit != null) {
+        r.ctx().header("ETag", hit.etag());
+        r.ctx().status(200).contentType(Req.JSON).result(hit.json());
+        return;
+      }
+    }
     try (Message h = r.session().openMessage(id, flags)) {
       requireStore(h.storeId(), r.store(), "message " + id);
-      h.baseChangeKey().ifPresent(k -> r.ctx().header("ETag", "\"" + k + "\""));
-      r.json(200, MessageBody.of(h.snapshot(), h.storeId(), h.accessLevel(), Saves.read(h)).toJson());
+      String etag = h.baseChangeKey().map(k -> "\"" + k + "\"").orElse(null);
+      if (etag != null) {
+        r.ctx().header("ETag", etag);
+      }
+      byte[] json = Wire.bytes(MessageBody.of(h.snapshot(), h.storeId(), h.accessLevel(), Saves.read(h)).toJson());
+      if (flags.length == 0 && etag != null) {
+        ServerSupport.viewKey(h).ifPresent(k -> bodies.put(k, new RenderedBodies.Body(etag, json)));
+      }
+      r.ctx().status(200).contentType(Req.JSON).result(json);
     }
   }
 
