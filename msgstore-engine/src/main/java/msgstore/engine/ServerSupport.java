@@ -15,6 +15,7 @@ import java.util.function.LongConsumer;
 import msgstore.api.AccessLevel;
 import msgstore.api.Attachment;
 import msgstore.api.ChangeKey;
+import msgstore.api.ChangeNumber;
 import msgstore.api.ContentRef;
 import msgstore.api.ContentsTable;
 import msgstore.api.EventScope;
@@ -297,6 +298,29 @@ public final class ServerSupport {
     return r.canRead()
         ? Optional.of(new ViewKey(m.get().id(), m.get().storeGuid(), m.get().modseq(), m.get().cn(), r.accessBits()))
         : Optional.empty();
+  }
+
+  /**
+   * The OBJECT_CHANGED a plain save (no FORCE_SAVE, no merge, no resolver) based on {@code base}
+   * would end with, found from the message row alone (no version read or decoded): present when
+   * the message is live, in {@code store}, the caller may modify it, and its current version is not
+   * {@code base} (R28). Empty in every other case, where the caller opens the message as usual and the open or
+   * the save reports what applies (NOT_FOUND, OBJECT_DELETED, NO_ACCESS, or success).
+   */
+  public static Optional<ObjectChangedException> staleBase(Session s, StoreId store, MessageId id, ChangeKey base) {
+    EmbeddedSession es = embedded(s);
+    es.checkOpen();
+    Optional<StoredMessage> m = es.storage.findMessage(id.value())
+        .filter(x -> !x.softDeleted() && x.storeGuid().equals(store.guid()));
+    if (m.isEmpty() || !es.rightsOnMessage(m.get()).canWrite()) {
+      return Optional.empty();
+    }
+    ChangeKey current = ChangeKey.of(new StoreId(m.get().storeGuid()), ChangeNumber.of(m.get().cn()));
+    if (current.equals(base)) {
+      return Optional.empty();
+    }
+    return Optional.of(new ObjectChangedException("message " + id + " changed since the version the save is based on:"
+        + " expected change key " + base + ", current is " + current, base, current, null));
   }
 
   /** The key of what a read-only handle of the embedded store shows (empty for other handles). */

@@ -71,10 +71,10 @@ final class Api {
       PropTags.FOLDER_CHILD_COUNT);
   private final EmbeddedMessageStore store;
   private final Accounts accounts;
-  /** Rendered GET bodies (16 MiB at most): see {@link RenderedBodies}. */
-  private final RenderedBodies bodies = new RenderedBodies(16L << 20);
+  private final RenderedBodies bodies;
 
-  Api(EmbeddedMessageStore store, Accounts accounts) {
+  Api(EmbeddedMessageStore store, Accounts accounts, RenderedBodies bodies) {
+    this.bodies = bodies;
     this.store = store;
     this.accounts = accounts;
   }

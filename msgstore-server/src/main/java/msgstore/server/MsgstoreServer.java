@@ -105,8 +105,9 @@ public final class MsgstoreServer implements AutoCloseable {
     this.events = new EventStream(config.heartbeat(), config.abuse(), () -> metrics().eventStreamRefused());
     this.metrics = new Metrics(events::subscribers);
     this.loginThrottle = new LoginThrottle(config.abuse(), clock, metrics);
-    this.api = new Api(store, accounts);
-    this.saves = new Saves(metrics);
+    RenderedBodies bodies = new RenderedBodies(16L << 20); // GET and 412 bodies by view (ADR 0031)
+    this.api = new Api(store, accounts, bodies);
+    this.saves = new Saves(metrics, bodies);
     this.webSessions = new WebSessions(clock, accounts::credentialStamp);
     this.webUi = new WebUi(webSessions, config.tls());
   }

@@ -3,7 +3,9 @@ package msgstore.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
 import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -53,6 +55,7 @@ import msgstore.protocol.PropCodec;
 import msgstore.protocol.SaveRequest;
 import msgstore.protocol.SaveRequest.Action;
 import msgstore.protocol.SaveRequest.OnConflict;
+import msgstore.protocol.Wire;
 import msgstore.protocol.WireException;
 
 /**
@@ -69,9 +72,11 @@ final class Saves {
       PropTags.ATTACH_DATA_BINARY);
 
   private final Metrics metrics;
+  private final RenderedBodies bodies;
 
-  Saves(Metrics metrics) {
+  Saves(Metrics metrics, RenderedBodies bodies) {
     this.metrics = metrics;
+    this.bodies = bodies;
   }
 
   enum Kind {
@@ -120,6 +125,18 @@ final class Saves {
         h = ServerSupport.openCurrent(s, id, OpenFlag.MODIFY);
       } else {
         ChangeKey base = Json.ifMatch(ifMatch, "If-Match");
+        if (plan.action() == Action.SAVE && plan.mergeMode() == MergeMode.NONE
+            && plan.onConflict() instanceof OnConflict.Fail && !plan.flags().contains(SaveFlag.FORCE_SAVE)) {
+          // A plain save from a stale base can only end in 412: answered from the row, before the
+          // old version is read, decoded and edited (RFC 9110 evaluates If-Match before the method).
+          Optional<ObjectChangedException> stale = ServerSupport.staleBase(s, store, id, base);
+          if (stale.isPresent()) {
+            metrics.conflict();
+            ProblemException refused = conflict(r, id, stale.get(), null, null);
+            metrics.saveSeconds((System.nanoTime() - t0) / 1e9); // a refused save is a save attempt, as below
+            throw refused;
+          }
+        }
         try {
           h = ServerSupport.openAtBase(s, id, base, OpenFlag.MODIFY);
         } catch (ObjectChangedException e) {
@@ -279,12 +296,24 @@ final class Saves {
     e.mergeReport().ifPresent(m -> extras.set("mergeReport", Json.mergeReport(m)));
     Map<String, String> headers = new HashMap<>();
     MessageSnapshot currentSnap = null;
-    try (Message cur = s.openMessage(id)) {
-      currentSnap = cur.snapshot();
-      extras.set("current", MessageBody.of(currentSnap, store, cur.accessLevel(), read(cur)).toJson());
-      cur.baseChangeKey().ifPresent(k -> headers.put("ETag", "\"" + k + "\""));
-    } catch (StoreException ex) {
-      extras.putNull("current");
+    RenderedBodies.Body cached = c == null && h == null
+        ? ServerSupport.viewKey(s, id).filter(k -> k.store().equals(store.guid())).map(bodies::get).orElse(null) : null;
+    if (cached != null) { // the current version as a GET rendered it (ADR 0031)
+      extras.putRawValue("current", new RawValue(new String(cached.json(), StandardCharsets.UTF_8)));
+      headers.put("ETag", cached.etag());
+    } else {
+      try (Message cur = s.openMessage(id)) {
+        currentSnap = cur.snapshot();
+        ObjectNode json = MessageBody.of(currentSnap, store, cur.accessLevel(), read(cur)).toJson();
+        extras.set("current", json);
+        cur.baseChangeKey().ifPresent(k -> headers.put("ETag", "\"" + k + "\""));
+        String etag = headers.get("ETag");
+        if (etag != null) {
+          ServerSupport.viewKey(cur).ifPresent(k -> bodies.put(k, new RenderedBodies.Body(etag, Wire.bytes(json))));
+        }
+      } catch (StoreException ex) {
+        extras.putNull("current");
+      }
     }
     ObjectNode conflict = null;
     if (c != null) {
