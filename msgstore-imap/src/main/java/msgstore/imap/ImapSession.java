@@ -147,7 +147,7 @@ final class ImapSession {
       conn.send(tag + " BAD " + e.getMessage());
     } catch (StoreException e) {
       updatesQuietly();
-      conn.send(tag + " NO " + code(e) + e.getMessage());
+      conn.send(tag + " NO " + code(e) + e.detail());
     } catch (IOException e) {
       conn.send(tag + " NO [UNAVAILABLE] " + e.getMessage());
     } catch (RuntimeException e) {
@@ -368,7 +368,7 @@ final class ImapSession {
         throw new No("[AUTHENTICATIONFAILED] the credentials were not accepted");
       }
       if (e.error() == MapiError.BUSY) {
-        throw new No("[UNAVAILABLE] " + e.getMessage());
+        throw new No("[UNAVAILABLE] " + e.detail());
       }
       throw e;
     }

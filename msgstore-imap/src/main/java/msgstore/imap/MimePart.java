@@ -403,7 +403,8 @@ final class MimePart {
   private static void address(Out o, Mailbox m) {
     String name = m.getName();
     if (name != null && EncoderUtil.hasToBeEncoded(name, 0)) {
-      name = EncoderUtil.encodeEncodedWord(name, EncoderUtil.Usage.TEXT_TOKEN);
+      name = EncoderUtil.encodeEncodedWord(name, EncoderUtil.Usage.TEXT_TOKEN, 0, StandardCharsets.UTF_8,
+          EncoderUtil.Encoding.Q);
     }
     o.raw("(").nstring(name).raw(" NIL ").nstring(m.getLocalPart()).sp().nstring(m.getDomain()).raw(")");
   }
