@@ -52,12 +52,17 @@ final class ImapClient implements AutoCloseable {
   }
 
   ImapClient(Socket s) {
+    this(s, true);
+  }
+
+  /** Over {@code s}; without {@code greeting} when the session is already going (after STARTTLS). */
+  ImapClient(Socket s, boolean greeting) {
     try {
       this.socket = s;
       s.setSoTimeout(30_000);
       this.in = new BufferedInputStream(s.getInputStream());
       this.out = s.getOutputStream();
-      this.greeting = readLine();
+      this.greeting = greeting ? readLine() : "";
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
