@@ -145,8 +145,9 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
           () -> cfg.dataDir().toAbsolutePath().normalize().toString()) + ")");
       server.lmtp().ifPresent(l -> io.out().println("LMTP on " + l.config().bind() + ":" + l.port()
           + (l.config().domains().isEmpty() ? " (any domain)" : " (domains " + String.join(",", l.config().domains()) + ")")));
-      server.imap().ifPresent(i -> io.out().println("IMAP on " + i.config().bind() + ":" + i.port()
-          + (i.imapsPort() >= 0 ? ", IMAPS on " + i.config().bind() + ":" + i.imapsPort() : "")));
+      server.imap().ifPresent(i -> io.out().println((i.port() >= 0 ? "IMAP on " + i.config().bind() + ":" + i.port() : "")
+          + (i.port() >= 0 && i.imapsPort() >= 0 ? ", " : "")
+          + (i.imapsPort() >= 0 ? "IMAPS on " + i.config().bind() + ":" + i.imapsPort() : "")));
       server.initialAdminPassword().ifPresent(pw -> io.out().println("created user admin, password: " + pw
           + "; try: curl -u admin:" + pw + " " + api + "/stores"));
       io.out().println("stop with Ctrl-C");

@@ -170,13 +170,15 @@ final class Selected {
     return out;
   }
 
-  /** Replaces one message's state after this session changed it (STORE), so refresh does not repeat it. */
+  /**
+   * Replaces one message's state after this session changed it (STORE), so refresh does not repeat
+   * it. The known HIGHESTMODSEQ stays: a change elsewhere with a lower MODSEQ may still be unseen.
+   */
   void update(Msg m) {
     int seq = seqOf(m.uid());
     if (seq > 0) {
       view.set(seq - 1, m);
     }
-    highestModseq = Math.max(highestModseq, m.modseq());
   }
 
   /** Reads the current state of the messages with a MODSEQ above {@code since} (all with -1), by UID. */
@@ -281,7 +283,7 @@ final class Selected {
     view.addAll(next);
     highestModseq = Math.max(highestModseq, s.highestModseq());
     uidNext = s.uidNext();
-    return new Changes(expunged, next.size() > before || !expunged.isEmpty() ? next.size() : -1, changed);
+    return new Changes(expunged, next.size() > before ? next.size() : -1, changed); // EXISTS never tells of fewer
   }
 
   /** The UIDs in {@code known} (all below UIDNEXT when null) that are not live (ADR 0028 VANISHED). */
