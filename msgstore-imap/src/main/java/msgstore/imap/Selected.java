@@ -248,6 +248,12 @@ final class Selected {
     if (s.highestModseq() == highestModseq && s.uidNext() == uidNext && (gone.isEmpty() || !allowExpunge)) {
       return new Changes(List.of(), -1, List.of());
     }
+    if (gone.isEmpty()) {
+      Changes c = refreshChanged(s);
+      if (c != null) {
+        return c;
+      }
+    }
     Map<Long, Msg> now = readAll(-1);
     List<Long> expunged = new ArrayList<>();
     List<Msg> changed = new ArrayList<>();
@@ -284,6 +290,38 @@ final class Selected {
     highestModseq = Math.max(highestModseq, s.highestModseq());
     uidNext = s.uidNext();
     return new Changes(expunged, next.size() > before ? next.size() : -1, changed); // EXISTS never tells of fewer
+  }
+
+  /**
+   * The common case, read cheaply: only the messages whose MODSEQ is above the known
+   * HIGHESTMODSEQ (changed or new). When the folder's count says some message also left it, null:
+   * the caller reads the whole folder to find which.
+   */
+  private Changes refreshChanged(MailboxState s) {
+    Map<Long, Msg> since = readAll(highestModseq);
+    long lastUid = view.isEmpty() ? 0 : view.get(view.size() - 1).uid();
+    List<Msg> arrived = new ArrayList<>();
+    List<Msg> changed = new ArrayList<>();
+    for (Msg m : since.values()) {
+      if (m.uid() > lastUid) {
+        arrived.add(m);
+      } else {
+        int seq = seqOf(m.uid());
+        if (seq > 0 && view.get(seq - 1).modseq() != m.modseq()) {
+          changed.add(m);
+        }
+      }
+    }
+    if (s.messages() != view.size() + arrived.size()) {
+      return null;
+    }
+    changed.sort((a, b) -> Long.compare(a.uid(), b.uid()));
+    changed.forEach(this::update);
+    arrived.sort((a, b) -> Long.compare(a.uid(), b.uid()));
+    view.addAll(arrived);
+    highestModseq = Math.max(highestModseq, s.highestModseq());
+    uidNext = s.uidNext();
+    return new Changes(List.of(), arrived.isEmpty() ? -1 : view.size(), changed);
   }
 
   /** The UIDs in {@code known} (all below UIDNEXT when null) that are not live (ADR 0028 VANISHED). */
