@@ -676,7 +676,7 @@ final class ImapSession {
     }
     long uid;
     try (Message m = session.openMessage(imported.id())) {
-      uid = m.getLong(PropTags.IMAP_UID).orElse(0L);
+      uid = Selected.uid(m);
     }
     long validity = f.mailboxState().uidValidity();
     return "OK [APPENDUID " + validity + " " + uid + "] APPEND completed";
@@ -733,7 +733,7 @@ final class ImapSession {
       MessageId n = move ? session.moveMessage(m.id(), target.id()) : session.copyMessage(m.id(), target.id());
       try (Message h = session.openMessage(n)) {
         from.add(m.uid());
-        to.add(h.getLong(PropTags.IMAP_UID).orElse(0L));
+        to.add(Selected.uid(h));
       }
     }
     String copyUid = from.isEmpty() ? "" : "[COPYUID " + target.mailboxState().uidValidity() + " "

@@ -206,11 +206,16 @@ final class Selected {
     return now.getOrDefault(m.uid(), m);
   }
 
+  /** The IMAP UID (PR_INTERNET_ARTICLE_NUMBER, PT_LONG: an unsigned 32-bit number). */
+  static long uid(msgstore.api.PropReader r) {
+    return r.getInt(PropTags.IMAP_UID).map(Integer::toUnsignedLong).orElse(0L);
+  }
+
   private Msg msg(TableRow r) {
     @SuppressWarnings("unchecked")
     List<String> kw = r.get(keywordsTag).map(v -> (List<String>) v.value()).orElse(List.of());
     return new Msg(
-        r.getLong(PropTags.IMAP_UID).orElse(0L),
+        uid(r),
         r.messageId(),
         r.getLong(PropTags.IMAP_MODSEQ).orElse(0L),
         r.getInt(PropTags.MESSAGE_FLAGS).orElse(0),

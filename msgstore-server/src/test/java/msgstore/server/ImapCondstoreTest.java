@@ -45,6 +45,13 @@ class ImapCondstoreTest {
     t.close();
   }
 
+  /** The number of a response code ({@code * OK [UIDVALIDITY 5]}) in a reply. */
+  static long code(Reply r, String name) {
+    String line = r.untagged().stream().filter(l -> l.contains("[" + name + " ")).findFirst()
+        .orElseThrow(() -> new AssertionError("no " + name + " in " + r));
+    return Long.parseLong(line.replaceAll(".*\\[" + name + " (\\d+)\\].*", "$1"));
+  }
+
   static long modseq(String fetchLine) {
     Matcher m = MODSEQ.matcher(fetchLine);
     assertThat(m.find()).as(fetchLine).isTrue();
@@ -53,9 +60,11 @@ class ImapCondstoreTest {
 
   @Test
   void storeWithAStaleUnchangedSinceShouldWriteNothingAndReportModified() {
+    String box = ImapMessagesTest.newBox();
     try (ImapClient c = ImapClient.login(port, "alice")) {
-      long[] uids = ImapMessagesTest.fill(c, ImapMessagesTest.mail("cas", "x"), ImapMessagesTest.mail("cas2", "x"));
-      long m = modseq(c.cmd("UID FETCH " + uids[0] + " (MODSEQ)").lines("1 FETCH").get(0));
+      long[] uids = ImapMessagesTest.fill(c, box, ImapMessagesTest.mail("cas", "x"), ImapMessagesTest.mail("cas2", "x"));
+      Reply both = c.cmd("UID FETCH 1:* (MODSEQ)");
+      long m = Math.max(modseq(both.untagged().get(0)), modseq(both.untagged().get(1)));
       Reply first = c.cmd("UID STORE " + uids[0] + " (UNCHANGEDSINCE " + m + ") +FLAGS (\\Flagged)");
       assertThat(first.tagged()).endsWith("OK STORE completed");
       long after = modseq(first.lines("1 FETCH").get(0));
@@ -75,7 +84,8 @@ class ImapCondstoreTest {
   void seenShouldRaiseModseqAndFetchChangedSinceShouldReturnOnlyWhatChanged() {
     try (ImapClient c = ImapClient.login(port, "alice")) {
       assertThat(c.cmd("ENABLE CONDSTORE").ok()).isTrue();
-      long[] uids = ImapMessagesTest.fill(c, ImapMessagesTest.mail("cs1", "x"), ImapMessagesTest.mail("cs2", "x"));
+      String box = ImapMessagesTest.newBox();
+      long[] uids = ImapMessagesTest.fill(c, box, ImapMessagesTest.mail("cs1", "x"), ImapMessagesTest.mail("cs2", "x"));
       Reply all = c.cmd("UID FETCH 1:* (MODSEQ)");
       long m = Math.max(modseq(all.untagged().get(0)), modseq(all.untagged().get(1)));
       Reply seen = c.cmd("UID STORE " + uids[1] + " +FLAGS (\\Seen)");
@@ -90,19 +100,16 @@ class ImapCondstoreTest {
 
   @Test
   void qresyncSelectShouldReportVanishedUidsAndChangedFlags() {
-    String box;
+    String box = ImapMessagesTest.newBox();
     long[] uids;
     long validity;
     long highest;
     try (ImapClient c = ImapClient.login(port, "alice")) {
-      uids = ImapMessagesTest.fill(c, ImapMessagesTest.mail("q1", "x"), ImapMessagesTest.mail("q2", "x"),
+      uids = ImapMessagesTest.fill(c, box, ImapMessagesTest.mail("q1", "x"), ImapMessagesTest.mail("q2", "x"),
           ImapMessagesTest.mail("q3", "x"));
-      box = "Box" + ImapMessagesTest.BOXES.get();
       Reply sel = c.cmd("SELECT " + box);
-      validity = Long.parseLong(sel.untagged().stream().filter(l -> l.contains("UIDVALIDITY")).findFirst().orElseThrow()
-          .replaceAll(".*UIDVALIDITY (\\d+).*", "$1"));
-      highest = Long.parseLong(sel.untagged().stream().filter(l -> l.contains("HIGHESTMODSEQ")).findFirst().orElseThrow()
-          .replaceAll(".*HIGHESTMODSEQ (\\d+).*", "$1"));
+      validity = code(sel, "UIDVALIDITY");
+      highest = code(sel, "HIGHESTMODSEQ");
       c.cmd("STORE 1 +FLAGS.SILENT (\\Deleted)");
       c.cmd("EXPUNGE");
       c.cmd("STORE 2 +FLAGS (\\Flagged)");
@@ -137,10 +144,9 @@ class ImapCondstoreTest {
     String store = t.mailbox("bob");
     List<ImapClient> clients = new ArrayList<>();
     long uid;
-    String box;
+    String box = ImapMessagesTest.newBox();
     try (ImapClient setup = ImapClient.login(port, "bob")) {
-      uid = ImapMessagesTest.fill(setup, ImapMessagesTest.mail("hot message", "x"))[0];
-      box = "Box" + ImapMessagesTest.BOXES.get();
+      uid = ImapMessagesTest.fill(setup, box, ImapMessagesTest.mail("hot message", "x"))[0];
     }
     String folder = t.folder("bob", store, box);
     String msgId = t.get("bob", "/stores/" + store + "/folders/" + folder + "/messages?columns=PidTagSubject")

@@ -36,13 +36,14 @@ class ImapIdleTest {
 
   @Test
   void anIdlingClientShouldHearOfAppendsFlagChangesAndExpungesFromAnotherSession() {
+    String box = ImapMessagesTest.newBox();
     try (ImapClient other = ImapClient.login(port, "alice"); ImapClient idler = ImapClient.login(port, "alice")) {
-      long[] uids = ImapMessagesTest.fill(other, ImapMessagesTest.mail("i1", "x"));
-      String box = "Box" + ImapMessagesTest.BOXES.get();
+      long[] uids = ImapMessagesTest.fill(other, box, ImapMessagesTest.mail("i1", "x"));
       assertThat(idler.cmd("SELECT " + box).ok()).isTrue();
       idler.send("i1 IDLE\r\n");
       assertThat(idler.readLine()).startsWith("+ ");
-      assertThat(other.append(box, "", ImapMessagesTest.mail("i2", "x")).ok()).isTrue();
+      ImapClient.Reply appended = other.append(box, "", ImapMessagesTest.mail("i2", "x"));
+      assertThat(appended.ok()).as("%s", appended).isTrue();
       assertThat(idler.readLine()).isEqualTo("* 2 EXISTS");
       assertThat(other.cmd("UID STORE " + uids[0] + " +FLAGS (\\Flagged)").ok()).isTrue();
       assertThat(idler.readLine()).isEqualTo("* 1 FETCH (UID " + uids[0] + " FLAGS (\\Flagged))");
@@ -57,9 +58,9 @@ class ImapIdleTest {
 
   @Test
   void aContentChangeOverHttpShouldLookLikeTheOldUidVanishingAndANewOneArriving() {
+    String box = ImapMessagesTest.newBox();
     try (ImapClient c = ImapClient.login(port, "bob")) {
-      long[] uids = ImapMessagesTest.fill(c, ImapMessagesTest.mail("before", "x"));
-      String box = "Box" + ImapMessagesTest.BOXES.get();
+      long[] uids = ImapMessagesTest.fill(c, box, ImapMessagesTest.mail("before", "x"));
       assertThat(c.cmd("ENABLE QRESYNC").ok()).isTrue();
       String store = t.mailbox("bob");
       String folder = t.folder("bob", store, box);

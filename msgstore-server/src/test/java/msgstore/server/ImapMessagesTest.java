@@ -48,9 +48,13 @@ class ImapMessagesTest {
         .getBytes(StandardCharsets.UTF_8);
   }
 
-  /** A new mailbox of alice's, selected, with the given messages appended; returns their UIDs. */
-  static long[] fill(ImapClient c, byte[]... messages) {
-    String box = "Box" + BOXES.incrementAndGet();
+  /** A mailbox name no test used yet. */
+  static String newBox() {
+    return "Box" + BOXES.incrementAndGet();
+  }
+
+  /** A new mailbox {@code box} of the client's user, selected, with the given messages appended; returns their UIDs. */
+  static long[] fill(ImapClient c, String box, byte[]... messages) {
     assertThat(c.cmd("CREATE " + box).ok()).isTrue();
     long[] uids = new long[messages.length];
     for (int i = 0; i < messages.length; i++) {
@@ -68,8 +72,9 @@ class ImapMessagesTest {
   void appendShouldAnswerAppendUidAndFetchBodyShouldReturnExactlyTheAppendedBytes() {
     byte[] raw = ("X-Odd-Header:   kept   as is\r\n" + new String(mail("exact bytes", "line 1\r\n\r\nline 3"),
         StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
+    String box = newBox();
     try (ImapClient c = ImapClient.login(port, "alice")) {
-      long[] uids = fill(c, raw);
+      long[] uids = fill(c, box, raw);
       Reply r = c.cmd("UID FETCH " + uids[0] + " (BODY.PEEK[] RFC822.SIZE FLAGS)");
       String line = r.lines("1 FETCH").get(0);
       assertThat(line).contains("RFC822.SIZE " + raw.length).contains("FLAGS ()");
@@ -79,11 +84,12 @@ class ImapMessagesTest {
 
   @Test
   void fetchOfSectionsShouldReturnTheirOctetsAndBodyWithoutPeekShouldSetSeen() {
+    String box = newBox();
     try (ImapClient c = ImapClient.login(port, "alice")) {
-      fill(c, mail("sections", "Hello world"));
+      fill(c, box, mail("sections", "Hello world"));
       Reply r = c.cmd("FETCH 1 (BODY.PEEK[HEADER.FIELDS (Subject)] BODY.PEEK[1]<0.5> ENVELOPE BODYSTRUCTURE)");
       String line = r.lines("1 FETCH").get(0);
-      assertThat(line).contains("BODY[HEADER.FIELDS (SUBJECT)] {20}\r\nSubject: sections\r\n\r\n");
+      assertThat(line).contains("BODY[HEADER.FIELDS (SUBJECT)] {21}\r\nSubject: sections\r\n\r\n");
       assertThat(line).contains("BODY[1]<0> {5}\r\nHello");
       assertThat(line).contains("ENVELOPE (\"Sat, 05 Dec 2026 10:00:00 +0000\" \"sections\" ((\"Ann\" NIL \"ann\" \"example.org\"))");
       assertThat(line).contains("BODYSTRUCTURE (\"TEXT\" \"PLAIN\" (\"CHARSET\" \"utf-8\") NIL NIL \"7BIT\" 13 1");
@@ -96,8 +102,9 @@ class ImapMessagesTest {
 
   @Test
   void storeShouldSetAndClearSystemFlagsAndKeywords() {
+    String box = newBox();
     try (ImapClient c = ImapClient.login(port, "alice")) {
-      fill(c, mail("flags", "x"));
+      fill(c, box, mail("flags", "x"));
       assertThat(c.cmd("STORE 1 +FLAGS (\\Flagged \\Answered work)").lines("1 FETCH").get(0))
           .contains("FLAGS (\\Answered \\Flagged work)");
       assertThat(c.cmd("STORE 1 -FLAGS (\\Answered)").lines("1 FETCH").get(0)).contains("FLAGS (\\Flagged work)");
@@ -111,8 +118,9 @@ class ImapMessagesTest {
 
   @Test
   void expungeShouldRemoveTheDeletedMessagesAndRenumberTheRest() {
+    String box = newBox();
     try (ImapClient c = ImapClient.login(port, "alice")) {
-      long[] uids = fill(c, mail("e1", "x"), mail("e2", "x"), mail("e3", "x"), mail("e4", "x"));
+      long[] uids = fill(c, box, mail("e1", "x"), mail("e2", "x"), mail("e3", "x"), mail("e4", "x"));
       assertThat(c.cmd("STORE 2,3 +FLAGS.SILENT (\\Deleted)").ok()).isTrue();
       Reply r = c.cmd("EXPUNGE");
       assertThat(r.untagged()).containsExactly("* 3 EXPUNGE", "* 2 EXPUNGE");
@@ -126,10 +134,11 @@ class ImapMessagesTest {
 
   @Test
   void copyAndMoveShouldAnswerCopyUidAndMoveShouldExpungeTheSource() {
+    String box = newBox();
     try (ImapClient c = ImapClient.login(port, "alice")) {
-      long[] uids = fill(c, mail("c1", "x"), mail("c2", "x"));
-      assertThat(c.cmd("CREATE Target" + BOXES.get()).ok()).isTrue();
-      String target = "Target" + BOXES.get();
+      long[] uids = fill(c, box, mail("c1", "x"), mail("c2", "x"));
+      String target = "Target-" + box;
+      assertThat(c.cmd("CREATE " + target).ok()).isTrue();
       Reply copy = c.cmd("UID COPY " + uids[0] + ":" + uids[1] + " " + target);
       assertThat(copy.tagged()).matches("a\\d+ OK \\[COPYUID \\d+ " + uids[0] + ":" + uids[1] + " 1,2\\] COPY completed");
       Reply move = c.cmd("MOVE 1 " + target);
@@ -143,8 +152,9 @@ class ImapMessagesTest {
 
   @Test
   void searchShouldFindByFlagsHeadersAndTextAndEsearchShouldSummarize() {
+    String box = newBox();
     try (ImapClient c = ImapClient.login(port, "alice")) {
-      long[] uids = fill(c, mail("apple pie", "recipe"), mail("banana", "bread with apple"), mail("cherry", "tart"));
+      long[] uids = fill(c, box, mail("apple pie", "recipe"), mail("banana", "bread with apple"), mail("cherry", "tart"));
       c.cmd("STORE 2 +FLAGS (\\Flagged)");
       assertThat(c.cmd("SEARCH FLAGGED").untagged()).containsExactly("* SEARCH 2");
       assertThat(c.cmd("SEARCH SUBJECT apple").untagged()).containsExactly("* SEARCH 1");
@@ -162,10 +172,11 @@ class ImapMessagesTest {
 
   @Test
   void examineShouldBeReadOnlyAndRefuseStore() {
+    String box = newBox();
     try (ImapClient c = ImapClient.login(port, "alice")) {
-      fill(c, mail("ro", "x"));
+      fill(c, box, mail("ro", "x"));
       c.cmd("UNSELECT");
-      Reply ex = c.cmd("EXAMINE Box" + BOXES.get());
+      Reply ex = c.cmd("EXAMINE " + box);
       assertThat(ex.tagged()).contains("[READ-ONLY]");
       assertThat(ex.untagged()).contains("* 1 EXISTS");
       assertThat(c.cmd("STORE 1 +FLAGS (\\Seen)").tagged()).contains("NO");
