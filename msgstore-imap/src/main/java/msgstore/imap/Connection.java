@@ -34,7 +34,6 @@ final class Connection extends ChannelInboundHandlerAdapter {
   private static final int FLUSH_BYTES = 64 * 1024;
 
   private final ImapServer server;
-  private final boolean implicitTls;
   private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
   private final AtomicBoolean wakePending = new AtomicBoolean();
   private final Object writability = new Object();
@@ -44,7 +43,6 @@ final class Connection extends ChannelInboundHandlerAdapter {
 
   Connection(ImapServer server, boolean implicitTls) {
     this.server = server;
-    this.implicitTls = implicitTls;
     this.tls = implicitTls;
   }
 
@@ -200,16 +198,8 @@ final class Connection extends ChannelInboundHandlerAdapter {
     tls = true;
   }
 
-  boolean implicitTls() {
-    return implicitTls;
-  }
-
   void close() {
     flush();
     channel.close();
-  }
-
-  ImapServer server() {
-    return server;
   }
 }

@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import msgstore.api.FlagChange;
-import msgstore.api.FlagResult;
 
 /**
  * FETCH and UID FETCH (RFC 9051 6.4.5, 7.5.2) with CHANGEDSINCE and VANISHED (RFC 7162 3.1.4,
@@ -190,12 +189,8 @@ final class Fetch {
         || i.name.equals("RFC822") || i.name.equals("RFC822.TEXT"));
     boolean flagsChanged = false;
     if (setSeen) {
-      FlagResult r = s.session.storeFlags(m.id(), FlagChange.none().withRead(true), -1);
-      m = sel.reread(m);
-      if (m.modseq() < r.modseq()) {
-        m = new Selected.Msg(m.uid(), m.id(), r.modseq(), m.messageFlags() | msgstore.api.PropTags.MSGFLAG_READ,
-            m.status(), m.flagStatus(), m.lastVerb(), m.keywords(), m.internalDate());
-      }
+      long written = s.session.storeFlags(m.id(), FlagChange.none().withRead(true), -1).modseq();
+      m = sel.reread(m, written);
       sel.update(m);
       flagsChanged = true;
     }

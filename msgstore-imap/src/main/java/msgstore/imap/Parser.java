@@ -254,7 +254,7 @@ final class Parser {
     }
   }
 
-  /** A date-time ({@code "17-Jul-1996 02:44:25 -0700"}, RFC 9051 9). */
+  /** A quoted string, and nothing else (APPEND's date-time, which a literal may not give). */
   String quotedOnly() {
     if (!peek('"')) {
       throw new BadCommand("expected a quoted string at " + where());

@@ -85,6 +85,7 @@ final class Store {
     List<Selected.Msg> msgs = sel.resolve(set, byUid);
     List<Long> modified = new ArrayList<>();
     List<Selected.Msg> stored = new ArrayList<>();
+    long firstWritten = Long.MAX_VALUE;
     for (Selected.Msg m : msgs) {
       if (sel.isGone(m)) {
         continue;
@@ -98,14 +99,13 @@ final class Store {
         modified.add(byUid ? m.uid() : (long) sel.seqOf(m.uid()));
       } else if (written.get() >= 0) {
         stored.add(m);
+        if (written.get() > m.modseq()) { // else nothing changed (the flags were already so)
+          firstWritten = Math.min(firstWritten, written.get());
+        }
       }
     }
     if (!stored.isEmpty()) {
-      long min = Long.MAX_VALUE;
-      for (Selected.Msg m : stored) {
-        min = Math.min(min, m.modseq());
-      }
-      Map<Long, Selected.Msg> now = sel.readAll(min);
+      Map<Long, Selected.Msg> now = firstWritten == Long.MAX_VALUE ? Map.of() : sel.readSince(firstWritten - 1);
       for (Selected.Msg m : stored) {
         Selected.Msg n = now.getOrDefault(m.uid(), m);
         sel.update(n);
@@ -159,7 +159,7 @@ final class Store {
           }
           return Optional.empty();
         }
-        Selected.Msg now = sel.readAll(base.modseq()).get(m.uid());
+        Selected.Msg now = sel.readSince(base.modseq()).get(m.uid());
         if (now == null) {
           return Optional.of(-1L);
         }
