@@ -140,7 +140,11 @@ final class ImapSession {
       }
       String ok = run(tag, name, uid, p);
       if (ok != null) {
-        updates(!uid && List.of("FETCH", "STORE", "SEARCH").contains(name));
+        if (!name.equals("STORE")) {
+          // STORE told of the others' changes before its own FETCH answers: one more after them
+          // would follow the client's new flags with a later MODSEQ and flags it did not set.
+          updates(!uid && List.of("FETCH", "SEARCH").contains(name));
+        }
         conn.send(tag + " " + ok);
       }
     } catch (BadCommand e) {
