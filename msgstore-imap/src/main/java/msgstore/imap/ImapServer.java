@@ -146,11 +146,6 @@ public final class ImapServer implements AutoCloseable {
     return tls;
   }
 
-  /** Connections being served now. */
-  public int connections() {
-    return open.size();
-  }
-
   /** Stops accepting, tells every client BYE, waits up to {@code drain} for connections to end. Idempotent. */
   public void close(Duration drain) {
     if (closing) {

@@ -836,8 +836,4 @@ final class ImapSession {
   PropTag keywordsTag() {
     return keywordsTag;
   }
-
-  Mailboxes mailboxes() {
-    return mailboxes;
-  }
 }

@@ -64,10 +64,6 @@ final class Out {
     return this;
   }
 
-  int size() {
-    return b.size();
-  }
-
   byte[] bytes() {
     return b.toByteArray();
   }

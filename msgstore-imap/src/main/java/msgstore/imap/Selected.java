@@ -207,7 +207,7 @@ final class Selected {
     ContentsTable t = folder.contentsTable().setColumns(columns)
         .sortBy(List.of(SortOrder.descending(PropTags.IMAP_MODSEQ)));
     Map<Long, Msg> out = new HashMap<>();
-    int page = 16;
+    int page = 2;
     for (int offset = 0;; offset += page, page = Math.min(PAGE, page * 4)) {
       List<TableRow> rows = t.queryRows(offset, page);
       for (TableRow r : rows) {
