@@ -18,7 +18,7 @@ class RemoteContractTest extends MessageStoreContract {
   /** Everything, except that an object the caller may not read is hidden (NOT_FOUND), ADR 0009. */
   @Override
   protected Set<Capability> capabilities() {
-    return EnumSet.complementOf(EnumSet.of(Capability.NO_ACCESS_REVEALS_EXISTENCE, Capability.IMAP));
+    return EnumSet.complementOf(EnumSet.of(Capability.NO_ACCESS_REVEALS_EXISTENCE));
   }
 
   @Override

@@ -122,11 +122,29 @@ final class EventStream {
     volatile boolean stopped;
     /** The position of the last frame written (writer thread only). */
     long written;
+    /** The position of the last event queued (the subscription's delivery thread only). */
+    long queued;
 
     void offer(Object e) {
       if (!overflow && !queue.offer(e)) {
         overflow = true;
         thread.interrupt();
+      }
+    }
+
+    void event(StoreEvent e) {
+      queued = e.position();
+      offer(e);
+    }
+
+    /**
+     * Delivery caught up at {@code position}: worth an {@code id:} line only when entries after the
+     * last event were skipped (scope or mask), so that a resume starts past them; after an event
+     * at that position it would wake the writer for nothing.
+     */
+    void caughtUp(long position) {
+      if (position > queued) {
+        offer(new Progress(position));
       }
     }
 
@@ -152,7 +170,8 @@ final class EventStream {
     clients.add(client);
     Subscription sub = null;
     try {
-      sub = ServerSupport.subscribe(s, scope, types, after, client::offer, p -> client.offer(new Progress(p)));
+      client.queued = after;
+      sub = ServerSupport.subscribe(s, scope, types, after, client::event, client::caughtUp);
       var res = r.ctx().res();
       res.setStatus(200);
       res.setContentType("text/event-stream;charset=utf-8");
@@ -199,11 +218,12 @@ final class EventStream {
   /** One event as an SSE frame, encoded once however many subscribers receive it. */
   private record FrameKey(java.util.UUID store, long position) {}
 
-  private final ConcurrentHashMap<FrameKey, String> frames = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<FrameKey, byte[]> frames = new ConcurrentHashMap<>();
 
-  private String frame(StoreEvent e) {
+  /** The frame's UTF-8 bytes, shared by every subscriber that receives the event as it is. */
+  private byte[] frame(StoreEvent e) {
     FrameKey k = new FrameKey(e.storeId().guid(), e.position());
-    String f = frames.get(k);
+    byte[] f = frames.get(k);
     if (f == null) {
       f = encode(e);
       if (frames.size() >= FRAME_CACHE) {
@@ -216,31 +236,33 @@ final class EventStream {
 
   private static final int FRAME_CACHE = 4096;
 
-  private static String encode(StoreEvent e) {
-    return "id: " + e.position() + "\nevent: " + e.type().name() + "\ndata: "
-        + new String(Wire.bytes(Json.event(e)), StandardCharsets.UTF_8) + "\n\n";
+  private static byte[] encode(StoreEvent e) {
+    return ("id: " + e.position() + "\nevent: " + e.type().name() + "\ndata: "
+        + new String(Wire.bytes(Json.event(e)), StandardCharsets.UTF_8) + "\n\n").getBytes(StandardCharsets.UTF_8);
   }
 
   private void drain(Client c, OutputStream out, Visibility visibility, List<Object> batch)
       throws IOException {
     c.queue.drainTo(batch, 500);
-    StringBuilder b = new StringBuilder(256 * batch.size());
+    boolean any = false;
     for (Object o : batch) {
       if (o instanceof StoreEvent e) {
         // Filtered by the caller's rights (Visibility); a rewritten entry is encoded for this client only.
         Optional<StoreEvent> v = visibility.view(e);
         if (v.isPresent()) {
-          b.append(v.get() == e ? frame(e) : encode(v.get()));
+          out.write(v.get() == e ? frame(e) : encode(v.get()));
           c.written = Math.max(c.written, e.position());
+          any = true;
         }
       } else if (o instanceof Progress p && p.position() > c.written && !c.overflow) {
-        b.append("id: ").append(p.position()).append("\n\n");
+        out.write(("id: " + p.position() + "\n\n").getBytes(StandardCharsets.UTF_8));
         c.written = p.position();
+        any = true;
       }
     }
     batch.clear();
-    if (!b.isEmpty()) {
-      write(out, b.toString());
+    if (any) {
+      out.flush(); // one flush per batch: the frames before it are buffered by the servlet output
     }
   }
 
