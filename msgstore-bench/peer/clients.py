@@ -13,7 +13,9 @@ running back to back for SECONDS. MODE:
   get   msgstore GET of a random message (JSON); IMAP UID FETCH of a random message's header
   hot   save, every client on the same message
 Prints one JSON line: ok, conflicts and errors per second, and "stale": successes that were based on
-a version another success had already replaced (a lost update; must be 0).
+a version another success had already replaced (a lost update; must be 0). An IMAP success that
+wrote nothing (its MODSEQ did not move: the flags already were as asked) replaced no one's update
+and is not counted.
 msgstore sends HTTP Basic credentials on every request, as the issue's clients did.
 """
 import base64, http.client, imaplib, json, multiprocessing as mp, os, random, re, sys, time, urllib.parse
@@ -145,7 +147,9 @@ def imap_client(port, user, password, uids, mode, seconds, barrier, out):
                 if not seqs:
                     state.pop(uid)  # no FETCH came back: read it before the next store
                 ok += 1
-                if mode == "hot":
+                if mode == "hot" and (not seqs or max(seqs) > base):
+                    # A success whose MODSEQ did not move wrote nothing (the flags already were
+                    # so, its client's view of them having gone stale): it replaced no one's update.
                     pairs.append((base, seqs[-1] if seqs else None))
             elif typ == "OK":
                 conflicts += 1

@@ -57,6 +57,15 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
   @Option(names = "--lmtp-domains", paramLabel = "a.example,b.example", description = "Local domains: RCPT TO:<user@domain> is delivered to user's Inbox for these domains only (default: any domain).")
   String lmtpDomains;
 
+  @Option(names = "--imap-port", paramLabel = "N", description = "Serve IMAP (RFC 9051, STARTTLS when TLS is configured) on this port (env MSGSTORE_IMAP_PORT; default off; 0 picks a free one).")
+  Integer imapPort;
+
+  @Option(names = "--imaps-port", paramLabel = "N", description = "Serve IMAP over implicit TLS (RFC 8314) on this port; needs --tls-cert and --tls-key (env MSGSTORE_IMAPS_PORT; default off).")
+  Integer imapsPort;
+
+  @Option(names = "--imap-bind", paramLabel = "ADDR", description = "Address IMAP listens on (env MSGSTORE_IMAP_BIND, default 127.0.0.1).")
+  String imapBind;
+
   ServeCommand(Io io) {
     this.io = io;
   }
@@ -90,6 +99,15 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
     }
     if (lmtpDomains != null) {
       overrides.put("lmtp.domains", lmtpDomains);
+    }
+    if (imapPort != null) {
+      overrides.put("imap.port", Integer.toString(imapPort));
+    }
+    if (imapsPort != null) {
+      overrides.put("imaps.port", Integer.toString(imapsPort));
+    }
+    if (imapBind != null) {
+      overrides.put("imap.bind", imapBind);
     }
     ServerConfig cfg;
     try {
@@ -127,6 +145,9 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
           () -> cfg.dataDir().toAbsolutePath().normalize().toString()) + ")");
       server.lmtp().ifPresent(l -> io.out().println("LMTP on " + l.config().bind() + ":" + l.port()
           + (l.config().domains().isEmpty() ? " (any domain)" : " (domains " + String.join(",", l.config().domains()) + ")")));
+      server.imap().ifPresent(i -> io.out().println((i.port() >= 0 ? "IMAP on " + i.config().bind() + ":" + i.port() : "")
+          + (i.port() >= 0 && i.imapsPort() >= 0 ? ", " : "")
+          + (i.imapsPort() >= 0 ? "IMAPS on " + i.config().bind() + ":" + i.imapsPort() : "")));
       server.initialAdminPassword().ifPresent(pw -> io.out().println("created user admin, password: " + pw
           + "; try: curl -u admin:" + pw + " " + api + "/stores"));
       io.out().println("stop with Ctrl-C");

@@ -38,6 +38,7 @@ import msgstore.server.auth.PasswordHasher;
 import msgstore.server.auth.Tls;
 import msgstore.server.lmtp.InboxDelivery;
 import msgstore.server.lmtp.LmtpServer;
+import msgstore.imap.ImapServer;
 import msgstore.storage.postgres.PostgresStorage;
 import msgstore.storage.postgres.PostgresUrl;
 import msgstore.storage.sqlite.SqliteMessageStore;
@@ -95,6 +96,8 @@ public final class MsgstoreServer implements AutoCloseable {
   private Javalin app;
   /** The LMTP listener when {@code lmtp.port} is configured (ADR 0019). */
   private volatile LmtpServer lmtp;
+  /** The IMAP listener when {@code imap.port} or {@code imaps.port} is configured (ADR 0029). */
+  private volatile ImapServer imap;
 
   private MsgstoreServer(ServerConfig config, EmbeddedMessageStore store, Accounts accounts,
       Optional<String> adminPassword, Clock clock) {
@@ -172,7 +175,11 @@ public final class MsgstoreServer implements AutoCloseable {
     try {
       s.listen();
       s.listenLmtp();
+      s.listenImap();
     } catch (RuntimeException e) {
+      if (s.lmtp != null) {
+        s.lmtp.close();
+      }
       if (s.app != null) {
         s.app.stop();
       }
@@ -220,6 +227,59 @@ public final class MsgstoreServer implements AutoCloseable {
   /** The LMTP listener, when LMTP is configured. */
   public Optional<LmtpServer> lmtp() {
     return Optional.ofNullable(lmtp);
+  }
+
+  /** The IMAP listener, when IMAP is configured. */
+  public Optional<ImapServer> imap() {
+    return Optional.ofNullable(imap);
+  }
+
+  /** IMAP (ADR 0029) with the same accounts, login throttle and certificate as HTTP. */
+  private void listenImap() {
+    if (config.imap().enabled()) {
+      Optional<javax.net.ssl.SSLContext> tls = config.tls()
+          ? Optional.of(Tls.serverContext(config.tlsCert().orElseThrow(), config.tlsKey().orElseThrow()))
+          : Optional.empty();
+      imap = ImapServer.start(config.imap(), this::imapLogin, tls);
+    }
+  }
+
+  /**
+   * An IMAP LOGIN or AUTHENTICATE PLAIN: checked like HTTP Basic credentials, under the same login
+   * throttle (per user name and per address, ADR 0011), then a session of the user with their
+   * mailbox created when it is still pending.
+   */
+  private Session imapLogin(String user, String password, java.net.InetAddress from) {
+    if (user.isEmpty() || user.indexOf(':') >= 0) {
+      throw new StoreException(MapiError.NO_ACCESS, "invalid user name");
+    }
+    String address = from.getHostAddress();
+    Optional<Duration> locked = loginThrottle.blocked(user, address);
+    if (locked.isPresent()) {
+      throw new StoreException(MapiError.BUSY, "too many failed logins for this user name or from this address; retry after "
+          + LoginThrottle.seconds(locked.get()) + " s");
+    }
+    Optional<String> ok;
+    try {
+      ok = accounts.authenticate("Basic " + java.util.Base64.getEncoder().encodeToString(
+          (user + ":" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    } catch (Accounts.PasswordCheckBusyException e) {
+      metrics.hashingRejected();
+      throw new StoreException(MapiError.BUSY, e.getMessage());
+    }
+    if (ok.isEmpty()) {
+      loginThrottle.failed(user, address);
+      throw new StoreException(MapiError.NO_ACCESS, "the credentials were not accepted");
+    }
+    loginThrottle.succeeded(ok.get());
+    Session s = store.openSession(ok.get());
+    try {
+      ensureMailbox(ok.get(), s);
+    } catch (RuntimeException e) {
+      s.close();
+      throw e;
+    }
+    return s;
   }
 
   /** LMTP delivery into each recipient's Inbox, with mailboxes created as on a first HTTP request. */
@@ -787,6 +847,9 @@ public final class MsgstoreServer implements AutoCloseable {
     long deadline = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
     if (lmtp != null) {
       lmtp.close(DRAIN_TIMEOUT); // idle connections close now; a message being stored gets its replies
+    }
+    if (imap != null) {
+      imap.close(Duration.ofSeconds(5)); // clients are told BYE; a command being run ends with its connection
     }
     synchronized (idle) {
       while (inFlight.get() > 0) {

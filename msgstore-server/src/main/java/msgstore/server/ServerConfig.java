@@ -15,6 +15,7 @@ import java.util.Properties;
 import msgstore.api.MapiError;
 import msgstore.api.StoreException;
 import msgstore.protocol.InputLimits;
+import msgstore.imap.ImapConfig;
 import msgstore.server.lmtp.LmtpConfig;
 import msgstore.storage.sqlite.SqliteStorage.Durability;
 
@@ -32,6 +33,7 @@ import msgstore.storage.sqlite.SqliteStorage.Durability;
  * @param abuse login throttling, hashing bound, connection timeouts and limits, event-stream caps
  * @param input JSON nesting, number, string and key lengths, and the size of request headers
  * @param lmtp LMTP delivery (off unless {@code lmtp.port} is given; ADR 0019)
+ * @param imap IMAP (off unless {@code imap.port} or {@code imaps.port} is given; ADR 0029)
  * @param db a {@code postgresql://USER@HOST:PORT/DB} holding the store and the accounts (ADR 0024)
  *     instead of the SQLite files in {@code dataDir}; empty for those
  */
@@ -47,6 +49,7 @@ public record ServerConfig(
     AbuseLimits abuse,
     InputLimits input,
     LmtpConfig lmtp,
+    ImapConfig imap,
     Optional<String> db) {
 
   public static final Path DEFAULT_DATA = Path.of("data");
@@ -67,6 +70,10 @@ public record ServerConfig(
   private static final List<String> LMTP_KEYS = List.of("lmtp.port", "lmtp.bind", "lmtp.domains",
       "lmtp.max.message.bytes", "lmtp.idle.timeout.seconds", "lmtp.max.connections", "lmtp.max.recipients");
 
+  /** The keys of {@link ImapConfig}. */
+  private static final List<String> IMAP_KEYS = List.of("imap.port", "imaps.port", "imap.bind", "imap.append.limit",
+      "imap.plain.login", "imap.idle.timeout.seconds", "imap.max.connections");
+
   /** Property-file keys, and the environment variable for each. */
   private static final Map<String, String> ENV = withAbuseKeys(Map.of(
       "data", "MSGSTORE_DATA",
@@ -83,6 +90,9 @@ public record ServerConfig(
     Map<String, String> all = new LinkedHashMap<>(base);
     all.putAll(AbuseLimits.ENV);
     for (String k : LMTP_KEYS) {
+      all.put(k, "MSGSTORE_" + k.replace('.', '_').toUpperCase(Locale.ROOT));
+    }
+    for (String k : IMAP_KEYS) {
       all.put(k, "MSGSTORE_" + k.replace('.', '_').toUpperCase(Locale.ROOT));
     }
     for (String k : INPUT_KEYS) {
@@ -105,6 +115,8 @@ public record ServerConfig(
     abuse = abuse == null ? AbuseLimits.DEFAULTS : abuse;
     input = input == null ? InputLimits.DEFAULTS : input;
     lmtp = lmtp == null ? LmtpConfig.OFF : lmtp;
+    imap = imap == null ? ImapConfig.OFF : imap;
+    require(imap.imapsPort() < 0 || tlsCert.isPresent(), "imaps.port needs tls.cert and tls.key");
     db = db == null ? Optional.empty() : db.filter(u -> !u.isBlank());
     require(db.isEmpty() || db.get().startsWith("postgresql://") || db.get().startsWith("postgres://"),
         "db must be postgresql://USER@HOST:PORT/DATABASE, got '" + db.orElse("") + "'");
@@ -117,41 +129,45 @@ public record ServerConfig(
   public static ServerConfig defaults(Path dataDir, int port) {
     return new ServerConfig(dataDir, DEFAULT_BIND, port, Optional.empty(), Optional.empty(), DEFAULT_HEARTBEAT,
         DEFAULT_MAX_JSON_BYTES, Durability.FULL, AbuseLimits.DEFAULTS, InputLimits.DEFAULTS, LmtpConfig.OFF,
-        Optional.empty());
+        ImapConfig.OFF, Optional.empty());
   }
 
   public ServerConfig withHeartbeat(Duration d) {
-    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, d, maxJsonBytes, durability, abuse, input, lmtp, db);
+    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, d, maxJsonBytes, durability, abuse, input, lmtp, imap, db);
   }
 
   public ServerConfig withMaxJsonBytes(long n) {
-    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, n, durability, abuse, input, lmtp, db);
+    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, n, durability, abuse, input, lmtp, imap, db);
   }
 
   public ServerConfig withTls(Path cert, Path key) {
     return new ServerConfig(dataDir, bind, port, Optional.of(cert), Optional.of(key), heartbeat, maxJsonBytes,
-        durability, abuse, input, lmtp, db);
+        durability, abuse, input, lmtp, imap, db);
   }
 
   public ServerConfig withDurability(Durability d) {
-    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, maxJsonBytes, d, abuse, input, lmtp, db);
+    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, maxJsonBytes, d, abuse, input, lmtp, imap, db);
   }
 
   public ServerConfig withAbuse(AbuseLimits a) {
-    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, maxJsonBytes, durability, a, input, lmtp, db);
+    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, maxJsonBytes, durability, a, input, lmtp, imap, db);
   }
 
   public ServerConfig withInputLimits(InputLimits l) {
-    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, maxJsonBytes, durability, abuse, l, lmtp, db);
+    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, maxJsonBytes, durability, abuse, l, lmtp, imap, db);
   }
 
   public ServerConfig withLmtp(LmtpConfig l) {
-    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, maxJsonBytes, durability, abuse, input, l, db);
+    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, maxJsonBytes, durability, abuse, input, l, imap, db);
+  }
+
+  public ServerConfig withImap(ImapConfig i) {
+    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, maxJsonBytes, durability, abuse, input, lmtp, i, db);
   }
 
   /** The same configuration on a PostgreSQL database (ADR 0024) instead of the SQLite files. */
   public ServerConfig withDb(String url) {
-    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, maxJsonBytes, durability, abuse, input, lmtp,
+    return new ServerConfig(dataDir, bind, port, tlsCert, tlsKey, heartbeat, maxJsonBytes, durability, abuse, input, lmtp, imap,
         Optional.ofNullable(url));
   }
 
@@ -216,6 +232,7 @@ public record ServerConfig(
             (int) number(v, "json.max.name.length", InputLimits.DEFAULTS.maxNameLength()),
             (int) number(v, "http.max.header.bytes", InputLimits.DEFAULTS.maxHeaderBytes())),
         lmtp(v),
+        imap(v),
         Optional.ofNullable(v.get("db")));
   }
 
@@ -231,6 +248,30 @@ public record ServerConfig(
         Duration.ofSeconds(number(v, "lmtp.idle.timeout.seconds", d.idleTimeout().toSeconds())),
         (int) number(v, "lmtp.max.connections", d.maxConnections()),
         (int) number(v, "lmtp.max.recipients", d.maxRecipients()));
+  }
+
+  /** {@code imap.*}: IMAP is on when {@code imap.port} or {@code imaps.port} is given. */
+  private static ImapConfig imap(Map<String, String> v) {
+    ImapConfig d = ImapConfig.OFF;
+    String plain = v.getOrDefault("imap.plain.login", "false").toLowerCase(Locale.ROOT);
+    if (!plain.equals("true") && !plain.equals("false")) {
+      throw new StoreException(MapiError.INVALID_PARAMETER, "configuration imap.plain.login must be true or false, got '"
+          + plain + "'");
+    }
+    return new ImapConfig(
+        optionalPort(v, "imap.port"),
+        optionalPort(v, "imaps.port"),
+        v.getOrDefault("imap.bind", d.bind()),
+        number(v, "imap.append.limit", d.appendLimit()),
+        plain.equals("true"),
+        d.maxLineBytes(), d.maxLiteralBytes(), d.maxNesting(),
+        Duration.ofSeconds(number(v, "imap.idle.timeout.seconds", d.idleTimeout().toSeconds())),
+        (int) number(v, "imap.max.connections", d.maxConnections()));
+  }
+
+  private static int optionalPort(Map<String, String> v, String key) {
+    String s = v.get(key);
+    return s == null || s.isEmpty() ? -1 : (int) number(v, key, -1);
   }
 
   private static String known(String key, String where) {
