@@ -20,6 +20,7 @@ import msgstore.engine.spi.CommitResult;
 import msgstore.engine.spi.FolderPage;
 import msgstore.engine.spi.NamedPropRow;
 import msgstore.engine.spi.Storage;
+import msgstore.engine.spi.StorageDeadline;
 import msgstore.engine.spi.StoredFolder;
 import msgstore.engine.spi.StoredMessage;
 import msgstore.engine.spi.StoredStore;
@@ -349,7 +350,8 @@ public final class PostgresStorage implements Storage {
 
   /**
    * Runs {@code work} in one write transaction holding journal_head, retrying it on a
-   * serialization failure or deadlock (nothing was written: the work runs again from the start).
+   * serialization failure or deadlock (nothing was written: the work runs again from the start),
+   * unless the thread's {@link StorageDeadline} has passed.
    */
   private <T> T write(String operation, Work<T> work) {
     checkOpen(operation);
@@ -362,7 +364,7 @@ public final class PostgresStorage implements Storage {
           return result;
         });
       } catch (SQLException e) {
-        if (PostgresErrors.retryable(e) && attempt < COMMIT_ATTEMPTS) {
+        if (PostgresErrors.retryable(e) && attempt < COMMIT_ATTEMPTS && StorageDeadline.remainingNanos() > 0) {
           continue;
         }
         throw PostgresErrors.translate(e, operation + " on " + pool.name());
