@@ -20,18 +20,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntFunction;
 import msgstore.api.Folder;
 import msgstore.api.FolderId;
@@ -693,126 +688,26 @@ public final class HttpLoad {
 
   // ---- SSE
 
-  private record Pending(int subscriber, String key, long nanos) {}
-
-  private SseResult sse(InetSocketAddress address) throws IOException, InterruptedException {
-    int subs = p.subscribers;
-    int k = p.sseEvents;
-    long[][] received = new long[subs][k];
-    for (long[] r : received) {
-      Arrays.fill(r, Long.MIN_VALUE);
-    }
-    long[] committed = new long[k];
-    Map<String, Integer> keyIndex = new ConcurrentHashMap<>(k * 2);
-    ConcurrentLinkedQueue<Pending> pending = new ConcurrentLinkedQueue<>();
-    boolean[] seenAny = new boolean[subs];
-    AtomicInteger ready = new AtomicInteger();
-    AtomicLong delivered = new AtomicLong();
-    AtomicLong duplicates = new AtomicLong();
-    AtomicBoolean armed = new AtomicBoolean(); // set just before the measured saves; probes come before
-    Set<String> probeKeys = ConcurrentHashMap.newKeySet(); // a probe's event read after arming is not a measured one
-    SseSubscribers.Listener listener = (sub, data, now) -> { // selector thread
-      if (!seenAny[sub]) {
-        seenAny[sub] = true;
-        ready.incrementAndGet();
-      }
-      String key = eventChangeKey(data);
-      if (key == null || !armed.get() || probeKeys.contains(key)) {
-        return;
-      }
-      Integer i = keyIndex.get(key);
-      if (i == null) { // read before its save returned (or a late probe): resolved at the end
-        pending.add(new Pending(sub, key, now));
-        delivered.incrementAndGet();
-      } else if (received[sub][i] != Long.MIN_VALUE) {
-        duplicates.incrementAndGet();
-      } else {
-        received[sub][i] = now;
-        delivered.incrementAndGet();
-      }
-    };
-
+  private SseResult sse(InetSocketAddress address) throws Exception {
     long heapBefore = heapAfterGc();
     int threadsBefore = ManagementFactory.getThreadMXBean().getThreadCount();
-    System.out.printf("# SSE: connecting %,d subscribers%n", subs);
-    SseSubscribers fleet = new SseSubscribers(address, storePath + "/events", token, subs, listener);
-    long heapWith;
-    int threadsWith;
-    int streaming;
-    Session s = store.openSession(USER);
-    try {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (fleet.streaming() + fleet.failed() < subs && System.nanoTime() < deadline) {
-        Thread.sleep(50); // polls the selector thread's counters until every subscriber answered
-      }
-      // Probe saves until every subscriber has read an event: then every subscription is live.
-      SplittableRandom rnd = new SplittableRandom(42);
-      deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      int probes = 0;
-      while (ready.get() < subs - fleet.failed() && System.nanoTime() < deadline) {
-        probeKeys.add(saveSubject(s, ids[rnd.nextInt(ids.length)], "sse probe " + probes++).changeKey().toString());
-        Thread.sleep(300); // the probe rate: a few per second while subscriptions go live
-      }
-      streaming = fleet.streaming();
-      System.out.printf("# SSE: %,d streaming, %,d ready after %d probe save(s), %d failed%s%n", streaming, ready.get(),
-          probes, fleet.failed(), fleet.firstFailure() == null ? "" : " (" + fleet.firstFailure() + ")");
-      heapWith = heapAfterGc();
-      threadsWith = ManagementFactory.getThreadMXBean().getThreadCount();
-      armed.set(true); // probe events still in flight are recognised by their keys and ignored
-
-      long interval = 1_000_000_000L / p.sseRate;
-      long t0 = System.nanoTime();
-      for (int i = 0; i < k; i++) {
-        long due = t0 + i * interval;
-        for (long left = due - System.nanoTime(); left > 0; left = due - System.nanoTime()) {
-          LockSupport.parkNanos(left);
-        }
-        SaveResult r = saveSubject(s, ids[rnd.nextInt(ids.length)], "sse " + i);
-        committed[i] = System.nanoTime();
-        keyIndex.put(r.changeKey().toString(), i);
-      }
-      long expected = (long) streaming * k;
-      deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30); // then what has not arrived is missing
-      while (delivered.get() < expected && System.nanoTime() < deadline) {
-        Thread.sleep(20); // polls the selector thread's counter until every delivery arrived or the deadline
-      }
-    } finally {
-      s.close();
-      fleet.close(); // joins the selector thread: its writes are visible from here
+    long[] heapWith = new long[1];
+    int[] threadsWith = new int[1];
+    SplittableRandom rnd = new SplittableRandom(42);
+    SseDelivery.Result r;
+    try (Session s = store.openSession(USER)) {
+      r = SseDelivery.measure(address, storePath + "/events", token, p.subscribers, p.sseEvents, p.sseRate,
+          subject -> saveSubject(s, ids[rnd.nextInt(ids.length)], subject).changeKey().toString(),
+          streaming -> {
+            heapWith[0] = heapAfterGc();
+            threadsWith[0] = ManagementFactory.getThreadMXBean().getThreadCount();
+          });
     }
-
-    long early = 0;
-    for (Pending x : pending) {
-      Integer i = keyIndex.get(x.key());
-      if (i != null && received[x.subscriber()][i] == Long.MIN_VALUE) {
-        received[x.subscriber()][i] = x.nanos();
-      }
-    }
-    Samples lat = new Samples();
-    long missing = 0;
-    for (int sub = 0; sub < subs; sub++) {
-      for (int i = 0; i < k; i++) {
-        long r = received[sub][i];
-        if (r == Long.MIN_VALUE) {
-          missing++;
-          continue;
-        }
-        long d = r - committed[i];
-        if (d < 0) {
-          early++;
-          d = 0;
-        }
-        lat.add(d);
-      }
-    }
-    SseResult res = new SseResult(subs, streaming, fleet.firstFailure(), k, p.sseRate, lat, missing, early,
-        duplicates.get(), heapBefore, heapWith, threadsBefore, threadsWith);
-    System.out.printf("# SSE: %,d deliveries, %s, max %s ms; %,d missing, %,d duplicated, %,d read before the save"
-        + " returned%n", lat.size(), lat.p50p99(), Samples.ms(lat.maxMillis()), missing, duplicates.get(), early);
-    if (missing > 0 || duplicates.get() > 0 || streaming < subs) {
+    if (!r.clean()) {
       failed = true;
     }
-    return res;
+    return new SseResult(r.subscribers(), r.streaming(), r.firstFailure(), r.events(), r.rate(), r.latencies(),
+        r.missing(), r.early(), r.duplicates(), heapBefore, heapWith[0], threadsBefore, threadsWith[0]);
   }
 
   private static SaveResult saveSubject(Session s, MessageId id, String subject) {

@@ -56,11 +56,12 @@ final class MigrateCommand implements Callable<Integer> {
   private static final List<Table> STORE_TABLES = List.of(
       new Table("store", "guid, display_name, owner, root_folder_id, created_at, last_cn", null, "guid#"),
       new Table("folder", "id, store_guid, parent_id, display_name, deleted, props, content_count, unread_count,"
-          + " child_count", null, "id"),
+          + " child_count, uid_next, highest_modseq", null, "id"),
       new Table("folder_rights", "folder_id, user AS user_name, rights", "folder_id, user_name, rights",
           "folder_id, user_name#"),
       new Table("message", "id, store_guid, folder_id, cn, deleted, deleted_at, read_flags, status, local_commit_time,"
-          + " subject, sender_name, delivery_time, last_mod_time, size, importance, message_class, has_attach", null, "id"),
+          + " subject, sender_name, delivery_time, last_mod_time, size, importance, message_class, has_attach, uid,"
+          + " modseq", null, "id"),
       new Table("message_version", "message_id, cn, committed_at, committed_by, kind, based_on_cn, size, content", null,
           "message_id, cn"),
       new Table("version_blob", "message_id, cn, sha", null, "message_id, cn, sha#"),
@@ -112,6 +113,7 @@ final class MigrateCommand implements Callable<Integer> {
       try (Statement s = dst.createStatement()) {
         s.execute("ALTER TABLE message DISABLE TRIGGER USER"); // the folder counts are copied as they are
         s.execute("ALTER TABLE folder DISABLE TRIGGER USER");
+        s.execute("ALTER TABLE journal DISABLE TRIGGER USER"); // and the IMAP numbers (ADR 0028)
         for (Table t : STORE_TABLES) {
           counts.put(t.name(), copy(src, dst, t));
         }
@@ -122,6 +124,7 @@ final class MigrateCommand implements Callable<Integer> {
         }
         s.execute("ALTER TABLE message ENABLE TRIGGER USER");
         s.execute("ALTER TABLE folder ENABLE TRIGGER USER");
+        s.execute("ALTER TABLE journal ENABLE TRIGGER USER");
         s.execute("SELECT setval('message_id_seq', greatest(1, " + sequence(src, "message") + "), "
             + (sequence(src, "message") > 0) + ")");
         s.execute("SELECT setval('folder_id_seq', greatest(1, " + sequence(src, "folder") + "), "

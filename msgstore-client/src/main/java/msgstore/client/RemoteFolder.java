@@ -14,6 +14,7 @@ import msgstore.api.Folder;
 import msgstore.api.FolderId;
 import msgstore.api.FolderInfo;
 import msgstore.api.FolderRights;
+import msgstore.api.MailboxState;
 import msgstore.api.MapiError;
 import msgstore.api.Message;
 import msgstore.api.MessageId;
@@ -21,6 +22,7 @@ import msgstore.api.PropTag;
 import msgstore.api.PropValue;
 import msgstore.api.StoreException;
 import msgstore.api.StoreId;
+import msgstore.protocol.Json;
 import msgstore.protocol.PropCodec;
 
 /** A folder of the remote store: every call is one request, checked by the server as embedded. */
@@ -131,6 +133,12 @@ final class RemoteFolder implements Folder {
       out.add(m);
     }
     return out;
+  }
+
+  @Override
+  public MailboxState mailboxState() {
+    session.checkOpen();
+    return Json.mailboxState(http().get(path() + "/mailbox", session.auth()), "mailbox");
   }
 
   @Override

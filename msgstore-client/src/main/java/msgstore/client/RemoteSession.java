@@ -24,6 +24,8 @@ import msgstore.api.ContentRef;
 import msgstore.api.DeleteMode;
 import msgstore.api.EventScope;
 import msgstore.api.EventType;
+import msgstore.api.FlagChange;
+import msgstore.api.FlagResult;
 import msgstore.api.Folder;
 import msgstore.api.FolderId;
 import msgstore.api.FolderInfo;
@@ -289,6 +291,14 @@ final class RemoteSession implements Session {
   public void setReadFlag(MessageId id, boolean read) {
     checkOpen();
     http.put(mp(id) + "/read", auth, F.objectNode().put("read", read));
+  }
+
+  @Override
+  public FlagResult storeFlags(MessageId id, FlagChange change, long unchangedSince) {
+    checkOpen();
+    JsonNode r = http.post(mp(id) + "/flags", auth, Json.flagChange(change, unchangedSince));
+    return new FlagResult(id, Json.integer(r, "uid", "flags"), Json.integer(r, "modseq", "flags"),
+        r.hasNonNull("changeKey") ? Optional.of(ChangeKey.parse(r.get("changeKey").asText())) : Optional.empty());
   }
 
   void setMessageStatus(StoreId s, MessageId id, int status, int mask) {

@@ -109,7 +109,7 @@ final class Computed {
 
   /** The row properties of a message view. */
   static List<PropValue> rowProps(UUID store, long mid, long folderId, AccessLevel level, int accessBits,
-      Instant localCommitTime, int status, int readFlags) {
+      Instant localCommitTime, int status, int readFlags, long uid, long modseq) {
     byte[] eid = EntryIds.of(store, EntryIds.MAPI_MESSAGE, mid);
     List<PropValue> out = new ArrayList<>(12);
     out.add(PropValue.of(ENTRYID, eid));
@@ -126,6 +126,10 @@ final class Computed {
     }
     out.add(PropValue.of(MESSAGE_STATUS, status));
     out.add(PropValue.of(READ, (readFlags & MSGFLAG_READ) != 0));
+    if (uid > 0) { // known: read from the row (ADR 0028)
+      out.add(PropValue.of(PropTags.IMAP_UID, (int) uid));
+      out.add(PropValue.of(PropTags.IMAP_MODSEQ, modseq));
+    }
     return out;
   }
 
@@ -140,7 +144,7 @@ final class Computed {
     int flags = c.get(MESSAGE_FLAGS).map(PropValue::asInt).orElse(0);
     out.add(PropValue.of(MESSAGE_FLAGS, (flags & ~MSGFLAG_READ) | (m.readFlags() & MSGFLAG_READ)));
     out.addAll(Computed.rowProps(m.storeGuid(), m.id(), m.folderId(), level, accessBits, m.localCommitTime(), m.status(),
-        m.readFlags()));
+        m.readFlags(), m.uid(), m.modseq()));
     return Content.sorted(out);
   }
 

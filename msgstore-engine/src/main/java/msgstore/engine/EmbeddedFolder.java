@@ -12,6 +12,7 @@ import msgstore.api.Folder;
 import msgstore.api.FolderId;
 import msgstore.api.FolderInfo;
 import msgstore.api.FolderRights;
+import msgstore.api.MailboxState;
 import msgstore.api.MapiError;
 import msgstore.api.Message;
 import msgstore.api.MessageId;
@@ -152,6 +153,12 @@ final class EmbeddedFolder implements Folder {
   public List<MessageId> softDeletedMessages() {
     readable();
     return session.storage.softDeletedInFolder(id).stream().map(MessageId::of).toList();
+  }
+
+  @Override
+  public MailboxState mailboxState() {
+    StoredFolder f = readable(); // one row: counts and IMAP numbers from one snapshot (ADR 0028)
+    return new MailboxState(id(), f.id(), f.uidNext(), f.highestModseq(), f.contentCount(), f.unreadCount());
   }
 
   @Override

@@ -18,6 +18,8 @@ import msgstore.api.ContentRef;
 import msgstore.api.DeleteMode;
 import msgstore.api.EventScope;
 import msgstore.api.EventType;
+import msgstore.api.FlagChange;
+import msgstore.api.FlagResult;
 import msgstore.api.Folder;
 import msgstore.api.FolderId;
 import msgstore.api.FolderRights;
@@ -404,6 +406,11 @@ final class EmbeddedSession implements Session {
     checkOpen();
     readableMessage(id, false);
     setReadState(id, PropTags.MSGFLAG_READ, read ? PropTags.MSGFLAG_READ : 0, 0, 0, PropTags.MESSAGE_FLAGS);
+  }
+
+  @Override
+  public FlagResult storeFlags(MessageId id, FlagChange change, long unchangedSince) {
+    return ImapFlags.store(this, id, change, unchangedSince);
   }
 
   void setReadState(MessageId id, int flagsMask, int flagsValue, int statusMask, int statusValue, PropTag changed) {

@@ -73,6 +73,9 @@ final class MessageHandle extends MessageCore<Content.Attach> {
   private int readFlags;
   private int status;
   private Instant localCommitTime;
+  /** IMAP UID and MODSEQ of the row (ADR 0028); uid 0 after a save that gave the message a new one, until reread. */
+  private long uid;
+  private long modseq;
   private boolean dirty;
 
   private MessageHandle(EmbeddedSession session, StoreId storeId, FolderId folderId, FolderRights rights,
@@ -93,6 +96,8 @@ final class MessageHandle extends MessageCore<Content.Attach> {
     h.readFlags = m.readFlags();
     h.status = m.status();
     h.localCommitTime = m.localCommitTime();
+    h.uid = m.uid();
+    h.modseq = m.modseq();
     h.st.markSaved();
     h.rebase(ContentCodec.decode(m.content()), m.cn());
     return h;
@@ -146,7 +151,7 @@ final class MessageHandle extends MessageCore<Content.Attach> {
     st.checkOpen();
     return handleProps(readFlags, rights.accessBits(), id == null ? List.of()
         : Computed.rowProps(storeId.guid(), id.value(), folderId.value(), st.access(), rights.accessBits(),
-            localCommitTime, status, readFlags));
+            localCommitTime, status, readFlags, uid, modseq));
   }
 
   @Override
@@ -256,6 +261,8 @@ final class MessageHandle extends MessageCore<Content.Attach> {
       readFlags = m.readFlags();
       status = m.status();
       localCommitTime = m.localCommitTime();
+      uid = m.uid();
+      modseq = m.modseq();
     });
   }
 
@@ -394,20 +401,24 @@ final class MessageHandle extends MessageCore<Content.Attach> {
   private SaveResult commit(WriteOp.Expect expect, Content view, VersionKind kind, Optional<ConflictChoice> choice) {
     Versions.Built built = new Versions.Built();
     Instant created = base.get(CREATION_TIME).map(PropValue::asInstant).orElse(null);
+    List<Integer> changed = Computed.changedTags(base, view);
+    boolean keepUid = ImapFlags.keepsUid(session.storage, storeId.guid(), changed);
     WriteOp op = new WriteOp.PutMessage(id.value(), folderId.value(), expect,
         Versions.factory(storeId, session.user(), view, created, Versions.pcl(base),
             session.options().limits().maxMessageBytes(), built),
-        kind.name(), baseCn, EventType.OBJECT_MODIFIED, Computed.changedTags(base, view));
+        kind.name(), baseCn, EventType.OBJECT_MODIFIED, changed, keepUid, -1);
     CommitResult.OpResult r = session.commit(op).get(0);
+    uid = keepUid ? uid : 0;
     Optional<ChangeNumber> replaced = kind == VersionKind.FORCED && r.previousCn() != baseCn
         ? Optional.of(ChangeNumber.of(r.previousCn())) : Optional.empty();
-    adopt(built, r.cn());
+    adopt(built, r);
     ChangeNumber cn = ChangeNumber.of(r.cn());
     return new SaveResult(id, cn, ChangeKey.of(storeId, cn), true, replaced, Optional.empty(), choice);
   }
 
-  private void adopt(Versions.Built built, long cn) {
-    rebase(built.content(), cn);
+  private void adopt(Versions.Built built, CommitResult.OpResult r) {
+    rebase(built.content(), r.cn());
+    modseq = r.position();
     localCommitTime = built.commitTime;
     st.markSaved();
   }
@@ -441,7 +452,8 @@ final class MessageHandle extends MessageCore<Content.Attach> {
     folderId = folder;
     readFlags = view.get(MESSAGE_FLAGS).map(PropValue::asInt).orElse(0) & MSGFLAG_READ;
     status = 0;
-    adopt(built, r.cn());
+    uid = 0;
+    adopt(built, r);
     ChangeNumber cn = ChangeNumber.of(r.cn());
     return new SaveResult(id, cn, ChangeKey.of(storeId, cn), true, Optional.empty(), Optional.empty(), choice);
   }
@@ -477,7 +489,8 @@ final class MessageHandle extends MessageCore<Content.Attach> {
             Versions.factory(storeId, session.user(), m.merged(), created, pcl,
                 session.options().limits().maxMessageBytes(), built),
             VersionKind.MERGED.name(), cur.cn(), EventType.OBJECT_MODIFIED, Computed.changedTags(theirs, m.merged()))).get(0);
-        adopt(built, r.cn());
+        uid = 0;
+        adopt(built, r);
         ChangeNumber cn = ChangeNumber.of(r.cn());
         return new SaveResult(id, cn, ChangeKey.of(storeId, cn), true, Optional.empty(), Optional.of(m.report()), choice);
       } catch (PreconditionFailedException e) {
@@ -547,7 +560,9 @@ final class MessageHandle extends MessageCore<Content.Attach> {
                     session.options().limits().maxMessageBytes(), built),
                 VersionKind.CONFLICT.name(), cur.cn(), EventType.OBJECT_MODIFIED, Computed.changedTags(theirs, conflict)),
             new WriteOp.SetReadState(id.value(), 0, 0, MS_IN_CONFLICT, MS_IN_CONFLICT, List.of(MESSAGE_STATUS.value())));
-        adopt(built, r.get(0).cn());
+        uid = 0;
+        adopt(built, r.get(0));
+        modseq = r.get(1).position();
         status |= MS_IN_CONFLICT;
         ChangeNumber cn = ChangeNumber.of(r.get(0).cn());
         return new SaveResult(id, cn, ChangeKey.of(storeId, cn), true, Optional.empty(), Optional.empty(), choice);

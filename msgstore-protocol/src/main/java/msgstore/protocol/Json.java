@@ -18,9 +18,11 @@ import msgstore.api.ConflictChoice;
 import msgstore.api.ContentRef;
 import msgstore.api.EventScope;
 import msgstore.api.EventType;
+import msgstore.api.FlagChange;
 import msgstore.api.FolderId;
 import msgstore.api.FolderInfo;
 import msgstore.api.FolderRights;
+import msgstore.api.MailboxState;
 import msgstore.api.MapiError;
 import msgstore.api.MergeMode;
 import msgstore.api.MergeReport;
@@ -216,6 +218,56 @@ public final class Json {
         opt(n, "parentId").map(p -> folderId(p.asText(), join(field, "parentId"))), text(n, "displayName", field),
         integer(n, "contentCount", field), integer(n, "unreadCount", field), integer(n, "childCount", field),
         (int) integer(n, "depth", field), enumValue(FolderRights.class, n, "rights", field));
+  }
+
+  /** {@code GET .../folders/{f}/mailbox} (ADR 0028). */
+  public static ObjectNode mailboxState(MailboxState m) {
+    return F.objectNode().put("folder", m.folder().toString()).put("uidValidity", m.uidValidity())
+        .put("uidNext", m.uidNext()).put("highestModseq", m.highestModseq()).put("messages", m.messages())
+        .put("unseen", m.unseen());
+  }
+
+  public static MailboxState mailboxState(JsonNode n, String field) {
+    return new MailboxState(folderId(text(n, "folder", field), join(field, "folder")), integer(n, "uidValidity", field),
+        integer(n, "uidNext", field), integer(n, "highestModseq", field), integer(n, "messages", field),
+        integer(n, "unseen", field));
+  }
+
+  /**
+   * The body of {@code POST .../messages/{m}/flags} (ADR 0028): {@code read}, {@code deleteMark},
+   * {@code draft} (each optional), {@code set} (a properties object), {@code delete} (tags) and
+   * {@code unchangedSince} (optional; absent = a forced STORE).
+   */
+  public static ObjectNode flagChange(FlagChange c, long unchangedSince) {
+    ObjectNode o = F.objectNode();
+    c.read().ifPresent(v -> o.put("read", v));
+    c.deleteMark().ifPresent(v -> o.put("deleteMark", v));
+    c.draft().ifPresent(v -> o.put("draft", v));
+    o.set("set", PropCodec.object(c.set()));
+    o.set("delete", array(c.delete(), t -> F.textNode(t.hex())));
+    if (unchangedSince >= 0) {
+      o.put("unchangedSince", unchangedSince);
+    }
+    return o;
+  }
+
+  public static FlagChange flagChange(JsonNode n, String field) {
+    for (java.util.Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
+      String k = it.next();
+      if (!java.util.Set.of("read", "deleteMark", "draft", "set", "delete", "unchangedSince").contains(k)) {
+        throw new WireException(MapiError.INVALID_PARAMETER, join(field, k),
+            "unknown field; expected read, deleteMark, draft, set, delete or unchangedSince");
+      }
+    }
+    return new FlagChange(opt(n, "read").map(v -> bool(n, "read", field)),
+        opt(n, "deleteMark").map(v -> bool(n, "deleteMark", field)), opt(n, "draft").map(v -> bool(n, "draft", field)),
+        opt(n, "set").map(v -> PropCodec.parseObject(v, join(field, "set"))).orElse(List.of()),
+        opt(n, "delete").map(v -> list(v, join(field, "delete"), PropCodec::tag)).orElse(List.of()));
+  }
+
+  /** {@code unchangedSince} of a flags body: -1 when absent. */
+  public static long unchangedSince(JsonNode n, String field) {
+    return opt(n, "unchangedSince").isPresent() ? integer(n, "unchangedSince", field) : -1;
   }
 
   public static ObjectNode versionInfo(VersionInfo v) {

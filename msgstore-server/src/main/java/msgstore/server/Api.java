@@ -20,6 +20,8 @@ import msgstore.api.ChangeNumber;
 import msgstore.api.ContentRef;
 import msgstore.api.ContentsTable;
 import msgstore.api.DeleteMode;
+import msgstore.api.FlagChange;
+import msgstore.api.FlagResult;
 import msgstore.api.Folder;
 import msgstore.api.FolderId;
 import msgstore.api.FolderInfo;
@@ -575,6 +577,30 @@ final class Api {
     checkMessage(r, id);
     r.session().setReadFlag(id, read);
     r.noContent();
+  }
+
+  /** {@code GET .../folders/{f}/mailbox}: the folder as an IMAP mailbox (ADR 0028). */
+  void mailbox(Req r) {
+    r.json(200, Json.mailboxState(folder(r).mailboxState()));
+  }
+
+  /**
+   * {@code POST .../messages/{m}/flags}: an IMAP STORE (ADR 0028), a compare-and-set on MODSEQ
+   * when {@code unchangedSince} is given (412 OBJECT_CHANGED, nothing written, when it fails).
+   */
+  void storeFlags(Req r) {
+    MessageId id = r.message();
+    JsonNode b = r.json();
+    FlagChange change = Json.flagChange(b, "");
+    long unchangedSince = Json.unchangedSince(b, "");
+    checkMessage(r, id);
+    FlagResult res = r.session().storeFlags(id, change, unchangedSince);
+    ObjectNode o = F.objectNode().put("id", id.toString()).put("uid", res.uid()).put("modseq", res.modseq());
+    res.changeKey().ifPresent(k -> {
+      o.put("changeKey", k.toString());
+      r.ctx().header("ETag", "\"" + k + "\"");
+    });
+    r.json(200, o);
   }
 
   void setStatus(Req r) {

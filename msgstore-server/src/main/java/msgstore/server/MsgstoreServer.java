@@ -391,6 +391,7 @@ public final class MsgstoreServer implements AutoCloseable {
     r.put(f + "/rights/{user}", api(api::setRights));
     r.get(f + "/deleted", api(api::softDeleted));
     r.post(f + "/read-flags", api(api::readFlags));
+    r.get(f + "/mailbox", api(api::mailbox));
     r.get(f + "/messages", api(api::contents));
     r.post(f + "/messages", api(q -> { // Content-Type first: Req.json() refuses all but JSON with 415
       if (Api.asRfc822(q, "Content-Type") || Api.asOutlookMsg(q)) {
@@ -411,6 +412,7 @@ public final class MsgstoreServer implements AutoCloseable {
     r.post(m + "/copy", api(q -> api.move(q, true)));
     r.put(m + "/read", api(api::setRead));
     r.post(m + "/status", api(api::setStatus));
+    r.post(m + "/flags", api(api::storeFlags));
     r.get(m + "/versions", api(api::versions));
     r.get(m + "/versions/{cn}", api(api::version));
     r.post(m + "/versions/{cn}/restore", api(q -> api.restore(q, metrics)));

@@ -332,6 +332,8 @@ class AuthorizationMatrixTest {
         readOr404(c, p, 200), null)));
     r.put("POST " + f + "/read-flags", new Route(Scope.PLACE, (c, p) -> new Call("POST", f(p) + "/read-flags",
         "{\"ids\":[\"" + message.get(p) + "\"],\"read\":true}", readOr404(c, p, 204), null)));
+    r.put("GET " + f + "/mailbox", new Route(Scope.PLACE, (c, p) -> new Call("GET", f(p) + "/mailbox", null,
+        readOr404(c, p, 200), null)));
     r.put("GET " + f + "/messages", new Route(Scope.PLACE, (c, p) -> new Call("GET", f(p)
         + "/messages?limit=50&columns=PidTagSubject,PidTagBody", null, readOr404(c, p, 200), null)));
     r.put("POST " + f + "/messages", new Route(Scope.PLACE, (c, p) -> new Call("POST", f(p) + "/messages",
@@ -359,6 +361,8 @@ class AuthorizationMatrixTest {
         "{\"read\":true}", readOr404(c, p, 204), null)));
     r.put("POST " + m + "/status", new Route(Scope.PLACE, (c, p) -> new Call("POST", m(message.get(p)) + "/status",
         "{\"status\":4096,\"mask\":4096}", readOr404(c, p, 204), null)));
+    r.put("POST " + m + "/flags", new Route(Scope.PLACE, (c, p) -> new Call("POST", m(message.get(p)) + "/flags",
+        "{\"read\":true}", readOr404(c, p, 200), null)));
     r.put("GET " + m + "/versions", new Route(Scope.PLACE, (c, p) -> new Call("GET", m(message.get(p)) + "/versions",
         null, readOr404(c, p, 200), null)));
     r.put("GET " + m + "/versions/{cn}", new Route(Scope.PLACE, (c, p) -> new Call("GET", m(message.get(p))

@@ -13,6 +13,7 @@ import java.util.Map;
 import msgstore.server.TestServer.Resp;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -169,6 +170,29 @@ class StoreAndFolderRoutesTest {
     assertThat(t.post("alice", s() + "/messages/delete", del).status()).isEqualTo(204);
     assertThat(t.get("alice", s() + "/folders/" + fid + "/deleted").json().get("ids").get(0).asText())
         .isEqualTo(ids.get(0));
+  }
+
+  @Test
+  @DisplayName("ADR 0028 over HTTP: /mailbox shows UIDNEXT and HIGHESTMODSEQ; /flags is a STORE, 412 when stale, 400 for a non-flag property")
+  void mailboxAndFlagsRoutesActAsImapStore() {
+    String id = t.post("alice", s() + "/folders/" + inbox + "/messages", TestServer.message("flagged")).json()
+        .get("messageId").asText();
+    JsonNode box = t.get("alice", s() + "/folders/" + inbox + "/mailbox").json();
+    long highest = box.get("highestModseq").asLong();
+    assertThat(box.get("uidNext").asLong()).isGreaterThan(1);
+    Resp ok = t.post("alice", s() + "/messages/" + id + "/flags",
+        "{\"read\":true,\"set\":{\"PidTagFlagStatus\":2},\"unchangedSince\":" + highest + "}");
+    assertThat(ok.status()).as(ok.toString()).isEqualTo(200);
+    assertThat(ok.json().get("modseq").asLong()).isGreaterThan(highest);
+    assertThat(ok.header("ETag")).isEqualTo("\"" + ok.json().get("changeKey").asText() + "\"");
+    Resp stale = t.post("alice", s() + "/messages/" + id + "/flags", "{\"read\":false,\"unchangedSince\":" + highest + "}");
+    assertThat(stale.status()).isEqualTo(412);
+    assertThat(stale.body()).contains("MAPI_E_OBJECT_CHANGED").contains("UNCHANGEDSINCE");
+    Resp bad = t.post("alice", s() + "/messages/" + id + "/flags", "{\"set\":{\"PidTagSubject\":\"x\"}}");
+    assertThat(bad.status()).isEqualTo(400);
+    assertThat(bad.body()).contains("MAPI_E_INVALID_PARAMETER").contains("PidTagSubject");
+    assertThat(t.get("alice", s() + "/folders/" + inbox + "/mailbox").json().get("highestModseq").asLong())
+        .isEqualTo(ok.json().get("modseq").asLong());
   }
 
   @Test

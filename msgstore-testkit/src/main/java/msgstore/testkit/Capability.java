@@ -25,6 +25,11 @@ public enum Capability {
   RESOLVE_METHOD,
   /** EWS-style three-way merge on save and {@code previewMerge} (EXT R87-R93). */
   MERGE,
+  /**
+   * The IMAP numbers and writes (ADR 0028): {@code Folder.mailboxState}, {@code Session.storeFlags},
+   * and the UID and MODSEQ properties on handles and in contents tables.
+   */
+  IMAP,
   /** Closing the store and opening it again on the same directory keeps everything. */
   REOPEN,
   /**

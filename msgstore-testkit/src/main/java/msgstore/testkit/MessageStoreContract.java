@@ -72,6 +72,15 @@ public abstract class MessageStoreContract extends StoreContractBase {
   }
 
   @Nested
+  @DisplayName("IMAP numbers: UID, MODSEQ, STORE (ADR 0028)")
+  class ImapNumbers extends ImapNumberRules {
+    @Override
+    protected StoreFixture fx() {
+      return MessageStoreContract.this.fx();
+    }
+  }
+
+  @Nested
   @DisplayName("7. Deletion and move while open (R41-R46, X3)")
   class DeleteAndMove extends DeleteAndMoveRules {
     @Override

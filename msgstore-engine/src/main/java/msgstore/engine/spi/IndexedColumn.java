@@ -3,7 +3,10 @@ package msgstore.engine.spi;
 import msgstore.api.PropTag;
 import msgstore.api.PropTags;
 
-/** The message columns a backend indexes for contents tables, with the property each mirrors. */
+/**
+ * The message columns a backend keeps for contents tables, with the property each mirrors; sorting
+ * on them decodes no version. The IMAP numbers (ADR 0028) are kept but not indexed.
+ */
 public enum IndexedColumn {
   DELIVERY_TIME(PropTags.MESSAGE_DELIVERY_TIME),
   LAST_MODIFICATION_TIME(PropTags.LAST_MODIFICATION_TIME),
@@ -11,7 +14,9 @@ public enum IndexedColumn {
   SENDER_NAME(PropTags.SENDER_NAME),
   MESSAGE_SIZE(PropTags.MESSAGE_SIZE),
   IMPORTANCE(PropTags.IMPORTANCE),
-  MESSAGE_CLASS(PropTags.MESSAGE_CLASS);
+  MESSAGE_CLASS(PropTags.MESSAGE_CLASS),
+  IMAP_UID(PropTags.IMAP_UID),
+  IMAP_MODSEQ(PropTags.IMAP_MODSEQ);
 
   private final PropTag tag;
 

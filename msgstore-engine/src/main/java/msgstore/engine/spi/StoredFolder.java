@@ -4,7 +4,8 @@ import java.util.UUID;
 
 /**
  * A folder row. {@code parentId} is 0 for a root. {@code props} is the engine-encoded folder
- * property set (may be empty). Counts cover live messages and live child folders.
+ * property set (may be empty). Counts cover live messages and live child folders. {@code uidNext}
+ * and {@code highestModseq} are the folder's IMAP UIDNEXT and HIGHESTMODSEQ (ADR 0028).
  */
 public record StoredFolder(
     long id,
@@ -15,4 +16,6 @@ public record StoredFolder(
     byte[] props,
     long contentCount,
     long unreadCount,
-    long childCount) {}
+    long childCount,
+    long uidNext,
+    long highestModseq) {}

@@ -69,8 +69,15 @@ public sealed interface WriteOp {
    * journals {@code event} (OBJECT_CREATED for creations, OBJECT_MODIFIED otherwise) with the
    * new change number and {@code changedTags}. Result: id, new cn, previous cn.
    *
+   * <p>The message row's IMAP UID (ADR 0028) is taken from its folder's counter for a new message
+   * and, unless {@code keepUid}, for a new version (a change of content); {@code keepUid} is for
+   * commits that change only flag properties. With {@code unchangedSince} zero or more the op also
+   * requires the message's MODSEQ to be at most that (IMAP UNCHANGEDSINCE), checked in the write
+   * transaction; negative: no such condition.
+   *
    * <p>Fails NOT_FOUND (no such message or folder), DELETED (message soft- or hard-deleted, or its
-   * folder deleted), CHANGED (current cn differs from {@link Expect.AtVersion}; carries it).
+   * folder deleted), CHANGED (current cn differs from {@link Expect.AtVersion}, or the MODSEQ is
+   * above {@code unchangedSince}; carries the current cn).
    */
   record PutMessage(
       long messageId,
@@ -80,7 +87,16 @@ public sealed interface WriteOp {
       String kind,
       long basedOnCn,
       EventType event,
-      List<Integer> changedTags) implements WriteOp {}
+      List<Integer> changedTags,
+      boolean keepUid,
+      long unchangedSince) implements WriteOp {
+
+    /** A commit that gives a new version a new UID, without a MODSEQ condition. */
+    public PutMessage(long messageId, long folderId, Expect expect, VersionFactory factory, String kind, long basedOnCn,
+        EventType event, List<Integer> changedTags) {
+      this(messageId, folderId, expect, factory, kind, basedOnCn, event, changedTags, false, -1);
+    }
+  }
 
   /**
    * Deletes a message: soft marks it deleted (fails DELETED if already), hard removes row and
@@ -105,8 +121,16 @@ public sealed interface WriteOp {
   /**
    * Non-transacted state of a live message (R71, R74): {@code flags = (flags & ~flagsMask) |
    * (flagsValue & flagsMask)}, the same for status; sets local commit time. No new cn. Journal:
-   * OBJECT_MODIFIED with {@code changedTags}, no change number.
+   * OBJECT_MODIFIED with {@code changedTags}, no change number. With {@code unchangedSince} zero or
+   * more, fails CHANGED when the message's MODSEQ is above it (IMAP UNCHANGEDSINCE, ADR 0028).
    */
-  record SetReadState(long messageId, int flagsMask, int flagsValue, int statusMask, int statusValue, List<Integer> changedTags)
-      implements WriteOp {}
+  record SetReadState(long messageId, int flagsMask, int flagsValue, int statusMask, int statusValue,
+      List<Integer> changedTags, long unchangedSince) implements WriteOp {
+
+    /** A change of read state or status without a MODSEQ condition. */
+    public SetReadState(long messageId, int flagsMask, int flagsValue, int statusMask, int statusValue,
+        List<Integer> changedTags) {
+      this(messageId, flagsMask, flagsValue, statusMask, statusValue, changedTags, -1);
+    }
+  }
 }

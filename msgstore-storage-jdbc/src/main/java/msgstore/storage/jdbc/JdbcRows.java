@@ -34,13 +34,14 @@ public final class JdbcRows {
 
   /** The columns of a {@link StoredMessage}, from {@code message m JOIN message_version v}. */
   public static final String MESSAGE_COLUMNS =
-      "m.id, m.store_guid, m.folder_id, m.cn, m.deleted, m.read_flags, m.status, m.local_commit_time, v.content";
+      "m.id, m.store_guid, m.folder_id, m.cn, m.deleted, m.read_flags, m.status, m.local_commit_time, v.content,"
+          + " m.uid, m.modseq";
 
   public static final String MESSAGE_WITH_CONTENT = "message m JOIN message_version v ON v.message_id = m.id AND v.cn = m.cn";
 
   public static final String FOLDER_COLUMNS =
       "f.id, f.store_guid, f.parent_id, f.display_name, f.deleted, f.props, f.content_count, f.unread_count,"
-          + " f.child_count";
+          + " f.child_count, f.uid_next, f.highest_modseq";
 
   public static final String STORE_COLUMNS = "guid, display_name, owner, root_folder_id, created_at";
 
@@ -109,7 +110,9 @@ public final class JdbcRows {
         rs.getInt(6),
         rs.getInt(7),
         instant(rs.getLong(8)),
-        bytes(rs, 9));
+        bytes(rs, 9),
+        rs.getLong(10),
+        rs.getLong(11));
   }
 
   public static StoredFolder folder(ResultSet rs) throws SQLException {
@@ -122,7 +125,9 @@ public final class JdbcRows {
         bytes(rs, 6),
         rs.getLong(7),
         rs.getLong(8),
-        rs.getLong(9));
+        rs.getLong(9),
+        rs.getLong(10),
+        rs.getLong(11));
   }
 
   public static StoredStore store(ResultSet rs) throws SQLException {

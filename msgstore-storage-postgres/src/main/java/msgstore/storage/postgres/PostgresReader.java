@@ -165,6 +165,8 @@ final class PostgresReader {
       case MESSAGE_SIZE -> "m.size";
       case IMPORTANCE -> "m.importance";
       case MESSAGE_CLASS -> "lower(m.message_class) COLLATE \"C\"";
+      case IMAP_UID -> "m.uid";
+      case IMAP_MODSEQ -> "m.modseq";
     };
     return expression + (descending ? " DESC" : " ASC") + " NULLS LAST";
   }

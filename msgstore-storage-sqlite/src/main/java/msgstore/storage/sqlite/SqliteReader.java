@@ -251,6 +251,8 @@ final class SqliteReader implements AutoCloseable {
       case MESSAGE_SIZE -> "m.size";
       case IMPORTANCE -> "m.importance";
       case MESSAGE_CLASS -> "m.message_class COLLATE NOCASE";
+      case IMAP_UID -> "m.uid";
+      case IMAP_MODSEQ -> "m.modseq";
     };
     return expression + (descending ? " DESC" : " ASC") + " NULLS LAST";
   }

@@ -40,30 +40,26 @@ final class SqliteWriteOps {
 
   private static final String MESSAGE_ROW =
       "SELECT m.store_guid, m.folder_id, m.cn, m.deleted, m.read_flags, m.status, m.local_commit_time, f.deleted,"
-          + " m.delivery_time FROM message m LEFT JOIN folder f ON f.id = m.folder_id WHERE m.id = ?";
+          + " m.delivery_time, m.modseq FROM message m LEFT JOIN folder f ON f.id = m.folder_id WHERE m.id = ?";
   private static final String MESSAGE_ROW_WITH_CONTENT =
       "SELECT m.store_guid, m.folder_id, m.cn, m.deleted, m.read_flags, m.status, m.local_commit_time, f.deleted,"
-          + " m.delivery_time, v.content FROM message m LEFT JOIN folder f ON f.id = m.folder_id"
+          + " m.delivery_time, m.modseq, v.content FROM message m LEFT JOIN folder f ON f.id = m.folder_id"
           + " LEFT JOIN message_version v ON v.message_id = m.id AND v.cn = m.cn WHERE m.id = ?";
   private static final String FOLDER_ROW = "SELECT store_guid, parent_id, display_name, deleted FROM folder WHERE id = ?";
   private static final String INSERT_MESSAGE =
       "INSERT INTO message (id, store_guid, folder_id, cn, deleted, read_flags, status, local_commit_time,"
-          + " subject, sender_name, delivery_time, last_mod_time, size, importance, message_class, has_attach)"
-          + " SELECT ?, store_guid, id, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM folder WHERE id = ? AND deleted = 0";
+          + " subject, sender_name, delivery_time, last_mod_time, size, importance, message_class, has_attach, uid)"
+          + " SELECT ?, store_guid, id, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, uid_next FROM folder"
+          + " WHERE id = ? AND deleted = 0";
   // Setting an indexed column, even to its old value, rewrites its index entry; a save that keeps
   // the delivery time leaves it (and so the delivery-time index) alone.
-  private static final String UPDATE_MESSAGE =
+  private static final String UPDATE_SAVE =
       "UPDATE message SET cn = ?, local_commit_time = ?, subject = ?, sender_name = ?,"
-          + " last_mod_time = ?, size = ?, importance = ?, message_class = ?, has_attach = ?"
-          + " WHERE id = ? AND cn = ? AND deleted = 0";
-  private static final String UPDATE_MESSAGE_AT_VERSION =
-      "UPDATE message SET cn = ?, local_commit_time = ?, subject = ?, sender_name = ?,"
-          + " last_mod_time = ?, size = ?, importance = ?, message_class = ?, has_attach = ?"
-          + " WHERE id = ? AND cn = ? AND deleted = 0 AND folder_id = ? RETURNING delivery_time";
-  private static final String UPDATE_MESSAGE_AND_DELIVERY_TIME =
-      "UPDATE message SET cn = ?, local_commit_time = ?, subject = ?, sender_name = ?,"
-          + " last_mod_time = ?, size = ?, importance = ?, message_class = ?, has_attach = ?, delivery_time = ?"
-          + " WHERE id = ? AND cn = ? AND deleted = 0";
+          + " last_mod_time = ?, size = ?, importance = ?, message_class = ?, has_attach = ?";
+  /** A new version of new content takes the next UID of its folder (ADR 0028). */
+  private static final String NEW_UID = ", uid = (SELECT uid_next FROM folder WHERE folder.id = message.folder_id)";
+  private static final String WHERE_SAVE = " WHERE id = ? AND cn = ? AND deleted = 0";
+  private static final String WHERE_SAVE_AT_VERSION = WHERE_SAVE + " AND folder_id = ? RETURNING delivery_time";
   private static final String INSERT_VERSION =
       "INSERT INTO message_version (message_id, cn, committed_at, committed_by, kind, based_on_cn, size, content)"
           + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
@@ -79,7 +75,7 @@ final class SqliteWriteOps {
 
   private record MessageRow(
       long id, UUID store, long folderId, long cn, boolean deleted, int readFlags, int status, long localCommitTime,
-      boolean folderLive, Long deliveryTime, byte[] content) {
+      boolean folderLive, Long deliveryTime, long modseq, byte[] content) {
 
     StoredMessage stored() {
       return new StoredMessage(
@@ -448,7 +444,8 @@ final class SqliteWriteOps {
   }
 
   private OpResult updateMessage(WriteOp.PutMessage o) throws SQLException {
-    if (o.expect() instanceof WriteOp.Expect.AtVersion(long expected) && folderStores.containsKey(o.folderId())) {
+    if (o.expect() instanceof WriteOp.Expect.AtVersion(long expected) && folderStores.containsKey(o.folderId())
+        && o.unchangedSince() < 0) {
       return updateAtVersion(o, expected);
     }
     MessageRow m = liveMessage(o.messageId(), false);
@@ -460,13 +457,15 @@ final class SqliteWriteOps {
       throw failed(Reason.CHANGED, m.cn(), "message " + m.id() + " is at cn " + m.cn() + ", not at cn " + expected
           + " (the base of this save)");
     }
+    checkUnchangedSince(m, o.unchangedSince());
     List<PropTag> tags = tags(o.changedTags());
     long cn = counters.nextCn(c, m.store());
     NewVersion v = build(o.factory(), m.id(), cn, m.stored());
     NewVersion.Columns col = v.columns();
     Long delivery = col.deliveryTime() == null ? null : JdbcRows.micros(col.deliveryTime());
     boolean deliveryChanged = !java.util.Objects.equals(delivery, m.deliveryTime());
-    PreparedStatement ps = c.prepare(deliveryChanged ? UPDATE_MESSAGE_AND_DELIVERY_TIME : UPDATE_MESSAGE);
+    PreparedStatement ps = c.prepare(UPDATE_SAVE + (deliveryChanged ? ", delivery_time = ?" : "")
+        + (o.keepUid() ? "" : NEW_UID) + WHERE_SAVE);
     bindSave(ps, cn, col);
     int i = 10;
     if (deliveryChanged) {
@@ -494,7 +493,7 @@ final class SqliteWriteOps {
     NewVersion v = build(o.factory(), o.messageId(), cn,
         new StoredMessage(o.messageId(), store, o.folderId(), expected, false, 0, 0, null, null));
     NewVersion.Columns col = v.columns();
-    PreparedStatement ps = c.prepare(UPDATE_MESSAGE_AT_VERSION);
+    PreparedStatement ps = c.prepare(UPDATE_SAVE + (o.keepUid() ? "" : NEW_UID) + WHERE_SAVE_AT_VERSION);
     bindSave(ps, cn, col);
     ps.setLong(10, o.messageId());
     ps.setLong(11, expected);
@@ -575,7 +574,8 @@ final class SqliteWriteOps {
   }
 
   private OpResult undeleteMessage(WriteOp.UndeleteMessage o) throws SQLException {
-    PreparedStatement ps = c.prepare("UPDATE message SET deleted = 0, deleted_at = NULL WHERE id = ? AND deleted = 1"
+    PreparedStatement ps = c.prepare("UPDATE message SET deleted = 0, deleted_at = NULL" + NEW_UID
+        + " WHERE id = ? AND deleted = 1"
         + " AND EXISTS (SELECT 1 FROM folder f WHERE f.id = message.folder_id AND f.deleted = 0)"
         + " RETURNING store_guid, folder_id, cn");
     ps.setLong(1, o.messageId());
@@ -640,7 +640,7 @@ final class SqliteWriteOps {
     List<PropTag> tags = tags(o.changedTags());
     PreparedStatement ps = c.prepare("UPDATE message SET read_flags = (read_flags & ~?) | (? & ?),"
         + " status = (status & ~?) | (? & ?), local_commit_time = ? WHERE id = ? AND deleted = 0"
-        + " RETURNING store_guid, folder_id");
+        + " AND (? < 0 OR modseq <= ?) RETURNING store_guid, folder_id");
     ps.setLong(1, o.flagsMask());
     ps.setLong(2, o.flagsValue());
     ps.setLong(3, o.flagsMask());
@@ -649,6 +649,8 @@ final class SqliteWriteOps {
     ps.setLong(6, o.statusMask());
     ps.setLong(7, nowMicros);
     ps.setLong(8, o.messageId());
+    ps.setLong(9, o.unchangedSince());
+    ps.setLong(10, o.unchangedSince());
     UUID store = null;
     long folderId = 0;
     try (ResultSet rs = ps.executeQuery()) {
@@ -658,7 +660,7 @@ final class SqliteWriteOps {
       }
     }
     if (store == null) {
-      liveMessage(o.messageId(), false);
+      checkUnchangedSince(liveMessage(o.messageId(), false), o.unchangedSince());
       throw new StoreException(MapiError.CALL_FAILED, "message " + o.messageId() + " is live but was not updated");
     }
     long position = journal(EventType.OBJECT_MODIFIED, store, JdbcRows.KIND_MESSAGE, o.messageId(), folderId, null,
@@ -717,13 +719,13 @@ final class SqliteWriteOps {
       Long deliveryTime = rs.wasNull() ? null : delivery;
       byte[] content = null;
       if (withContent) {
-        content = rs.getBytes(10);
+        content = rs.getBytes(11);
         if (content == null) {
           throw new StoreException(MapiError.CORRUPT_DATA, "message " + id + " has no version row for its cn " + rs.getLong(3));
         }
       }
       return new MessageRow(id, UUID.fromString(rs.getString(1)), rs.getLong(2), rs.getLong(3), rs.getInt(4) != 0,
-          rs.getInt(5), rs.getInt(6), rs.getLong(7), folderLive, deliveryTime, content);
+          rs.getInt(5), rs.getInt(6), rs.getLong(7), folderLive, deliveryTime, rs.getLong(10), content);
     }
   }
 
@@ -740,6 +742,14 @@ final class SqliteWriteOps {
       throw failed(Reason.DELETED, 0, "folder " + m.folderId() + " of message " + id + " is deleted");
     }
     return m;
+  }
+
+  /** IMAP UNCHANGEDSINCE (ADR 0028), checked in the write transaction: fails CHANGED when the MODSEQ is above it. */
+  private void checkUnchangedSince(MessageRow m, long unchangedSince) {
+    if (unchangedSince >= 0 && m.modseq() > unchangedSince) {
+      throw failed(Reason.CHANGED, m.cn(), "message " + m.id() + " is at MODSEQ " + m.modseq() + ", above "
+          + unchangedSince + " (UNCHANGEDSINCE)");
+    }
   }
 
   /** No row: DELETED when the id was allocated once (ids are never reused), else NOT_FOUND. */
