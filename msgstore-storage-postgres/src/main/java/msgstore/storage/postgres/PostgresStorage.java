@@ -354,11 +354,18 @@ public final class PostgresStorage implements Storage {
    * unless the thread's {@link StorageDeadline} has passed.
    */
   private <T> T write(String operation, Work<T> work) {
+    return write(operation, true, work);
+  }
+
+  /** As {@link #write(String, Work)}; without {@code lockFirst} the work takes the journal lock itself, first. */
+  private <T> T write(String operation, boolean lockFirst, Work<T> work) {
     checkOpen(operation);
     for (int attempt = 1; ; attempt++) {
       try {
         return pool.inTransaction(operation, c -> {
-          c.ids().lockJournal();
+          if (lockFirst) {
+            c.ids().lockJournal();
+          }
           T result = work.run(c, JdbcRows.truncate(options.clock().instant()));
           c.ids().flush(PostgresJournalFeed.CHANNEL);
           return result;
@@ -378,9 +385,11 @@ public final class PostgresStorage implements Storage {
       throw new StoreException(MapiError.INVALID_PARAMETER, "commit needs a batch");
     }
     List<StoreEvent> events = new ArrayList<>();
-    CommitResult result = write("commit of a batch by '" + batch.actor() + "'", (c, now) -> {
+    boolean save = PostgresWriteOps.isSaveAtVersion(batch);
+    CommitResult result = write("commit of a batch by '" + batch.actor() + "'", !save, (c, now) -> {
       events.clear();
-      return new PostgresWriteOps(c).apply(batch, now, events);
+      PostgresWriteOps ops = new PostgresWriteOps(c);
+      return save ? ops.saveAtVersion(batch, now, events) : ops.apply(batch, now, events);
     });
     if (!events.isEmpty()) {
       feed.delivered(events);
