@@ -146,13 +146,9 @@ final class PostgresWriteOps {
     WriteOp.PutMessage o = (WriteOp.PutMessage) batch.ops().getFirst();
     long expected = ((WriteOp.Expect.AtVersion) o.expect()).cn();
     PostgresTx.Allocated allocated = ids.lockJournalAndPeekCn(o.folderId());
-    if (allocated == null) {
-      throw whyNotSaved(o, expected);
-    }
+    NewVersion v = versionAt(o, expected, allocated);
     UUID store = allocated.store();
     long cn = allocated.cn();
-    NewVersion v = build(o.factory(), o.messageId(), cn,
-        new StoredMessage(o.messageId(), store, o.folderId(), expected, false, 0, 0, null, null));
     NewVersion.Columns col = v.columns();
     List<PropTag> tags = tags(o.changedTags());
     EventType type = o.event() == null ? EventType.OBJECT_MODIFIED : o.event();
@@ -570,13 +566,9 @@ final class PostgresWriteOps {
    */
   private OpResult updateAtVersion(WriteOp.PutMessage o, long expected) throws SQLException {
     PostgresTx.Allocated allocated = ids.nextCnOfFolder(o.folderId());
-    if (allocated == null) {
-      throw whyNotSaved(o, expected);
-    }
+    NewVersion v = versionAt(o, expected, allocated);
     UUID store = allocated.store();
     long cn = allocated.cn();
-    NewVersion v = build(o.factory(), o.messageId(), cn,
-        new StoredMessage(o.messageId(), store, o.folderId(), expected, false, 0, 0, null, null));
     NewVersion.Columns col = v.columns();
     PreparedStatement ps = c.prepare(UPDATE_SAVE + (o.keepUid() ? "" : NEW_UID) + WHERE_SAVE_AT_VERSION);
     bindSave(ps, cn, col);
@@ -603,6 +595,16 @@ final class PostgresWriteOps {
     long position = journal(o.event() == null ? EventType.OBJECT_MODIFIED : o.event(), store,
         JdbcRows.KIND_MESSAGE, o.messageId(), o.folderId(), null, null, cn, tags(o.changedTags()));
     return new OpResult(o.messageId(), cn, expected, position);
+  }
+
+  /** The version a save at {@code expected} builds with the change number {@code allocated}; none: the folder is gone. */
+  private NewVersion versionAt(WriteOp.PutMessage o, long expected, PostgresTx.Allocated allocated)
+      throws SQLException {
+    if (allocated == null) {
+      throw whyNotSaved(o, expected);
+    }
+    return build(o.factory(), o.messageId(), allocated.cn(),
+        new StoredMessage(o.messageId(), allocated.store(), o.folderId(), expected, false, 0, 0, null, null));
   }
 
   /** Why a save at {@code expected} matched no row (read only once it failed). */
