@@ -10,6 +10,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.Comparator;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
@@ -38,7 +40,8 @@ final class BackupCommand implements Callable<Integer> {
   Path data;
 
   @Option(names = "--db", paramLabel = "postgresql://USER@HOST:PORT/DB",
-      description = "Refused: a PostgreSQL store is backed up with PostgreSQL's tools (pg_dump, continuous archiving).")
+      description = "Refused, as is MSGSTORE_DB without --data: a PostgreSQL store is backed up with PostgreSQL's tools"
+          + " (pg_dump, continuous archiving).")
   String db;
 
   @Parameters(paramLabel = "OUT", description = "Where the backup goes: a new or empty folder.")
@@ -50,12 +53,20 @@ final class BackupCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (db != null) {
-      throw new CliException(Main.EXIT_USAGE, "msgstore backup copies SQLite data folders; back up the PostgreSQL"
-          + " database " + db + " with pg_dump -Fc or continuous archiving (docs/operations.md, \"Several nodes on"
-          + " PostgreSQL\")");
+    if (db != null && data != null) {
+      throw new CliException(Main.EXIT_USAGE, "give one of --data and --db");
     }
-    Path dir = data != null ? data : io.env("MSGSTORE_DATA").map(Path::of).orElse(Path.of("data"));
+    // Without --data, the store msgstore serve would use (MSGSTORE_DB, MSGSTORE_DATA, the MSGSTORE_CONFIG file):
+    // when that is in PostgreSQL, never back up a data folder in its place.
+    ServerConfig served = data != null || db != null ? null : ServerConfig.load(Optional.empty(), io.env(), Map.of());
+    String postgres = db != null ? db : served == null ? null : served.db().orElse(null);
+    if (postgres != null) {
+      throw new CliException(Main.EXIT_USAGE, "msgstore backup copies SQLite data folders; back up the PostgreSQL"
+          + " database " + postgres + (db == null ? " (MSGSTORE_DB or the config file's db)" : "") + " with pg_dump -Fc"
+          + " or continuous archiving (docs/operations.md, \"Several nodes on PostgreSQL\"), or give --data to back up"
+          + " a data folder");
+    }
+    Path dir = data != null ? data : served.dataDir();
     Path store = dir.resolve(ServerConfig.STORE_FILE);
     if (!Files.isRegularFile(store)) {
       throw new CliException(Main.EXIT_IO, "no store file " + store + " (is " + dir + " a msgstore data folder?)");

@@ -22,15 +22,19 @@ import picocli.CommandLine.Parameters;
 /** Brings a {@code msgstore backup} back into a new data folder and checks it before saying so. */
 @Command(name = "restore-backup", description = {"Restores a backup made by msgstore backup into NEWDIR, a new or empty "
     + "folder, checks every blob and the store's integrity, then says how to serve it.",
-    "Refuses a non-empty NEWDIR (exit 3); a failed check leaves NEWDIR as it was (exit 1)."})
+    "Refuses a non-empty NEWDIR (exit 3); a failed check leaves NEWDIR as it was (exit 1); refuses --db (exit 2)."})
 final class RestoreBackupCommand implements Callable<Integer> {
   private final Io io;
 
   @Parameters(paramLabel = "BACKUP", description = "A folder written by msgstore backup.")
   Path backup;
 
-  @Option(names = "--data", paramLabel = "NEWDIR", required = true, description = "The data folder to create: new or empty.")
+  @Option(names = "--data", paramLabel = "NEWDIR", description = "The data folder to create: new or empty (required).")
   Path data;
+
+  @Option(names = "--db", paramLabel = "postgresql://USER@HOST:PORT/DB", description = "Refused: restore into a data"
+      + " folder, then msgstore migrate --from NEWDIR --to the database; a pg_dump is restored with pg_restore.")
+  String db;
 
   RestoreBackupCommand(Io io) {
     this.io = io;
@@ -38,6 +42,15 @@ final class RestoreBackupCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (db != null) {
+      throw new CliException(Main.EXIT_USAGE, "msgstore restore-backup writes a new SQLite data folder; to bring "
+          + backup + " into the PostgreSQL database " + db + ", restore it into a folder (restore-backup " + backup
+          + " --data NEWDIR), then copy that with msgstore migrate --from NEWDIR --to " + db + "; a pg_dump of the"
+          + " database is restored with pg_restore (docs/operations.md)");
+    }
+    if (data == null) {
+      throw new CliException(Main.EXIT_USAGE, "restore-backup needs --data NEWDIR, the data folder to create");
+    }
     Properties manifest = readManifest(backup);
     if (!BackupCommand.FORMAT.equals(manifest.getProperty("format"))) {
       throw new CliException(Main.EXIT_IO, backup + " is a backup in format '" + manifest.getProperty("format")

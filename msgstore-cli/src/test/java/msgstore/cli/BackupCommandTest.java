@@ -55,6 +55,48 @@ class BackupCommandTest {
   }
 
   @Test
+  void backupShouldRefuseMsgstoreDbFromTheEnvironmentRatherThanBackUpADataFolder() {
+    CliRun backup = CliRun.run(Map.of("MSGSTORE_DB", "postgresql://msg@db/mail", "MSGSTORE_DATA", data.toString()), "",
+        NO_EDITOR, "backup", dir.resolve("b").toString());
+    assertThat(backup.code()).as(backup.toString()).isEqualTo(Main.EXIT_USAGE);
+    assertThat(backup.err()).contains("pg_dump", "MSGSTORE_DB", "--data");
+    assertThat(dir.resolve("b")).doesNotExist();
+  }
+
+  @Test
+  void backupShouldRefuseBothDataAndDb() {
+    CliRun backup = msgstore("backup", "--data", data.toString(), "--db", "postgresql://msg@db/mail",
+        dir.resolve("b").toString());
+    assertThat(backup.code()).as(backup.toString()).isEqualTo(Main.EXIT_USAGE);
+    assertThat(backup.err()).contains("one of --data and --db");
+    assertThat(dir.resolve("b")).doesNotExist();
+  }
+
+  @Test
+  void backupWithDataShouldIgnoreMsgstoreDbInTheEnvironment() {
+    CliRun backup = CliRun.run(Map.of("MSGSTORE_DB", "postgresql://msg@db/mail"), "", NO_EDITOR, "backup", "--data",
+        data.toString(), dir.resolve("b").toString());
+    assertThat(backup.code()).as(backup.toString()).isZero();
+    assertThat(dir.resolve("b/MANIFEST")).exists();
+  }
+
+  @Test
+  void restoreBackupIntoPostgresShouldBeRefusedPointingToMigrateAndPgRestore() {
+    assertThat(msgstore("backup", "--data", data.toString(), dir.resolve("b").toString()).code()).isZero();
+    CliRun restore = msgstore("restore-backup", dir.resolve("b").toString(), "--db", "postgresql://msg@db/mail");
+    assertThat(restore.code()).as(restore.toString()).isEqualTo(Main.EXIT_USAGE);
+    assertThat(restore.err()).contains("msgstore migrate --from NEWDIR --to postgresql://msg@db/mail", "pg_restore");
+  }
+
+  @Test
+  void restoreBackupShouldNeedData() {
+    assertThat(msgstore("backup", "--data", data.toString(), dir.resolve("b").toString()).code()).isZero();
+    CliRun restore = msgstore("restore-backup", dir.resolve("b").toString());
+    assertThat(restore.code()).as(restore.toString()).isEqualTo(Main.EXIT_USAGE);
+    assertThat(restore.err()).contains("needs --data NEWDIR");
+  }
+
+  @Test
   void aBackupShouldBeAnOwnerOnlyDataFolderWithAManifestThatRestoresAndReads() throws IOException {
     CliRun backup = msgstore("backup", "--data", data.toString(), dir.resolve("b").toString());
     assertThat(backup.code()).as(backup.toString()).isZero();

@@ -28,6 +28,7 @@ import msgstore.api.StoreException;
 import msgstore.api.StoreInfo;
 import msgstore.engine.EmbeddedMessageStore;
 import msgstore.engine.EngineOptions;
+import msgstore.engine.spi.StorageDeadline;
 import msgstore.protocol.HttpStatus;
 import msgstore.protocol.Json;
 import msgstore.protocol.Problem;
@@ -504,8 +505,17 @@ public final class MsgstoreServer implements AutoCloseable {
   private static final String COUNTED = "msgstore.inFlight";
 
   /**
+   * How long a request may wait for the storage in all (ADR 0030): a request is answered within 5 s
+   * while the database is down, and this leaves room for the last wait's overrun (a statement
+   * started just before the deadline may take {@code 1 s}) and for writing the answer.
+   */
+  static final Duration STORAGE_DEADLINE = Duration.ofMillis(2_500);
+
+  /**
    * Counts API requests (not event streams) from arrival until their response is flushed; one
    * that arrives while the server is closing is not counted, and {@link #api} answers it 503.
+   * Every request waits for the storage within one {@link StorageDeadline} of {@link
+   * #STORAGE_DEADLINE} from its arrival (an event stream runs on a thread of its own, without one).
    */
   private final class InFlightFilter implements jakarta.servlet.Filter {
     @Override
@@ -516,12 +526,14 @@ public final class MsgstoreServer implements AutoCloseable {
       if (counted) {
         req.setAttribute(COUNTED, Boolean.TRUE);
       }
+      StorageDeadline deadline = StorageDeadline.start(STORAGE_DEADLINE);
       try {
         chain.doFilter(req, res);
         if (counted) {
           res.flushBuffer();
         }
       } finally {
+        deadline.close();
         if (counted) {
           leave();
         }
@@ -700,7 +712,11 @@ public final class MsgstoreServer implements AutoCloseable {
         oc.mergeReport().ifPresent(m -> extras.set("mergeReport", Json.mergeReport(m)));
       }
       String field = se instanceof WireException w ? w.field() : "";
-      if (status >= 500) {
+      if (se.error() == MapiError.BUSY) {
+        // Expected while the database is down or overloaded, then for every request: one line each, no stack trace.
+        LOG.atWarn().addKeyValue("method", ctx.method().name()).addKeyValue("path", ctx.path())
+            .addKeyValue("mapiError", se.error().mapiName()).log("request refused: {}", se.getMessage());
+      } else if (status >= 500) {
         LOG.atError().addKeyValue("method", ctx.method().name()).addKeyValue("path", ctx.path())
             .addKeyValue("mapiError", se.error().mapiName()).setCause(se).log("request failed: {}", se.getMessage());
       } else {

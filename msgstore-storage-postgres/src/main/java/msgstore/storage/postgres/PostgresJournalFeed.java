@@ -7,9 +7,12 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import msgstore.api.StoreEvent;
 import msgstore.api.StoreException;
+import msgstore.engine.spi.StorageDeadline;
 import org.postgresql.PGConnection;
 
 /**
@@ -19,7 +22,10 @@ import org.postgresql.PGConnection;
  * nothing comes before them); commits of other nodes wake it through
  * {@code LISTEN/NOTIFY} (a notification only says "read on", it carries nothing), and it also
  * reads on every {@value #POLL_MILLIS} ms and after every reconnect, so a lost notification or
- * connection delays an event but never loses or repeats one.
+ * connection delays an event but never loses or repeats one. A commit's catch-up is only a
+ * shortcut: when the database fails after the COMMIT, or the feed's own thread holds the feed past
+ * the committing thread's {@link StorageDeadline}, the commit returns as committed and that thread
+ * delivers its entries later.
  */
 final class PostgresJournalFeed implements AutoCloseable {
   static final String CHANNEL = "msgstore_journal";
@@ -30,7 +36,7 @@ final class PostgresJournalFeed implements AutoCloseable {
 
   private final PostgresStorage.Options options;
   private final PostgresReader reader;
-  private final Object lock = new Object();
+  private final ReentrantLock lock = new ReentrantLock();
   private long delivered;
   private volatile Consumer<List<StoreEvent>> listener = events -> {};
   private volatile boolean closed;
@@ -44,8 +50,11 @@ final class PostgresJournalFeed implements AutoCloseable {
 
   /** Starts listening; events after {@code head} are delivered. */
   void start(long head) {
-    synchronized (lock) {
+    lock.lock();
+    try {
       delivered = head;
+    } finally {
+      lock.unlock();
     }
     thread = Thread.ofPlatform().daemon().name("msgstore-pg-journal-feed").start(this::run);
   }
@@ -61,7 +70,10 @@ final class PostgresJournalFeed implements AutoCloseable {
    */
   void delivered(List<StoreEvent> committed) {
     long last = committed.getLast().position();
-    synchronized (lock) {
+    if (!lockWithinDeadline()) {
+      return;
+    }
+    try {
       while (delivered < committed.getFirst().position() - 1 && deliverPage()) {
         // entries of other nodes (or of commits of this one that have not caught up yet) come first
       }
@@ -72,15 +84,36 @@ final class PostgresJournalFeed implements AutoCloseable {
       while (delivered < last && deliverPage()) {
         // next page
       }
+    } catch (StoreException e) {
+      LOG.log(Level.DEBUG, "catching up after a commit failed; the journal feed delivers the entries", e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private boolean lockWithinDeadline() {
+    long remaining = StorageDeadline.remainingNanos();
+    if (remaining == Long.MAX_VALUE) {
+      lock.lock();
+      return true;
+    }
+    try {
+      return lock.tryLock(Math.max(0, remaining), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
     }
   }
 
   /** Delivers every committed entry not delivered yet. */
   void deliverAll() {
-    synchronized (lock) {
+    lock.lock();
+    try {
       while (deliverPage()) {
         // next page
       }
+    } finally {
+      lock.unlock();
     }
   }
 

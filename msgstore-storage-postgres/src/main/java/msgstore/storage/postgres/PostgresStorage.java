@@ -20,6 +20,7 @@ import msgstore.engine.spi.CommitResult;
 import msgstore.engine.spi.FolderPage;
 import msgstore.engine.spi.NamedPropRow;
 import msgstore.engine.spi.Storage;
+import msgstore.engine.spi.StorageDeadline;
 import msgstore.engine.spi.StoredFolder;
 import msgstore.engine.spi.StoredMessage;
 import msgstore.engine.spi.StoredStore;
@@ -349,20 +350,28 @@ public final class PostgresStorage implements Storage {
 
   /**
    * Runs {@code work} in one write transaction holding journal_head, retrying it on a
-   * serialization failure or deadlock (nothing was written: the work runs again from the start).
+   * serialization failure or deadlock (nothing was written: the work runs again from the start),
+   * unless the thread's {@link StorageDeadline} has passed.
    */
   private <T> T write(String operation, Work<T> work) {
+    return write(operation, true, work);
+  }
+
+  /** As {@link #write(String, Work)}; without {@code lockFirst} the work takes the journal lock itself, first. */
+  private <T> T write(String operation, boolean lockFirst, Work<T> work) {
     checkOpen(operation);
     for (int attempt = 1; ; attempt++) {
       try {
         return pool.inTransaction(operation, c -> {
-          c.ids().lockJournal();
+          if (lockFirst) {
+            c.ids().lockJournal();
+          }
           T result = work.run(c, JdbcRows.truncate(options.clock().instant()));
           c.ids().flush(PostgresJournalFeed.CHANNEL);
           return result;
         });
       } catch (SQLException e) {
-        if (PostgresErrors.retryable(e) && attempt < COMMIT_ATTEMPTS) {
+        if (PostgresErrors.retryable(e) && attempt < COMMIT_ATTEMPTS && StorageDeadline.remainingNanos() > 0) {
           continue;
         }
         throw PostgresErrors.translate(e, operation + " on " + pool.name());
@@ -376,9 +385,11 @@ public final class PostgresStorage implements Storage {
       throw new StoreException(MapiError.INVALID_PARAMETER, "commit needs a batch");
     }
     List<StoreEvent> events = new ArrayList<>();
-    CommitResult result = write("commit of a batch by '" + batch.actor() + "'", (c, now) -> {
+    boolean save = PostgresWriteOps.isSaveAtVersion(batch);
+    CommitResult result = write("commit of a batch by '" + batch.actor() + "'", !save, (c, now) -> {
       events.clear();
-      return new PostgresWriteOps(c).apply(batch, now, events);
+      PostgresWriteOps ops = new PostgresWriteOps(c);
+      return save ? ops.saveAtVersion(batch, now, events) : ops.apply(batch, now, events);
     });
     if (!events.isEmpty()) {
       feed.delivered(events);

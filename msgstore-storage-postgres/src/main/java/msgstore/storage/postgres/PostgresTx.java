@@ -91,6 +91,38 @@ final class PostgresTx implements AutoCloseable {
       head = position = queryLong("SELECT position FROM journal_head WHERE id = 1 FOR UPDATE");
     }
 
+    /**
+     * Locks journal_head, as {@link #lockJournal}, and reads the next change number of the store of
+     * folder {@code folderId} without taking it (the caller's write sets {@code last_cn}): one
+     * round trip of two statements, the second run once the lock is granted, so that under READ
+     * COMMITTED it reads what the previous holder committed. Null when there is no such folder.
+     */
+    Allocated lockJournalAndPeekCn(long folderId) throws SQLException {
+      PreparedStatement ps = prepare("SELECT position FROM journal_head WHERE id = 1 FOR UPDATE;"
+          + " SELECT s.guid, s.last_cn + 1 FROM folder f JOIN store s ON s.guid = f.store_guid WHERE f.id = ?");
+      ps.setLong(1, folderId);
+      ps.execute();
+      try (ResultSet rs = ps.getResultSet()) {
+        head = position = rs.next() ? rs.getLong(1) : 0;
+      }
+      if (!ps.getMoreResults()) {
+        throw new SQLException("locking journal_head and reading the change number of folder " + folderId
+            + " returned one result, not two");
+      }
+      try (ResultSet rs = ps.getResultSet()) {
+        if (!rs.next()) {
+          return null;
+        }
+        UUID store = UUID.fromString(rs.getString(1));
+        return new Allocated(store, checked(store, rs.getLong(2)));
+      }
+    }
+
+    /** The caller's own statement wrote journal_head (with its NOTIFY) up to the positions used: {@link #flush} has nothing to do. */
+    void headWritten() {
+      head = position;
+    }
+
     long nextPosition() {
       if (head < 0) {
         throw new IllegalStateException("journal_head is not locked by this transaction");

@@ -105,6 +105,16 @@ final class PostgresWriteOps {
 
   /** Applies {@code batch}, appending its journal entries to {@code eventsOut}. */
   CommitResult apply(WriteBatch batch, Instant commitTime, List<StoreEvent> eventsOut) throws SQLException {
+    begin(batch, commitTime, eventsOut);
+    List<OpResult> results = new ArrayList<>(batch.ops().size());
+    for (int i = 0; i < batch.ops().size(); i++) {
+      opIndex = i;
+      results.add(apply(batch.ops().get(i)));
+    }
+    return new CommitResult(results);
+  }
+
+  private void begin(WriteBatch batch, Instant commitTime, List<StoreEvent> eventsOut) {
     if (batch == null || batch.ops() == null) {
       throw new StoreException(MapiError.INVALID_PARAMETER, "a batch needs a list of operations");
     }
@@ -112,12 +122,94 @@ final class PostgresWriteOps {
     this.now = commitTime;
     this.nowMicros = JdbcRows.micros(commitTime);
     this.events = eventsOut;
-    List<OpResult> results = new ArrayList<>(batch.ops().size());
-    for (int i = 0; i < batch.ops().size(); i++) {
-      opIndex = i;
-      results.add(apply(batch.ops().get(i)));
+  }
+
+  /** Whether {@code batch} is one save at a version without a MODSEQ condition: {@link #saveAtVersion} writes it. */
+  static boolean isSaveAtVersion(WriteBatch batch) {
+    return batch != null && batch.ops() != null && batch.ops().size() == 1
+        && batch.ops().getFirst() instanceof WriteOp.PutMessage o && o.factory() != null
+        && o.expect() instanceof WriteOp.Expect.AtVersion && o.unchangedSince() < 0;
+  }
+
+  /**
+   * The common save (R28, R33) in two round trips and no read, journal lock included: the first
+   * takes the journal_head lock and reads the next change number of the folder's store ({@link
+   * PostgresTx.Ids#lockJournalAndPeekCn}); the version is built with it; the second is one statement
+   * ({@link #saveWrites}) whose conditional UPDATE is the compare-and-set and whose other writes
+   * (the store's change number, the version, its blob references, the journal entry, journal_head
+   * with its NOTIFY) are made from that UPDATE's result, so when it matches no row nothing at all is
+   * written, and the row is read only to say why. The COMMIT goes in the same round trip (after a
+   * mismatch it commits nothing), so the journal lock is held for one round trip and the WAL flush.
+   */
+  CommitResult saveAtVersion(WriteBatch batch, Instant commitTime, List<StoreEvent> eventsOut) throws SQLException {
+    begin(batch, commitTime, eventsOut);
+    WriteOp.PutMessage o = (WriteOp.PutMessage) batch.ops().getFirst();
+    long expected = ((WriteOp.Expect.AtVersion) o.expect()).cn();
+    PostgresTx.Allocated allocated = ids.lockJournalAndPeekCn(o.folderId());
+    NewVersion v = versionAt(o, expected, allocated);
+    UUID store = allocated.store();
+    long cn = allocated.cn();
+    NewVersion.Columns col = v.columns();
+    List<PropTag> tags = tags(o.changedTags());
+    EventType type = o.event() == null ? EventType.OBJECT_MODIFIED : o.event();
+    long position = ids.nextPosition();
+    PreparedStatement ps = c.prepare(saveWrites(!o.keepUid()));
+    bindSave(ps, cn, col);
+    int i = 10;
+    JdbcRows.setMicrosOrNull(ps, i++, col.deliveryTime());
+    ps.setLong(i++, o.messageId());
+    ps.setLong(i++, expected);
+    ps.setLong(i++, o.folderId());
+    ps.setLong(i++, cn); // st
+    ps.setString(i++, store.toString());
+    ps.setLong(i++, cn); // ver
+    ps.setLong(i++, nowMicros);
+    ps.setString(i++, actor);
+    ps.setString(i++, kindOr(o.kind(), "SAVED"));
+    ps.setLong(i++, o.basedOnCn());
+    ps.setLong(i++, col.messageSize());
+    ps.setBytes(i++, v.content());
+    ps.setLong(i++, cn); // vb
+    ps.setArray(i++, c.jdbc().createArrayOf("text", new LinkedHashSet<>(v.blobs()).toArray()));
+    ps.setLong(i++, position); // jr
+    ps.setString(i++, store.toString());
+    ps.setInt(i++, JdbcRows.typeCode(type));
+    ps.setInt(i++, JdbcRows.KIND_MESSAGE);
+    ps.setLong(i++, o.folderId());
+    ps.setLong(i++, cn);
+    ps.setString(i++, JdbcRows.encodeTags(tags));
+    ps.setLong(i++, nowMicros);
+    ps.setLong(i++, position); // hd
+    ps.setString(i, PostgresJournalFeed.CHANNEL);
+    boolean matched;
+    ps.execute();
+    try (ResultSet rs = ps.getResultSet()) {
+      matched = rs.next() && rs.getLong(1) == 1;
     }
-    return new CommitResult(results);
+    ps.getMoreResults(); // the COMMIT's
+    ids.headWritten();
+    if (!matched) {
+      throw whyNotSaved(o, expected); // read after a COMMIT that wrote nothing: only to say why
+    }
+    events.add(JdbcRows.event(position, type, store, JdbcRows.KIND_MESSAGE, o.messageId(), o.folderId(), null, null,
+        cn, tags, now));
+    return new CommitResult(List.of(new OpResult(o.messageId(), cn, expected, position)));
+  }
+
+  /** {@link #saveAtVersion}'s writes; with {@code newUid} the new version takes the next UID of its folder (ADR 0028). */
+  private static String saveWrites(boolean newUid) {
+    return "WITH upd AS (" + UPDATE_SAVE + ", delivery_time = ?" + (newUid ? NEW_UID : "")
+        + " WHERE id = ? AND cn = ? AND deleted = 0 AND folder_id = ? RETURNING id),"
+        + " st AS (UPDATE store SET last_cn = ? WHERE guid = ? AND EXISTS (SELECT 1 FROM upd)),"
+        + " ver AS (INSERT INTO message_version (message_id, cn, committed_at, committed_by, kind, based_on_cn, size,"
+        + " content) SELECT id, ?, ?, ?, ?, ?, ?, ? FROM upd),"
+        + " vb AS (INSERT INTO version_blob (message_id, cn, sha) SELECT upd.id, ?, b.sha FROM upd,"
+        + " unnest(?::text[]) AS b(sha) ON CONFLICT DO NOTHING),"
+        + " jr AS (INSERT INTO journal (position, store_guid, type, kind, object_id, parent_id, old_id, old_parent_id,"
+        + " cn, changed_tags, at) SELECT ?, ?, ?, ?, id, ?, NULL, NULL, ?, ?, ? FROM upd),"
+        + " hd AS (UPDATE journal_head SET position = ? WHERE id = 1 AND EXISTS (SELECT 1 FROM upd)"
+        + " RETURNING pg_notify(?, ''))"
+        + " SELECT (SELECT count(*) FROM upd), (SELECT count(*) FROM hd); COMMIT";
   }
 
   private OpResult apply(WriteOp op) throws SQLException {
@@ -474,13 +566,9 @@ final class PostgresWriteOps {
    */
   private OpResult updateAtVersion(WriteOp.PutMessage o, long expected) throws SQLException {
     PostgresTx.Allocated allocated = ids.nextCnOfFolder(o.folderId());
-    if (allocated == null) {
-      throw whyNotSaved(o, expected);
-    }
+    NewVersion v = versionAt(o, expected, allocated);
     UUID store = allocated.store();
     long cn = allocated.cn();
-    NewVersion v = build(o.factory(), o.messageId(), cn,
-        new StoredMessage(o.messageId(), store, o.folderId(), expected, false, 0, 0, null, null));
     NewVersion.Columns col = v.columns();
     PreparedStatement ps = c.prepare(UPDATE_SAVE + (o.keepUid() ? "" : NEW_UID) + WHERE_SAVE_AT_VERSION);
     bindSave(ps, cn, col);
@@ -507,6 +595,16 @@ final class PostgresWriteOps {
     long position = journal(o.event() == null ? EventType.OBJECT_MODIFIED : o.event(), store,
         JdbcRows.KIND_MESSAGE, o.messageId(), o.folderId(), null, null, cn, tags(o.changedTags()));
     return new OpResult(o.messageId(), cn, expected, position);
+  }
+
+  /** The version a save at {@code expected} builds with the change number {@code allocated}; none: the folder is gone. */
+  private NewVersion versionAt(WriteOp.PutMessage o, long expected, PostgresTx.Allocated allocated)
+      throws SQLException {
+    if (allocated == null) {
+      throw whyNotSaved(o, expected);
+    }
+    return build(o.factory(), o.messageId(), allocated.cn(),
+        new StoredMessage(o.messageId(), allocated.store(), o.folderId(), expected, false, 0, 0, null, null));
   }
 
   /** Why a save at {@code expected} matched no row (read only once it failed). */
