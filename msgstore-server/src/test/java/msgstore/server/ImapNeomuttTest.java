@@ -86,15 +86,16 @@ class ImapNeomuttTest {
     private void pipe(Socket from, Socket to, String side) {
       try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
         byte[] buf = new byte[8192];
+        StringBuilder pending = new StringBuilder(); // a line split across reads is kept whole
         for (int n; (n = in.read(buf)) > 0;) {
-          out.write(buf, 0, n);
-          out.flush();
-          String text = new String(buf, 0, n, StandardCharsets.ISO_8859_1);
-          synchronized (transcript) {
-            for (String line : text.split("\r\n")) {
-              transcript.append(side).append(line).append('\n');
+          pending.append(new String(buf, 0, n, StandardCharsets.ISO_8859_1));
+          synchronized (transcript) { // recorded before it is passed on, so a finished run's transcript is whole
+            for (int end; (end = pending.indexOf("\r\n")) >= 0; pending.delete(0, end + 2)) {
+              transcript.append(side).append(pending, 0, end).append('\n');
             }
           }
+          out.write(buf, 0, n);
+          out.flush();
         }
       } catch (IOException e) {
         // the other side closed
@@ -250,7 +251,8 @@ class ImapNeomuttTest {
 
       // Between the runs, over HTTP: "nm three" flagged, "nm four" deleted.
       String three = "/stores/" + store + "/messages/" + id(store, folder, "nm three");
-      TestServer.Resp r = t.patch("alice", three, TestServer.props("PidTagFlagStatus", 2), t.get("alice", three).etag());
+      TestServer.Resp r = t.patch("alice", three, TestServer.props("PidTagFlagStatus", 2),
+          t.get("alice", three).etag());
       assertThat(r.status()).as("%s", r).isEqualTo(200);
       r = t.delete("alice", "/stores/" + store + "/messages/" + id(store, folder, "nm four"));
       assertThat(r.status()).as("%s", r).isBetween(200, 204);
