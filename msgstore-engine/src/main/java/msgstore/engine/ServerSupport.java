@@ -302,7 +302,9 @@ public final class ServerSupport {
 
   /**
    * The OBJECT_CHANGED a plain save (no FORCE_SAVE, no merge, no resolver) based on {@code base}
-   * would end with, found from the message row alone (no version read or decoded): present when
+   * would end with, found without reading any version: only when this process has seen a newer
+   * commit of the message ({@link LatestVersions}, in memory: a save from a fresh base costs
+   * nothing here), then confirmed on the message row: present when
    * the message is live, in {@code store}, the caller may modify it, and its current version is not
    * {@code base} (R28). Empty in every other case, where the caller opens the message as usual and the open or
    * the save reports what applies (NOT_FOUND, OBJECT_DELETED, NO_ACCESS, or success).
@@ -310,6 +312,9 @@ public final class ServerSupport {
   public static Optional<ObjectChangedException> staleBase(Session s, StoreId store, MessageId id, ChangeKey base) {
     EmbeddedSession es = embedded(s);
     es.checkOpen();
+    if (!es.store.latest.knownNewerThan(id.value(), base.counter())) {
+      return Optional.empty(); // no newer version known in memory: not worth a read (a fresh base is the common case)
+    }
     Optional<StoredMessage> m = es.storage.findMessage(id.value())
         .filter(x -> !x.softDeleted() && x.storeGuid().equals(store.guid()));
     if (m.isEmpty() || !es.rightsOnMessage(m.get()).canWrite()) {
