@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CyclicBarrier;
@@ -13,8 +12,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import msgstore.engine.EngineOptions;
-import msgstore.imap.ImapConfig;
 import msgstore.server.ImapClient.Reply;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,8 +33,8 @@ class ImapCondstoreTest {
 
   @BeforeAll
   static void start() {
-    t = TestServer.start(dir, c -> c.withImap(ImapConfig.on(0)), EngineOptions.defaults().withMaintenanceInterval(Duration.ZERO));
-    port = t.server.imap().orElseThrow().port();
+    t = TestServer.startWithImap(dir);
+    port = t.imapPort();
   }
 
   @AfterAll

@@ -3,9 +3,6 @@ package msgstore.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
-import java.time.Duration;
-import msgstore.engine.EngineOptions;
-import msgstore.imap.ImapConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,8 +22,8 @@ class ImapIdleTest {
 
   @BeforeAll
   static void start() {
-    t = TestServer.start(dir, c -> c.withImap(ImapConfig.on(0)), EngineOptions.defaults().withMaintenanceInterval(Duration.ZERO));
-    port = t.server.imap().orElseThrow().port();
+    t = TestServer.startWithImap(dir);
+    port = t.imapPort();
   }
 
   @AfterAll

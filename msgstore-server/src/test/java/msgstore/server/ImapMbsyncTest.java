@@ -7,11 +7,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
-import msgstore.engine.EngineOptions;
-import msgstore.imap.ImapConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,9 +27,8 @@ class ImapMbsyncTest {
 
   @BeforeAll
   static void start() {
-    t = TestServer.start(dir.resolve("data"), c -> c.withImap(ImapConfig.on(0)),
-        EngineOptions.defaults().withMaintenanceInterval(Duration.ZERO));
-    port = t.server.imap().orElseThrow().port();
+    t = TestServer.startWithImap(dir.resolve("data"));
+    port = t.imapPort();
   }
 
   @AfterAll

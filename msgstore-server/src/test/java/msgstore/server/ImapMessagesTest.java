@@ -4,13 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import msgstore.engine.EngineOptions;
-import msgstore.imap.ImapConfig;
 import msgstore.server.ImapClient.Reply;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,8 +29,8 @@ class ImapMessagesTest {
 
   @BeforeAll
   static void start() {
-    t = TestServer.start(dir, c -> c.withImap(ImapConfig.on(0)), EngineOptions.defaults().withMaintenanceInterval(Duration.ZERO));
-    port = t.server.imap().orElseThrow().port();
+    t = TestServer.startWithImap(dir);
+    port = t.imapPort();
   }
 
   @AfterAll

@@ -14,7 +14,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,8 +22,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
-import msgstore.engine.EngineOptions;
-import msgstore.imap.ImapConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,9 +42,8 @@ class ImapNeomuttTest {
 
   @BeforeAll
   static void start() {
-    t = TestServer.start(dir.resolve("data"), c -> c.withImap(ImapConfig.on(0)),
-        EngineOptions.defaults().withMaintenanceInterval(Duration.ZERO));
-    port = t.server.imap().orElseThrow().port();
+    t = TestServer.startWithImap(dir.resolve("data"));
+    port = t.imapPort();
   }
 
   @AfterAll

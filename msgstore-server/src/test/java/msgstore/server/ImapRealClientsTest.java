@@ -9,12 +9,9 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import msgstore.engine.EngineOptions;
-import msgstore.imap.ImapConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,8 +30,8 @@ class ImapRealClientsTest {
 
   @BeforeAll
   static void start() {
-    t = TestServer.start(dir, c -> c.withImap(ImapConfig.on(0)), EngineOptions.defaults().withMaintenanceInterval(Duration.ZERO));
-    port = t.server.imap().orElseThrow().port();
+    t = TestServer.startWithImap(dir);
+    port = t.imapPort();
   }
 
   @AfterAll

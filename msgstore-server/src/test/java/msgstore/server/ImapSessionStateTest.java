@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Base64;
-import msgstore.engine.EngineOptions;
 import msgstore.imap.ImapConfig;
 import msgstore.server.ImapClient.Reply;
 import org.junit.jupiter.api.AfterAll;
@@ -27,8 +25,8 @@ class ImapSessionStateTest {
 
   @BeforeAll
   static void start() {
-    t = TestServer.start(dir, c -> c.withImap(ImapConfig.on(0)), EngineOptions.defaults().withMaintenanceInterval(Duration.ZERO));
-    port = t.server.imap().orElseThrow().port();
+    t = TestServer.startWithImap(dir);
+    port = t.imapPort();
   }
 
   @AfterAll

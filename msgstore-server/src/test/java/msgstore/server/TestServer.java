@@ -44,6 +44,17 @@ final class TestServer implements AutoCloseable {
     return start(dir, c -> c, EngineOptions.defaults().withMaintenanceInterval(Duration.ZERO));
   }
 
+  /** A server with IMAP on a free loopback port and no background maintenance (the Imap* tests). */
+  static TestServer startWithImap(Path dir) {
+    return start(dir, c -> c.withImap(msgstore.imap.ImapConfig.on(0)),
+        EngineOptions.defaults().withMaintenanceInterval(java.time.Duration.ZERO));
+  }
+
+  /** The port the IMAP listener took. */
+  int imapPort() {
+    return server.imap().orElseThrow().port();
+  }
+
   static TestServer start(Path dir, UnaryOperator<ServerConfig> config, EngineOptions engine) {
     return start(dir, config, engine, FAST, java.time.Clock.systemUTC());
   }
