@@ -7,32 +7,27 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReadWriteLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import msgstore.api.MapiError;
 import msgstore.api.StoreEvent;
 import msgstore.api.StoreException;
 import msgstore.engine.spi.CommitResult;
 import msgstore.engine.spi.WriteBatch;
+import msgstore.storage.jdbc.GroupCommitter;
 import msgstore.storage.jdbc.JdbcRows;
 
 /**
- * The single writer: one platform thread owning the only write connection, fed by a queue.
+ * The single writer: one platform thread owning the only write connection, fed by a queue
+ * ({@link GroupCommitter}: its grouping policy, lingering and shutdown are shared with the
+ * PostgreSQL backend).
  *
- * <p>Group commit. The thread takes the first queued job and drains up to {@link #MAX_GROUP}
- * more. Consecutive batches form one group, written in one {@code BEGIN IMMEDIATE} transaction:
- * each batch runs inside its own {@code SAVEPOINT}; its operations check their preconditions
- * with SQL as they go, so a batch sees the effects of the batches before it in the group exactly
- * as if each had committed alone. A batch whose precondition fails (or which throws any other
- * per-batch error) is rolled back to its savepoint and fails alone; the counters it advanced are
- * restored ({@link SqliteCounters}). The change numbers of the group are written to {@code
- * store.last_cn}, then one {@code COMMIT} makes the whole group durable with one fsync.
+ * <p>Group commit. Consecutive batches form one group, written in one {@code BEGIN IMMEDIATE}
+ * transaction: each batch runs inside its own {@code SAVEPOINT}; its operations check their
+ * preconditions with SQL as they go, so a batch sees the effects of the batches before it in the
+ * group exactly as if each had committed alone. A batch whose precondition fails (or which throws
+ * any other per-batch error) is rolled back to its savepoint and fails alone; the counters it
+ * advanced are restored ({@link SqliteCounters}). The change numbers of the group are written to
+ * {@code store.last_cn}, then one {@code COMMIT} makes the whole group durable with one fsync.
  *
  * <p>If the transaction fails as a whole (disk full, I/O error, corruption, or an error at
  * COMMIT), it is rolled back, every batch of the group fails with the translated exception and
@@ -40,18 +35,13 @@ import msgstore.storage.jdbc.JdbcRows;
  * used up (R99).
  *
  * <p>Only after COMMIT returns are the callers' futures completed and then the {@link
- * #onCommitted} listener called, on this thread, with the journal entries of the group's
- * successful batches in position order (R79). Maintenance tasks ({@link #runTask}) run on this
- * thread between groups, each in its own transaction.
- *
- * <p>Shutdown: {@link #close} stops accepting jobs, lets the thread finish every job queued
- * before, and closes the connection. The read/write lock orders "enqueue" against "stop" so that
- * no job is queued after the stop marker.
+ * #onCommitted} listener called, on the writer thread, with the journal entries of the group's
+ * successful batches in position order (R79). Maintenance tasks ({@link #runTask}) run on that
+ * thread between groups, each in its own transaction. The storage deadline of ADR 0030 is
+ * ignored: every wait is in this process.
  */
 final class SqliteWriter implements AutoCloseable {
-  static final int MAX_GROUP = 512;
-  /** How long a short group waits for more batches; well below one fsync. */
-  static final long LINGER_NANOS = 200_000;
+  static final int MAX_GROUP = GroupCommitter.MAX_GROUP;
   static final String THREAD_NAME = "msgstore-sqlite-writer";
 
   private static final System.Logger LOG = System.getLogger(SqliteWriter.class.getName());
@@ -60,14 +50,6 @@ final class SqliteWriter implements AutoCloseable {
   interface Task<T> {
     T run(SqliteConnection c, Instant now) throws SQLException;
   }
-
-  private sealed interface Job permits BatchJob, TaskJob, Stop {}
-
-  private record BatchJob(WriteBatch batch, CompletableFuture<CommitResult> done) implements Job {}
-
-  private record TaskJob(String operation, Task<?> task, CompletableFuture<Object> done) implements Job {}
-
-  private record Stop() implements Job {}
 
   private sealed interface Outcome permits Committed, Failed {}
 
@@ -82,13 +64,7 @@ final class SqliteWriter implements AutoCloseable {
   private final SqliteCounters counters = new SqliteCounters();
   private final SqliteWriteOps ops;
   private final SqliteStaging staging;
-  private final BlockingQueue<Job> queue = new LinkedBlockingQueue<>();
-  private final ReadWriteLock gate = new ReentrantReadWriteLock();
-  private final Thread thread;
-  private boolean accepting = true;
-  private int lastGroupSize;
-  private volatile long groupsCommitted; // written by the writer thread only
-  private volatile long batchesCommitted;
+  private final GroupCommitter<WriteBatch, CommitResult> committer;
   private volatile Consumer<List<StoreEvent>> listener = events -> {};
 
   /** Takes ownership of {@code c}, which must be in JDBC manual-commit mode with no transaction open. */
@@ -98,12 +74,12 @@ final class SqliteWriter implements AutoCloseable {
     this.clock = clock;
     this.staging = staging;
     this.ops = new SqliteWriteOps(c, counters, staging);
-    this.thread = new Thread(this::run, THREAD_NAME);
-    this.thread.setDaemon(true);
+    this.committer = new GroupCommitter<>(file.toString(), THREAD_NAME, this::writeGroup,
+        SqliteWriter::asStoreException, this::stopped);
   }
 
   void start() {
-    thread.start();
+    committer.start();
   }
 
   void onCommitted(Consumer<List<StoreEvent>> l) {
@@ -115,211 +91,71 @@ final class SqliteWriter implements AutoCloseable {
     if (batch == null) {
       throw new StoreException(MapiError.INVALID_PARAMETER, "commit needs a batch");
     }
-    CompletableFuture<CommitResult> done = new CompletableFuture<>();
-    submit(new BatchJob(batch, done), "commit");
-    return await(done);
+    return committer.commit(batch);
   }
 
   /** Runs a maintenance task on the writer thread in its own transaction. */
-  @SuppressWarnings("unchecked")
   <T> T runTask(String operation, Task<T> task) {
-    CompletableFuture<Object> done = new CompletableFuture<>();
-    submit(new TaskJob(operation, task, done), operation);
-    return (T) await(done);
+    return committer.runTask(operation, () -> runInTransaction(operation, task));
   }
 
   /** Jobs waiting for the writer thread (for tests and diagnostics). */
   int queued() {
-    return queue.size();
+    return committer.queued();
   }
 
   /** Transactions committed by {@link #commit} so far (one fsync each). */
   long groupsCommitted() {
-    return groupsCommitted;
+    return committer.groupsCommitted();
   }
 
   /** Batches those transactions carried, failed ones included. */
   long batchesCommitted() {
-    return batchesCommitted;
-  }
-
-  private void submit(Job job, String operation) {
-    if (Thread.currentThread() == thread) {
-      throw new StoreException(MapiError.CALL_FAILED, operation + " called on the writer thread of " + file
-          + " (from an onCommitted listener or a version factory) would wait for itself");
-    }
-    gate.readLock().lock();
-    try {
-      if (!accepting) {
-        throw new StoreException(MapiError.CALL_FAILED, operation + " failed: storage " + file + " is closed");
-      }
-      queue.add(job);
-    } finally {
-      gate.readLock().unlock();
-    }
-  }
-
-  private static <T> T await(CompletableFuture<T> done) {
-    try {
-      return done.join();
-    } catch (CompletionException e) {
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      if (e.getCause() instanceof Error err) {
-        throw err;
-      }
-      throw e;
-    }
+    return committer.batchesCommitted();
   }
 
   @Override
   public void close() {
-    gate.writeLock().lock();
-    try {
-      if (!accepting) {
-        return;
-      }
-      accepting = false;
-      queue.add(new Stop());
-    } finally {
-      gate.writeLock().unlock();
-    }
-    if (Thread.currentThread() == thread) {
-      return; // closed from the listener: the thread stops after the current job
-    }
-    boolean interrupted = false;
-    while (thread.isAlive()) {
-      try {
-        thread.join();
-      } catch (InterruptedException e) {
-        interrupted = true;
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
+    committer.close();
   }
 
   // ---- the writer thread
 
-  private void run() {
-    List<Job> jobs = new ArrayList<>(MAX_GROUP);
-    List<BatchJob> group = new ArrayList<>(MAX_GROUP);
-    boolean stop = false;
+  /** When the thread ends. */
+  private void stopped() {
     try {
-      while (!stop) {
-        jobs.clear();
-        try {
-          jobs.add(queue.take());
-        } catch (InterruptedException e) {
-          continue; // nobody interrupts this thread on purpose; keep serving until Stop
-        }
-        queue.drainTo(jobs, MAX_GROUP - 1);
-        linger(jobs);
-        for (Job job : jobs) {
-          switch (job) {
-            case BatchJob b -> group.add(b);
-            case TaskJob t -> {
-              runGroup(group);
-              runTask(t);
-            }
-            case Stop s -> stop = true;
-          }
-        }
-        runGroup(group);
-      }
-    } finally {
-      refuseQueuedJobs();
-      try {
-        SqlitePragmas.execute(c.jdbc(), "PRAGMA optimize");
-      } catch (SQLException e) {
-        LOG.log(Level.DEBUG, "PRAGMA optimize failed on close of " + file, e);
-      }
-      c.close();
+      SqlitePragmas.execute(c.jdbc(), "PRAGMA optimize");
+    } catch (SQLException e) {
+      LOG.log(Level.DEBUG, "PRAGMA optimize failed on close of " + file, e);
     }
+    c.close();
   }
 
-  /**
-   * When fewer jobs are queued than the last group had, the committers of that group are most
-   * likely about to submit again: wait up to {@link #LINGER_NANOS} for them, so that one fsync
-   * serves them all. A lone committer (last group of one) never waits.
-   */
-  private void linger(List<Job> jobs) {
-    int target = Math.min(lastGroupSize, MAX_GROUP);
-    long deadline = System.nanoTime() + LINGER_NANOS;
-    try {
-      while (jobs.size() < target) {
-        long left = deadline - System.nanoTime();
-        Job more = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : null;
-        if (more == null) {
-          return;
+  /** Writes one group in one transaction, then completes its batches and notifies the listener. */
+  private int writeGroup(List<GroupCommitter.Pending<WriteBatch, CommitResult>> group) throws SQLException {
+    Outcome[] outcomes = writeTransaction(group);
+    List<StoreEvent> events = new ArrayList<>();
+    for (Outcome o : outcomes) {
+      if (o instanceof Committed ok && !ok.written().isEmpty()) {
+        staging.written(ok.written()); // durable now: readers find it inline
+      }
+    }
+    for (int i = 0; i < outcomes.length; i++) {
+      switch (outcomes[i]) {
+        case Committed ok -> {
+          group.get(i).complete(ok.result());
+          events.addAll(ok.events());
         }
-        jobs.add(more);
-        queue.drainTo(jobs, MAX_GROUP - jobs.size());
-      }
-    } catch (InterruptedException e) {
-      // serve what is there
-    }
-  }
-
-  /** When the thread ends, for whatever reason: no job may wait for it forever. */
-  private void refuseQueuedJobs() {
-    gate.writeLock().lock();
-    try {
-      accepting = false;
-    } finally {
-      gate.writeLock().unlock();
-    }
-    StoreException stopped = new StoreException(MapiError.CALL_FAILED, "the writer of " + file + " has stopped");
-    Job job;
-    while ((job = queue.poll()) != null) {
-      switch (job) {
-        case BatchJob b -> b.done().completeExceptionally(stopped);
-        case TaskJob t -> t.done().completeExceptionally(stopped);
-        case Stop s -> {}
+        case Failed f -> group.get(i).fail(f.error());
       }
     }
-  }
-
-  private void runGroup(List<BatchJob> group) {
-    if (group.isEmpty()) {
-      return;
-    }
-    lastGroupSize = group.size();
-    try {
-      Outcome[] outcomes = writeGroup(group);
-      List<StoreEvent> events = new ArrayList<>();
-      for (Outcome o : outcomes) {
-        if (o instanceof Committed ok && !ok.written().isEmpty()) {
-          staging.written(ok.written()); // durable now: readers find it inline
-        }
-      }
-      for (int i = 0; i < outcomes.length; i++) {
-        switch (outcomes[i]) {
-          case Committed ok -> {
-            group.get(i).done().complete(ok.result());
-            events.addAll(ok.events());
-          }
-          case Failed f -> group.get(i).done().completeExceptionally(f.error());
-        }
-      }
-      notifyListener(events);
-    } catch (Throwable t) {
-      StoreException e = asStoreException(t, "commit of " + group.size() + " batch(es) to " + file);
-      for (BatchJob job : group) {
-        job.done().completeExceptionally(e);
-      }
-      if (t instanceof VirtualMachineError vme && !(vme instanceof OutOfMemoryError)) {
-        throw vme;
-      }
-    } finally {
-      group.clear();
-    }
+    notifyListener(events);
+    return outcomes.length;
   }
 
   /** Writes one group in one transaction; throws when the transaction as a whole failed. */
-  private Outcome[] writeGroup(List<BatchJob> group) throws SQLException {
+  private Outcome[] writeTransaction(List<GroupCommitter.Pending<WriteBatch, CommitResult>> group)
+      throws SQLException {
     Instant now = JdbcRows.truncate(clock.instant());
     Outcome[] outcomes = new Outcome[group.size()];
     try {
@@ -334,8 +170,6 @@ final class SqliteWriter implements AutoCloseable {
       throw e;
     }
     counters.committed();
-    groupsCommitted++;
-    batchesCommitted += outcomes.length;
     return outcomes;
   }
 
@@ -381,21 +215,21 @@ final class SqliteWriter implements AutoCloseable {
     }
   }
 
-  private void runTask(TaskJob t) {
+  private <T> T runInTransaction(String operation, Task<T> task) {
     Instant now = JdbcRows.truncate(clock.instant());
     try {
-      Object result;
+      T result;
       try {
         c.execute("BEGIN IMMEDIATE");
-        result = t.task().run(c, now);
+        result = task.run(c, now);
         c.execute("COMMIT");
       } catch (SQLException | RuntimeException | Error e) {
         abort(e);
         throw e;
       }
-      t.done().complete(result);
+      return result;
     } catch (Throwable e) {
-      t.done().completeExceptionally(asStoreException(e, t.operation() + " on " + file));
+      throw asStoreException(e, operation + " on " + file);
     }
   }
 
