@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.BiFunction;
+import java.util.function.IntConsumer;
 import java.util.function.Supplier;
 import msgstore.api.MapiError;
 import msgstore.api.StoreException;
@@ -51,11 +52,10 @@ public final class GroupCommitter<B, R> implements AutoCloseable {
     /**
      * Writes {@code group} (in submission order, at least one batch) and completes every batch
      * of it, or throws: then each batch it did not complete fails with the translated error.
-     *
-     * @return how many batches the committed transaction carried (failed ones included); 0 when
-     *     no transaction was committed
+     * Right after its COMMIT, before completing any batch, it tells {@code committed} how many
+     * batches the transaction carried (failed ones included).
      */
-    int writeGroup(List<Pending<B, R>> group) throws Exception;
+    void writeGroup(List<Pending<B, R>> group, IntConsumer committed) throws Exception;
   }
 
   /** One batch waiting for its group, with its committer's deadline and outcome. */
@@ -312,11 +312,7 @@ public final class GroupCommitter<B, R> implements AutoCloseable {
     }
     lastGroupSize = group.size();
     try {
-      int carried = writer.writeGroup(group);
-      if (carried > 0) {
-        groupsCommitted++;
-        batchesCommitted += carried;
-      }
+      writer.writeGroup(group, this::committed);
       StoreException unfinished = new StoreException(MapiError.CALL_FAILED,
           "the writer of " + name + " left a batch of its group without an outcome");
       for (Pending<B, R> p : group) {
@@ -333,6 +329,11 @@ public final class GroupCommitter<B, R> implements AutoCloseable {
     } finally {
       group.clear();
     }
+  }
+
+  private void committed(int batches) {
+    groupsCommitted++;
+    batchesCommitted += batches;
   }
 
   private void runTask(TaskJob t) {

@@ -5,7 +5,6 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -37,13 +36,15 @@ import org.flywaydb.core.api.MigrationInfo;
  * <p>Several processes ("nodes") may open the same database at once. Every write transaction
  * first locks the one journal_head row, so write transactions of all nodes apply one after the
  * other: each sees the committed effects of the ones before it, exactly as with the SQLite
- * backend's single writer, and journal positions are committed in order. A save is still one
- * statement allocating the change number and one conditional {@code UPDATE ... WHERE cn = ?}: no
- * row is read first. Serialization failures and deadlocks roll the transaction back and are
- * retried; a lost connection is BUSY (the outcome of a COMMIT in flight is then unknown).
+ * backend's single writer, and journal positions are committed in order. The commits of one node
+ * are grouped as the SQLite writer groups them ({@link PostgresWriter}): one transaction, one
+ * lock hold and one WAL flush for every commit waiting. A save is still one conditional {@code
+ * UPDATE ... WHERE cn = ?} with the change number allocated in the same transaction: no row is
+ * read first. Serialization failures and deadlocks roll the transaction back and are retried; a
+ * lost connection is BUSY (the outcome of a COMMIT in flight is then unknown).
  *
  * <p>Events: the {@link #onCommitted} listener is fed in position order by whichever comes first:
- * the committing thread right after its COMMIT (its own entries, read from the journal first when
+ * the node's writer right after a COMMIT (its own entries, read from the journal first when
  * others' came before them), or the node's LISTEN/NOTIFY thread ({@link PostgresJournalFeed})
  * woken by a commit of another node. The feed remembers the last position it delivered, so
  * nothing is lost or repeated.
@@ -130,6 +131,7 @@ public final class PostgresStorage implements Storage {
   private final PostgresReader reader;
   private final PostgresBlobs blobs;
   private final PostgresJournalFeed feed;
+  private final PostgresWriter writer;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private PostgresStorage(Options options, PostgresPool pool) {
@@ -138,6 +140,7 @@ public final class PostgresStorage implements Storage {
     this.reader = new PostgresReader(pool);
     this.blobs = new PostgresBlobs(pool, options.clock());
     this.feed = new PostgresJournalFeed(options, reader);
+    this.writer = new PostgresWriter(pool, options.clock(), feed);
   }
 
   /**
@@ -156,6 +159,7 @@ public final class PostgresStorage implements Storage {
       migrate(pool, o);
       PostgresStorage storage = new PostgresStorage(o, pool);
       storage.feed.start(storage.reader.journalHead());
+      storage.writer.start();
       return storage;
     } catch (RuntimeException | Error e) {
       pool.close();
@@ -351,23 +355,17 @@ public final class PostgresStorage implements Storage {
   /**
    * Runs {@code work} in one write transaction holding journal_head, retrying it on a
    * serialization failure or deadlock (nothing was written: the work runs again from the start),
-   * unless the thread's {@link StorageDeadline} has passed.
+   * unless the thread's {@link StorageDeadline} has passed. Maintenance only: commits go through
+   * the group writer.
    */
   private <T> T write(String operation, Work<T> work) {
-    return write(operation, true, work);
-  }
-
-  /** As {@link #write(String, Work)}; without {@code lockFirst} the work takes the journal lock itself, first. */
-  private <T> T write(String operation, boolean lockFirst, Work<T> work) {
     checkOpen(operation);
     for (int attempt = 1; ; attempt++) {
       try {
         return pool.inTransaction(operation, c -> {
-          if (lockFirst) {
-            c.ids().lockJournal();
-          }
+          c.ids().lockJournal();
           T result = work.run(c, JdbcRows.truncate(options.clock().instant()));
-          c.ids().flush(PostgresJournalFeed.CHANNEL);
+          c.ids().flush(PostgresJournalFeed.CHANNEL, true);
           return result;
         });
       } catch (SQLException e) {
@@ -379,22 +377,27 @@ public final class PostgresStorage implements Storage {
     }
   }
 
+  /**
+   * Commits {@code batch} with the next group of this node's commits ({@link PostgresWriter}):
+   * one transaction, one journal lock hold and one WAL flush serve every batch waiting.
+   */
   @Override
   public CommitResult commit(WriteBatch batch) {
     if (batch == null) {
       throw new StoreException(MapiError.INVALID_PARAMETER, "commit needs a batch");
     }
-    List<StoreEvent> events = new ArrayList<>();
-    boolean save = PostgresWriteOps.isSaveAtVersion(batch);
-    CommitResult result = write("commit of a batch by '" + batch.actor() + "'", !save, (c, now) -> {
-      events.clear();
-      PostgresWriteOps ops = new PostgresWriteOps(c);
-      return save ? ops.saveAtVersion(batch, now, events) : ops.apply(batch, now, events);
-    });
-    if (!events.isEmpty()) {
-      feed.delivered(events);
-    }
-    return result;
+    checkOpen("commit");
+    return writer.commit(batch);
+  }
+
+  /** Write transactions committed by {@link #commit} so far, and the batches they carried (tests, diagnostics). */
+  long[] groupCommitStats() {
+    return new long[] {writer.groupsCommitted(), writer.batchesCommitted()};
+  }
+
+  /** Commits waiting for this node's writer thread (tests). */
+  int queuedWrites() {
+    return writer.queued();
   }
 
   @Override
@@ -442,6 +445,7 @@ public final class PostgresStorage implements Storage {
       return;
     }
     try {
+      writer.close();
       feed.close();
     } finally {
       pool.close();

@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -80,11 +81,19 @@ final class PostgresTx implements AutoCloseable {
    * The allocators of a write transaction. Change numbers are {@code store.last_cn}, advanced by
    * an UPDATE that keeps the store row locked until the transaction ends: a rolled-back
    * transaction uses none, and they are committed in order (R61, R99). Journal positions continue
-   * {@code journal_head}, locked by {@link #lockJournal} for the whole transaction.
+   * {@code journal_head}, locked by {@link #lockJournal} for the whole transaction. A group of
+   * saves ({@link PostgresWriter}) reads the stores' change numbers once, with the lock, and
+   * counts on in memory ({@link #peekCn}, {@link #cnUsed}); a batch that fails gives its position
+   * back ({@link #mark}, {@link #reset}).
    */
   final class Ids {
+    private static final String STORE_OF_FOLDER =
+        " SELECT f.id, s.guid, s.last_cn FROM folder f JOIN store s ON s.guid = f.store_guid WHERE f.id = ";
     private long head = -1;
     private long position;
+    private boolean committed;
+    private final Map<Long, UUID> folderStores = new HashMap<>();
+    private final Map<UUID, Long> lastCns = new HashMap<>();
 
     /** Locks journal_head (every write transaction does, first): orders write transactions across nodes. */
     void lockJournal() throws SQLException {
@@ -92,35 +101,84 @@ final class PostgresTx implements AutoCloseable {
     }
 
     /**
-     * Locks journal_head, as {@link #lockJournal}, and reads the next change number of the store of
-     * folder {@code folderId} without taking it (the caller's write sets {@code last_cn}): one
-     * round trip of two statements, the second run once the lock is granted, so that under READ
-     * COMMITTED it reads what the previous holder committed. Null when there is no such folder.
+     * Locks journal_head, as {@link #lockJournal}, and reads the last change number of the stores
+     * of {@code folderIds} for {@link #peekCn}: one round trip of two statements, the second run
+     * once the lock is granted, so that under READ COMMITTED it reads what the previous holder
+     * committed.
      */
-    Allocated lockJournalAndPeekCn(long folderId) throws SQLException {
+    void lockJournalAndReadCns(Collection<Long> folderIds) throws SQLException {
       PreparedStatement ps = prepare("SELECT position FROM journal_head WHERE id = 1 FOR UPDATE;"
-          + " SELECT s.guid, s.last_cn + 1 FROM folder f JOIN store s ON s.guid = f.store_guid WHERE f.id = ?");
-      ps.setLong(1, folderId);
+          + STORE_OF_FOLDER + "ANY(?)");
+      ps.setArray(1, jdbc.createArrayOf("bigint", folderIds.toArray()));
       ps.execute();
       try (ResultSet rs = ps.getResultSet()) {
         head = position = rs.next() ? rs.getLong(1) : 0;
       }
       if (!ps.getMoreResults()) {
-        throw new SQLException("locking journal_head and reading the change number of folder " + folderId
-            + " returned one result, not two");
+        throw new SQLException("locking journal_head and reading the change numbers of " + folderIds.size()
+            + " folder(s) returned one result, not two");
       }
       try (ResultSet rs = ps.getResultSet()) {
-        if (!rs.next()) {
+        readCns(rs);
+      }
+    }
+
+    private void readCns(ResultSet rs) throws SQLException {
+      while (rs.next()) {
+        UUID store = UUID.fromString(rs.getString(2));
+        folderStores.put(rs.getLong(1), store);
+        lastCns.put(store, rs.getLong(3));
+      }
+    }
+
+    /**
+     * The next change number of the store of folder {@code folderId}, without taking it (the
+     * caller's write sets {@code last_cn}, then calls {@link #cnUsed}); read when not known yet.
+     * Null when there is no such folder.
+     */
+    Allocated peekCn(long folderId) throws SQLException {
+      UUID store = folderStores.get(folderId);
+      if (store == null || !lastCns.containsKey(store)) {
+        PreparedStatement ps = prepare(STORE_OF_FOLDER + "?");
+        ps.setLong(1, folderId);
+        try (ResultSet rs = ps.executeQuery()) {
+          readCns(rs);
+        }
+        store = folderStores.get(folderId);
+        if (store == null) {
           return null;
         }
-        UUID store = UUID.fromString(rs.getString(1));
-        return new Allocated(store, checked(store, rs.getLong(2)));
       }
+      return new Allocated(store, checked(store, lastCns.get(store) + 1));
+    }
+
+    /** The caller's write set the last change number of {@code store} to {@code cn}. */
+    void cnUsed(UUID store, long cn) {
+      lastCns.put(store, cn);
+    }
+
+    /** A write this class did not count may have advanced change numbers: read them again when needed. */
+    void forgetCns() {
+      lastCns.clear();
     }
 
     /** The caller's own statement wrote journal_head (with its NOTIFY) up to the positions used: {@link #flush} has nothing to do. */
     void headWritten() {
       head = position;
+    }
+
+    /** Whether journal positions were used since the lock. */
+    boolean positionsUsed() {
+      return position != head;
+    }
+
+    /** The caller sends COMMIT with its statement: after that the outcome of the transaction may be unknown. */
+    void committing() {
+      committed = true;
+    }
+
+    boolean committed() {
+      return committed;
     }
 
     long nextPosition() {
@@ -130,18 +188,36 @@ final class PostgresTx implements AutoCloseable {
       return ++position;
     }
 
+    /** The last position used so far. */
+    long mark() {
+      return position;
+    }
+
+    /** Gives back the positions used after {@code mark} (their batch was rolled back). */
+    void reset(long mark) {
+      position = mark;
+    }
+
     /**
      * Writes the positions used back to journal_head, before COMMIT; when there are new entries,
      * the same statement queues {@code NOTIFY channel} (sent by PostgreSQL at COMMIT only), so
-     * waking the other nodes costs no round trip of its own.
+     * waking the other nodes costs no round trip of its own. With {@code commit}, the COMMIT goes
+     * in the same round trip.
      */
-    void flush(String channel) throws SQLException {
+    void flush(String channel, boolean commit) throws SQLException {
       if (head >= 0 && position != head) {
-        PreparedStatement ps = prepare("UPDATE journal_head SET position = ? WHERE id = 1 RETURNING pg_notify(?, '')");
+        PreparedStatement ps = prepare("UPDATE journal_head SET position = ? WHERE id = 1 RETURNING pg_notify(?, '')"
+            + (commit ? "; COMMIT" : ""));
         ps.setLong(1, position);
         ps.setString(2, channel);
-        ps.executeQuery().close();
+        if (commit) {
+          committing();
+        }
+        ps.execute();
         head = position;
+      } else if (commit) {
+        committing();
+        jdbc.commit();
       }
     }
 

@@ -33,9 +33,9 @@ import msgstore.storage.jdbc.JdbcRows;
  * transaction holds the journal_head row lock, so no other write transaction of any node runs
  * between its checks and its writes. Preconditions are checked here with SQL, in the same
  * transaction as the writes they guard; a failed one throws {@link PreconditionFailedException}
- * and the writer rolls the transaction back. Change numbers are allocated with {@code UPDATE store
- * SET last_cn = last_cn + 1 ... RETURNING}, so a rolled-back batch uses none. One instance per
- * attempt.
+ * and the writer rolls the batch back (to its savepoint). Change numbers are allocated with
+ * {@code UPDATE store SET last_cn = last_cn + 1 ... RETURNING}, so a rolled-back batch uses none.
+ * One instance per attempt of a group.
  */
 final class PostgresWriteOps {
   private static final int NAMED_PROP_FIRST = 0x8000;
@@ -132,28 +132,31 @@ final class PostgresWriteOps {
   }
 
   /**
-   * The common save (R28, R33) in two round trips and no read, journal lock included: the first
-   * takes the journal_head lock and reads the next change number of the folder's store ({@link
-   * PostgresTx.Ids#lockJournalAndPeekCn}); the version is built with it; the second is one statement
+   * The common save (R28, R33) as one statement and no read, in a write transaction of {@link
+   * PostgresWriter} that holds the journal_head lock and knows the change numbers of the stores
+   * ({@link PostgresTx.Ids#peekCn}): the version is built with the next one, then one statement
    * ({@link #saveWrites}) whose conditional UPDATE is the compare-and-set and whose other writes
-   * (the store's change number, the version, its blob references, the journal entry, journal_head
-   * with its NOTIFY) are made from that UPDATE's result, so when it matches no row nothing at all is
-   * written, and the row is read only to say why. The COMMIT goes in the same round trip (after a
-   * mismatch it commits nothing), so the journal lock is held for one round trip and the WAL flush.
+   * (the store's change number, the version, its blob references, the journal entry) are made
+   * from that UPDATE's result, so when it matches no row nothing at all is written, and the row is
+   * read only to say why. With {@code commit} (the last batch of its group), the statement also
+   * writes journal_head with its NOTIFY, and the COMMIT goes in the same round trip: a lone save
+   * is two round trips, the lock and this one.
    */
-  CommitResult saveAtVersion(WriteBatch batch, Instant commitTime, List<StoreEvent> eventsOut) throws SQLException {
+  CommitResult saveAtVersion(WriteBatch batch, Instant commitTime, List<StoreEvent> eventsOut, boolean commit)
+      throws SQLException {
     begin(batch, commitTime, eventsOut);
     WriteOp.PutMessage o = (WriteOp.PutMessage) batch.ops().getFirst();
     long expected = ((WriteOp.Expect.AtVersion) o.expect()).cn();
-    PostgresTx.Allocated allocated = ids.lockJournalAndPeekCn(o.folderId());
+    PostgresTx.Allocated allocated = ids.peekCn(o.folderId());
     NewVersion v = versionAt(o, expected, allocated);
     UUID store = allocated.store();
     long cn = allocated.cn();
     NewVersion.Columns col = v.columns();
     List<PropTag> tags = tags(o.changedTags());
     EventType type = o.event() == null ? EventType.OBJECT_MODIFIED : o.event();
+    boolean earlierEntries = ids.positionsUsed();
     long position = ids.nextPosition();
-    PreparedStatement ps = c.prepare(saveWrites(!o.keepUid()));
+    PreparedStatement ps = c.prepare(saveWrites(!o.keepUid(), commit));
     bindSave(ps, cn, col);
     int i = 10;
     JdbcRows.setMicrosOrNull(ps, i++, col.deliveryTime());
@@ -179,25 +182,41 @@ final class PostgresWriteOps {
     ps.setLong(i++, cn);
     ps.setString(i++, JdbcRows.encodeTags(tags));
     ps.setLong(i++, nowMicros);
-    ps.setLong(i++, position); // hd
-    ps.setString(i, PostgresJournalFeed.CHANNEL);
+    if (commit) {
+      ps.setLong(i++, position); // hd
+      ps.setLong(i++, position - 1);
+      ps.setBoolean(i++, earlierEntries);
+      ps.setString(i, PostgresJournalFeed.CHANNEL);
+      ids.committing();
+    }
     boolean matched;
     ps.execute();
     try (ResultSet rs = ps.getResultSet()) {
       matched = rs.next() && rs.getLong(1) == 1;
     }
-    ps.getMoreResults(); // the COMMIT's
-    ids.headWritten();
     if (!matched) {
-      throw whyNotSaved(o, expected); // read after a COMMIT that wrote nothing: only to say why
+      ids.reset(position - 1);
     }
+    if (commit) {
+      ps.getMoreResults(); // the COMMIT's
+      ids.headWritten();
+    }
+    if (!matched) {
+      throw whyNotSaved(o, expected); // after a statement that wrote nothing: read only to say why
+    }
+    ids.cnUsed(store, cn);
     events.add(JdbcRows.event(position, type, store, JdbcRows.KIND_MESSAGE, o.messageId(), o.folderId(), null, null,
         cn, tags, now));
     return new CommitResult(List.of(new OpResult(o.messageId(), cn, expected, position)));
   }
 
-  /** {@link #saveAtVersion}'s writes; with {@code newUid} the new version takes the next UID of its folder (ADR 0028). */
-  private static String saveWrites(boolean newUid) {
+  /**
+   * {@link #saveAtVersion}'s writes; with {@code newUid} the new version takes the next UID of its
+   * folder (ADR 0028); with {@code commit} journal_head is written (to this save's position, or
+   * to the one before when it matched nothing and earlier batches of the group used positions),
+   * then COMMIT.
+   */
+  private static String saveWrites(boolean newUid, boolean commit) {
     return "WITH upd AS (" + UPDATE_SAVE + ", delivery_time = ?" + (newUid ? NEW_UID : "")
         + " WHERE id = ? AND cn = ? AND deleted = 0 AND folder_id = ? RETURNING id),"
         + " st AS (UPDATE store SET last_cn = ? WHERE guid = ? AND EXISTS (SELECT 1 FROM upd)),"
@@ -206,10 +225,12 @@ final class PostgresWriteOps {
         + " vb AS (INSERT INTO version_blob (message_id, cn, sha) SELECT upd.id, ?, b.sha FROM upd,"
         + " unnest(?::text[]) AS b(sha) ON CONFLICT DO NOTHING),"
         + " jr AS (INSERT INTO journal (position, store_guid, type, kind, object_id, parent_id, old_id, old_parent_id,"
-        + " cn, changed_tags, at) SELECT ?, ?, ?, ?, id, ?, NULL, NULL, ?, ?, ? FROM upd),"
-        + " hd AS (UPDATE journal_head SET position = ? WHERE id = 1 AND EXISTS (SELECT 1 FROM upd)"
-        + " RETURNING pg_notify(?, ''))"
-        + " SELECT (SELECT count(*) FROM upd), (SELECT count(*) FROM hd); COMMIT";
+        + " cn, changed_tags, at) SELECT ?, ?, ?, ?, id, ?, NULL, NULL, ?, ?, ? FROM upd)"
+        + (commit
+            ? ", hd AS (UPDATE journal_head SET position = CASE WHEN EXISTS (SELECT 1 FROM upd) THEN ? ELSE ? END"
+                + " WHERE id = 1 AND (EXISTS (SELECT 1 FROM upd) OR ?) RETURNING pg_notify(?, ''))"
+                + " SELECT (SELECT count(*) FROM upd), (SELECT count(*) FROM hd); COMMIT"
+            : " SELECT (SELECT count(*) FROM upd)");
   }
 
   private OpResult apply(WriteOp op) throws SQLException {

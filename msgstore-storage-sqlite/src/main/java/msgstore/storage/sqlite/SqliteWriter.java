@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 import msgstore.api.MapiError;
 import msgstore.api.StoreEvent;
 import msgstore.api.StoreException;
@@ -132,8 +133,10 @@ final class SqliteWriter implements AutoCloseable {
   }
 
   /** Writes one group in one transaction, then completes its batches and notifies the listener. */
-  private int writeGroup(List<GroupCommitter.Pending<WriteBatch, CommitResult>> group) throws SQLException {
+  private void writeGroup(List<GroupCommitter.Pending<WriteBatch, CommitResult>> group, IntConsumer committed)
+      throws SQLException {
     Outcome[] outcomes = writeTransaction(group);
+    committed.accept(outcomes.length);
     List<StoreEvent> events = new ArrayList<>();
     for (Outcome o : outcomes) {
       if (o instanceof Committed ok && !ok.written().isEmpty()) {
@@ -150,7 +153,6 @@ final class SqliteWriter implements AutoCloseable {
       }
     }
     notifyListener(events);
-    return outcomes.length;
   }
 
   /** Writes one group in one transaction; throws when the transaction as a whole failed. */

@@ -1,0 +1,247 @@
+package msgstore.storage.postgres;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
+import msgstore.api.EventType;
+import msgstore.api.MapiError;
+import msgstore.api.StoreEvent;
+import msgstore.api.StoreException;
+import msgstore.engine.spi.CommitResult;
+import msgstore.engine.spi.NewVersion;
+import msgstore.engine.spi.PreconditionFailedException;
+import msgstore.engine.spi.StorageDeadline;
+import msgstore.engine.spi.VersionFactory;
+import msgstore.engine.spi.WriteBatch;
+import msgstore.engine.spi.WriteOp;
+import msgstore.engine.spi.WriteOp.Expect;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Group commit per node (ADR 0024, amended): the commits waiting on one node share one
+ * transaction, one journal_head lock hold and one WAL flush; a batch whose precondition fails
+ * fails alone (R28: MAPI_E_OBJECT_CHANGED) and the others of its group commit. Real threads on a
+ * real PostgreSQL: a group is formed by holding journal_head from another connection (as another
+ * node's transaction would) while the commits queue.
+ */
+class PostgresGroupCommitTest {
+  @TempDir Path dir;
+  String database;
+  PostgresStorage storage;
+  final UUID store = UUID.randomUUID();
+  long inbox;
+  final ExecutorService threads = Executors.newCachedThreadPool();
+
+  @BeforeEach
+  void open() {
+    database = TestPostgres.databaseFor(dir);
+    storage = PostgresStorage.open(TestPostgres.options(database).withPoolSize(4));
+    long root = storage.commit(WriteBatch.of("alice", new WriteOp.CreateStore(store, "Alice", "alice",
+        List.of("Inbox")))).get(0).id();
+    inbox = storage.childFolders(root).get(0).id();
+  }
+
+  @AfterEach
+  void close() {
+    threads.shutdownNow();
+    assertThat(storage.checkIntegrity()).isEmpty();
+    storage.close();
+  }
+
+  static VersionFactory text(String text) {
+    return ctx -> {
+      byte[] b = text.getBytes(UTF_8);
+      return new NewVersion(b, new NewVersion.Columns(text, null, null, ctx.commitTime(), b.length, null, null, false),
+          List.of(), 0);
+    };
+  }
+
+  static WriteOp.PutMessage create(long folder, String text) {
+    return new WriteOp.PutMessage(0, folder, new Expect.New(), text(text), "CREATED", 0, EventType.OBJECT_CREATED,
+        List.of());
+  }
+
+  static WriteOp.PutMessage save(long id, long folder, long base, String text) {
+    return new WriteOp.PutMessage(id, folder, new Expect.AtVersion(base), text(text), "SAVED", base,
+        EventType.OBJECT_MODIFIED, List.of());
+  }
+
+  CommitResult.OpResult commit(WriteOp op) {
+    return storage.commit(WriteBatch.of("alice", op)).get(0);
+  }
+
+  CompletableFuture<CommitResult.OpResult> commitAsync(WriteOp op) {
+    return CompletableFuture.supplyAsync(() -> commit(op), threads);
+  }
+
+  /**
+   * Holds journal_head in a transaction of its own connection, as another node's write would:
+   * the node's writer waits for it with its first group while later commits queue behind.
+   */
+  final class JournalHeld implements AutoCloseable {
+    final Connection c;
+
+    JournalHeld() throws SQLException {
+      c = DriverManager.getConnection(TestPostgres.jdbcUrl(database), "postgres", null);
+      c.setAutoCommit(false);
+      try (Statement s = c.createStatement()) {
+        s.executeQuery("SELECT position FROM journal_head WHERE id = 1 FOR UPDATE").close();
+      }
+    }
+
+    /** Waits until a transaction of the node waits for the lock. */
+    void awaitWaiter() throws Exception {
+      try (Connection probe = DriverManager.getConnection(TestPostgres.jdbcUrl(database), "postgres", null);
+          Statement s = probe.createStatement()) {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+          try (ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_stat_activity"
+              + " WHERE datname = current_database() AND wait_event_type = 'Lock'")) {
+            rs.next();
+            if (rs.getLong(1) > 0) {
+              return;
+            }
+          }
+          assertThat(System.nanoTime()).as("a commit waits for journal_head within 30 s").isLessThan(until);
+          Thread.onSpinWait();
+        }
+      }
+    }
+
+    /** Releases the lock once {@code n} commits are queued behind the waiting one. */
+    void releaseWhenQueued(int n) throws SQLException {
+      while (storage.queuedWrites() < n) {
+        Thread.onSpinWait();
+      }
+      close();
+    }
+
+    @Override
+    public void close() throws SQLException {
+      if (!c.isClosed()) {
+        c.rollback();
+        c.close();
+      }
+    }
+  }
+
+  @Test
+  void aGroupWithAFailingBatchShouldCommitTheOthersAndFailThatOneAloneWithObjectChanged() throws Exception {
+    List<CommitResult.OpResult> created = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      created.add(commit(create(inbox, "m" + i)));
+    }
+    List<StoreEvent> events = new CopyOnWriteArrayList<>();
+    storage.onCommitted(events::addAll);
+    long groupsBeforeGroup = storage.groupCommitStats()[0];
+    long batchesBeforeGroup = storage.groupCommitStats()[1];
+    List<CompletableFuture<CommitResult.OpResult>> racing = new ArrayList<>();
+    CompletableFuture<CommitResult.OpResult> holder;
+    try (JournalHeld held = new JournalHeld()) {
+      holder = commitAsync(save(created.get(0).id(), inbox, created.get(0).cn(), "holder"));
+      held.awaitWaiter();
+      racing.add(commitAsync(save(created.get(2).id(), inbox, created.get(2).cn(), "ok 2")));
+      racing.add(commitAsync(save(created.get(3).id(), inbox, created.get(3).cn() - 1, "stale base")));
+      racing.add(commitAsync(save(created.get(3).id(), inbox, created.get(3).cn(), "ok 3")));
+      held.releaseWhenQueued(3);
+    }
+    long held = holder.get(30, TimeUnit.SECONDS).cn();
+    CommitResult.OpResult ok2 = racing.get(0).get(30, TimeUnit.SECONDS);
+    assertThatThrownBy(() -> racing.get(1).join()).hasCauseInstanceOf(PreconditionFailedException.class)
+        .cause().isInstanceOfSatisfying(PreconditionFailedException.class, e -> {
+          assertThat(e.error()).isEqualTo(MapiError.OBJECT_CHANGED);
+          assertThat(e.currentCn()).isEqualTo(created.get(3).cn());
+        });
+    CommitResult.OpResult ok3 = racing.get(2).get(30, TimeUnit.SECONDS);
+
+    long[] stats = storage.groupCommitStats();
+    assertThat(stats[0] - groupsBeforeGroup).as("the holder alone, then the three queued in one transaction")
+        .isEqualTo(2);
+    assertThat(stats[1] - batchesBeforeGroup).isEqualTo(4);
+    assertThat(List.of(ok2.cn(), ok3.cn())).as("the failed batch used no change number (R61)")
+        .containsExactlyInAnyOrder(held + 1, held + 2);
+    assertThat(storage.findMessage(created.get(3).id()).orElseThrow().cn()).isEqualTo(ok3.cn());
+    assertThat(storage.findMessage(created.get(2).id()).orElseThrow().cn()).isEqualTo(ok2.cn());
+    List<Long> positions = storage.readJournal(0, 100).stream().map(StoreEvent::position).toList();
+    assertThat(positions).as("journal positions gapless").isEqualTo(
+        LongStream.rangeClosed(1, positions.size()).boxed().toList());
+    assertThat(events.stream().map(StoreEvent::position).toList()).as("each saved batch's event delivered once, in order")
+        .isEqualTo(positions.subList(positions.size() - events.size(), positions.size()));
+    assertThat(events).hasSize(3);
+  }
+
+  @Test
+  void concurrentSavesOnOneNodeShouldTakeFewerTransactionsThanSaves() throws Exception {
+    int writers = 16;
+    List<CommitResult.OpResult> created = new ArrayList<>();
+    for (int i = 0; i < writers; i++) {
+      created.add(commit(create(inbox, "m" + i)));
+    }
+    long[] before = storage.groupCommitStats();
+    List<CompletableFuture<CommitResult.OpResult>> saves = new ArrayList<>();
+    try (JournalHeld held = new JournalHeld()) {
+      saves.add(commitAsync(save(created.get(0).id(), inbox, created.get(0).cn(), "first")));
+      held.awaitWaiter();
+      for (int i = 1; i < writers; i++) {
+        saves.add(commitAsync(save(created.get(i).id(), inbox, created.get(i).cn(), "save " + i)));
+      }
+      held.releaseWhenQueued(writers - 1);
+    }
+    List<Long> cns = new ArrayList<>();
+    for (CompletableFuture<CommitResult.OpResult> f : saves) {
+      cns.add(f.get(30, TimeUnit.SECONDS).cn());
+    }
+    long[] after = storage.groupCommitStats();
+    assertThat(after[1] - before[1]).isEqualTo(writers);
+    assertThat(after[0] - before[0]).as("transactions for " + writers + " concurrent saves").isEqualTo(2);
+    long last = created.getLast().cn();
+    assertThat(cns).containsExactlyInAnyOrderElementsOf(LongStream.rangeClosed(last + 1, last + writers).boxed().toList());
+  }
+
+  @Test
+  void aQueuedBatchWhoseDeadlinePassedShouldFailAloneWithBusy() throws Exception {
+    CommitResult.OpResult a = commit(create(inbox, "a"));
+    CommitResult.OpResult b = commit(create(inbox, "b"));
+    CompletableFuture<CommitResult.OpResult> first;
+    CompletableFuture<CommitResult.OpResult> late;
+    try (JournalHeld held = new JournalHeld()) {
+      first = commitAsync(save(a.id(), inbox, a.cn(), "no deadline"));
+      held.awaitWaiter();
+      late = CompletableFuture.supplyAsync(() -> {
+        StorageDeadline d = StorageDeadline.start(Duration.ZERO); // over by the time its group runs
+        try {
+          return commit(save(b.id(), inbox, b.cn(), "too late"));
+        } finally {
+          d.close();
+        }
+      }, threads);
+      held.releaseWhenQueued(1);
+    }
+    assertThat(first.get(30, TimeUnit.SECONDS).cn()).isEqualTo(b.cn() + 1);
+    assertThat(late).failsWithin(Duration.ofSeconds(30));
+    assertThatThrownBy(late::join).cause().isInstanceOfSatisfying(StoreException.class,
+        e -> assertThat(e.error()).isEqualTo(MapiError.BUSY));
+    assertThat(storage.findMessage(b.id()).orElseThrow().cn()).as("nothing written for the late batch")
+        .isEqualTo(b.cn());
+  }
+}
