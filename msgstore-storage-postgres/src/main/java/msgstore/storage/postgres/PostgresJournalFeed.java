@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Properties;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -14,18 +15,19 @@ import msgstore.api.StoreEvent;
 import msgstore.api.StoreException;
 import msgstore.engine.spi.StorageDeadline;
 import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
 
 /**
  * Feeds the {@code onCommitted} listener of one node from the journal, in position order, each
  * entry once: it remembers the last position delivered and reads on from there. A commit of this
  * node catches it up to its own entries before returning (delivering them as committed when
- * nothing comes before them); commits of other nodes wake it through
- * {@code LISTEN/NOTIFY} (a notification only says "read on", it carries nothing), and it also
- * reads on every {@value #POLL_MILLIS} ms and after every reconnect, so a lost notification or
- * connection delays an event but never loses or repeats one. A commit's catch-up is only a
- * shortcut: when the database fails after the COMMIT, or the feed's own thread holds the feed past
- * the committing thread's {@link StorageDeadline}, the commit returns as committed and that thread
- * delivers its entries later.
+ * nothing comes before them); commits of other nodes wake it through {@code LISTEN/NOTIFY} (a
+ * notification only says "read on" and which node committed: its own node's are skipped, its
+ * writer delivers them), and it also reads on every {@value #POLL_MILLIS} ms and after every
+ * reconnect, so a lost notification or connection delays an event but never loses or repeats
+ * one. A commit's catch-up is only a shortcut: when the database fails after the COMMIT, or the
+ * feed's own thread holds the feed past the committing thread's {@link StorageDeadline}, the
+ * commit returns as committed and that thread delivers its entries at its next poll.
  */
 final class PostgresJournalFeed implements AutoCloseable {
   static final String CHANNEL = "msgstore_journal";
@@ -36,6 +38,7 @@ final class PostgresJournalFeed implements AutoCloseable {
 
   private final PostgresStorage.Options options;
   private final PostgresReader reader;
+  private final String node = UUID.randomUUID().toString();
   private final ReentrantLock lock = new ReentrantLock();
   private long delivered;
   private volatile Consumer<List<StoreEvent>> listener = events -> {};
@@ -57,6 +60,15 @@ final class PostgresJournalFeed implements AutoCloseable {
       lock.unlock();
     }
     thread = Thread.ofPlatform().daemon().name("msgstore-pg-journal-feed").start(this::run);
+  }
+
+  /**
+   * This node, as the payload of the notifications of its writer's commits: the feed's thread is
+   * not woken by those (the writer delivers their entries through {@link #delivered}), only by
+   * other nodes' commits, or by its poll.
+   */
+  String node() {
+    return node;
   }
 
   void listener(Consumer<List<StoreEvent>> l) {
@@ -147,9 +159,12 @@ final class PostgresJournalFeed implements AutoCloseable {
         }
         PGConnection pg = c.unwrap(PGConnection.class);
         backoff = 50;
+        deliverAll();
         while (!closed) {
-          deliverAll();
-          pg.getNotifications(POLL_MILLIS); // woken early by a commit of any node
+          PGNotification[] woken = pg.getNotifications(POLL_MILLIS); // early by a commit of another node
+          if (!ownOnly(woken)) {
+            deliverAll();
+          }
         }
       } catch (SQLException | StoreException e) {
         if (closed) {
@@ -166,6 +181,19 @@ final class PostgresJournalFeed implements AutoCloseable {
         listening = null;
       }
     }
+  }
+
+  /** Whether {@code woken} holds notifications and all are this node's own commits. */
+  private boolean ownOnly(PGNotification[] woken) {
+    if (woken == null || woken.length == 0) {
+      return false; // the poll's timeout
+    }
+    for (PGNotification n : woken) {
+      if (!node.equals(n.getParameter())) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private Connection connect() throws SQLException {

@@ -365,7 +365,7 @@ public final class PostgresStorage implements Storage {
         return pool.inTransaction(operation, c -> {
           c.ids().lockJournal();
           T result = work.run(c, JdbcRows.truncate(options.clock().instant()));
-          c.ids().flush(PostgresJournalFeed.CHANNEL, true);
+          c.ids().flush("", true); // from no node: this node's feed reads the entries too
           return result;
         });
       } catch (SQLException e) {

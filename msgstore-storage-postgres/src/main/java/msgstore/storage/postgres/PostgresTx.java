@@ -200,16 +200,17 @@ final class PostgresTx implements AutoCloseable {
 
     /**
      * Writes the positions used back to journal_head, before COMMIT; when there are new entries,
-     * the same statement queues {@code NOTIFY channel} (sent by PostgreSQL at COMMIT only), so
-     * waking the other nodes costs no round trip of its own. With {@code commit}, the COMMIT goes
-     * in the same round trip.
+     * the same statement queues a notification on {@link PostgresJournalFeed#CHANNEL} (sent by
+     * PostgreSQL at COMMIT only) from {@code sender} ({@link PostgresJournalFeed#node}, or empty),
+     * so waking the nodes costs no round trip of its own. With {@code commit}, the COMMIT goes in
+     * the same round trip.
      */
-    void flush(String channel, boolean commit) throws SQLException {
+    void flush(String sender, boolean commit) throws SQLException {
       if (head >= 0 && position != head) {
-        PreparedStatement ps = prepare("UPDATE journal_head SET position = ? WHERE id = 1 RETURNING pg_notify(?, '')"
-            + (commit ? "; COMMIT" : ""));
+        PreparedStatement ps = prepare("UPDATE journal_head SET position = ? WHERE id = 1 RETURNING pg_notify('"
+            + PostgresJournalFeed.CHANNEL + "', ?)" + (commit ? "; COMMIT" : ""));
         ps.setLong(1, position);
-        ps.setString(2, channel);
+        ps.setString(2, sender);
         if (commit) {
           committing();
         }

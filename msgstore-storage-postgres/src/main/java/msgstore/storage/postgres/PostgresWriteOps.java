@@ -88,6 +88,7 @@ final class PostgresWriteOps {
 
   private final PostgresTx c;
   private final PostgresTx.Ids ids;
+  private final String sender;
   /** Folder id -> store, for this attempt; a folder never changes store and ids are never reused. */
   private final Map<Long, UUID> folderStores = new HashMap<>();
 
@@ -98,8 +99,10 @@ final class PostgresWriteOps {
   private List<StoreEvent> events;
   private int opIndex;
 
-  PostgresWriteOps(PostgresTx c) {
+  /** {@code sender}: the payload of the journal's notifications ({@link PostgresTx.Ids#flush}). */
+  PostgresWriteOps(PostgresTx c, String sender) {
     this.c = c;
+    this.sender = sender;
     this.ids = c.ids();
   }
 
@@ -149,14 +152,76 @@ final class PostgresWriteOps {
     long expected = ((WriteOp.Expect.AtVersion) o.expect()).cn();
     PostgresTx.Allocated allocated = ids.peekCn(o.folderId());
     NewVersion v = versionAt(o, expected, allocated);
+    boolean earlierEntries = ids.positionsUsed();
+    long position = ids.nextPosition();
+    PreparedStatement ps = c.prepare(saveWrites(!o.keepUid(), commit ? Tail.HEAD_AND_COMMIT : Tail.COUNT));
+    int i = bindSaveWrites(ps, o, expected, allocated, v, position);
+    if (commit) {
+      ps.setLong(i++, position); // hd
+      ps.setLong(i++, position - 1);
+      ps.setBoolean(i++, earlierEntries);
+      ps.setString(i, sender);
+      ids.committing();
+    }
+    boolean matched;
+    ps.execute();
+    try (ResultSet rs = ps.getResultSet()) {
+      matched = rs.next() && rs.getLong(1) == 1;
+    }
+    if (!matched) {
+      ids.reset(position - 1);
+    }
+    if (commit) {
+      ps.getMoreResults(); // the COMMIT's
+      ids.headWritten();
+    }
+    if (!matched) {
+      throw whyNotSaved(o, expected); // after a statement that wrote nothing: read only to say why
+    }
+    return saved(o, expected, allocated, position);
+  }
+
+  /**
+   * Several saves ({@link #isSaveAtVersion}, all keeping or all taking a new UID) in one round
+   * trip, speculatively: each is given the next change number and position as if the ones before
+   * it matched, and their statements go as one JDBC batch. Returns their results (and appends
+   * each one's journal entry to its list of {@code eventsOut}) when every compare-and-set
+   * matched; null when one did not: then the numbers after it are wrong and the caller must roll
+   * the transaction back (and write them one by one).
+   */
+  List<CommitResult> saveAll(List<WriteBatch> batches, Instant commitTime, List<List<StoreEvent>> eventsOut)
+      throws SQLException {
+    boolean newUid = !((WriteOp.PutMessage) batches.getFirst().ops().getFirst()).keepUid();
+    PreparedStatement ps = c.prepare(saveWrites(newUid, Tail.NONE));
+    List<CommitResult> results = new ArrayList<>(batches.size());
+    for (int b = 0; b < batches.size(); b++) {
+      begin(batches.get(b), commitTime, eventsOut.get(b));
+      WriteOp.PutMessage o = (WriteOp.PutMessage) batches.get(b).ops().getFirst();
+      long expected = ((WriteOp.Expect.AtVersion) o.expect()).cn();
+      PostgresTx.Allocated allocated = ids.peekCn(o.folderId());
+      if (allocated == null || o.keepUid() == newUid) {
+        return null;
+      }
+      NewVersion v = versionAt(o, expected, allocated);
+      long position = ids.nextPosition();
+      bindSaveWrites(ps, o, expected, allocated, v, position);
+      ps.addBatch();
+      results.add(saved(o, expected, allocated, position));
+    }
+    for (int count : ps.executeBatch()) {
+      if (count != 1) {
+        return null;
+      }
+    }
+    return results;
+  }
+
+  /** Binds {@link #saveWrites}' parameters up to its journal entry; returns the next index. */
+  private int bindSaveWrites(PreparedStatement ps, WriteOp.PutMessage o, long expected,
+      PostgresTx.Allocated allocated, NewVersion v, long position) throws SQLException {
     UUID store = allocated.store();
     long cn = allocated.cn();
     NewVersion.Columns col = v.columns();
-    List<PropTag> tags = tags(o.changedTags());
-    EventType type = o.event() == null ? EventType.OBJECT_MODIFIED : o.event();
-    boolean earlierEntries = ids.positionsUsed();
-    long position = ids.nextPosition();
-    PreparedStatement ps = c.prepare(saveWrites(!o.keepUid(), commit));
     bindSave(ps, cn, col);
     int i = 10;
     JdbcRows.setMicrosOrNull(ps, i++, col.deliveryTime());
@@ -176,61 +241,61 @@ final class PostgresWriteOps {
     ps.setArray(i++, c.jdbc().createArrayOf("text", new LinkedHashSet<>(v.blobs()).toArray()));
     ps.setLong(i++, position); // jr
     ps.setString(i++, store.toString());
-    ps.setInt(i++, JdbcRows.typeCode(type));
+    ps.setInt(i++, JdbcRows.typeCode(eventType(o)));
     ps.setInt(i++, JdbcRows.KIND_MESSAGE);
     ps.setLong(i++, o.folderId());
     ps.setLong(i++, cn);
-    ps.setString(i++, JdbcRows.encodeTags(tags));
+    ps.setString(i++, JdbcRows.encodeTags(tags(o.changedTags())));
     ps.setLong(i++, nowMicros);
-    if (commit) {
-      ps.setLong(i++, position); // hd
-      ps.setLong(i++, position - 1);
-      ps.setBoolean(i++, earlierEntries);
-      ps.setString(i, PostgresJournalFeed.CHANNEL);
-      ids.committing();
-    }
-    boolean matched;
-    ps.execute();
-    try (ResultSet rs = ps.getResultSet()) {
-      matched = rs.next() && rs.getLong(1) == 1;
-    }
-    if (!matched) {
-      ids.reset(position - 1);
-    }
-    if (commit) {
-      ps.getMoreResults(); // the COMMIT's
-      ids.headWritten();
-    }
-    if (!matched) {
-      throw whyNotSaved(o, expected); // after a statement that wrote nothing: read only to say why
-    }
-    ids.cnUsed(store, cn);
-    events.add(JdbcRows.event(position, type, store, JdbcRows.KIND_MESSAGE, o.messageId(), o.folderId(), null, null,
-        cn, tags, now));
-    return new CommitResult(List.of(new OpResult(o.messageId(), cn, expected, position)));
+    return i;
+  }
+
+  /** A save that matched: its change number is taken, its journal entry an event. */
+  private CommitResult saved(WriteOp.PutMessage o, long expected, PostgresTx.Allocated allocated, long position) {
+    ids.cnUsed(allocated.store(), allocated.cn());
+    events.add(JdbcRows.event(position, eventType(o), allocated.store(), JdbcRows.KIND_MESSAGE, o.messageId(),
+        o.folderId(), null, null, allocated.cn(), tags(o.changedTags()), now));
+    return new CommitResult(List.of(new OpResult(o.messageId(), allocated.cn(), expected, position)));
+  }
+
+  private static EventType eventType(WriteOp.PutMessage o) {
+    return o.event() == null ? EventType.OBJECT_MODIFIED : o.event();
+  }
+
+  /** What follows a save's writes in its statement. */
+  private enum Tail {
+    /** Nothing: the statement is the journal entry's INSERT, its update count says whether it matched (a batch). */
+    NONE,
+    /** A SELECT of whether it matched. */
+    COUNT,
+    /** journal_head written with its NOTIFY, the SELECT, then COMMIT. */
+    HEAD_AND_COMMIT
   }
 
   /**
    * {@link #saveAtVersion}'s writes; with {@code newUid} the new version takes the next UID of its
-   * folder (ADR 0028); with {@code commit} journal_head is written (to this save's position, or
-   * to the one before when it matched nothing and earlier batches of the group used positions),
-   * then COMMIT.
+   * folder (ADR 0028); with {@link Tail#HEAD_AND_COMMIT} journal_head is written (to this save's
+   * position, or to the one before when it matched nothing and earlier batches of the group used
+   * positions), then COMMIT.
    */
-  private static String saveWrites(boolean newUid, boolean commit) {
-    return "WITH upd AS (" + UPDATE_SAVE + ", delivery_time = ?" + (newUid ? NEW_UID : "")
+  private static String saveWrites(boolean newUid, Tail tail) {
+    String journal = "INSERT INTO journal (position, store_guid, type, kind, object_id, parent_id, old_id,"
+        + " old_parent_id, cn, changed_tags, at) SELECT ?, ?, ?, ?, id, ?, NULL, NULL, ?, ?, ? FROM upd";
+    String writes = "WITH upd AS (" + UPDATE_SAVE + ", delivery_time = ?" + (newUid ? NEW_UID : "")
         + " WHERE id = ? AND cn = ? AND deleted = 0 AND folder_id = ? RETURNING id),"
         + " st AS (UPDATE store SET last_cn = ? WHERE guid = ? AND EXISTS (SELECT 1 FROM upd)),"
         + " ver AS (INSERT INTO message_version (message_id, cn, committed_at, committed_by, kind, based_on_cn, size,"
         + " content) SELECT id, ?, ?, ?, ?, ?, ?, ? FROM upd),"
         + " vb AS (INSERT INTO version_blob (message_id, cn, sha) SELECT upd.id, ?, b.sha FROM upd,"
-        + " unnest(?::text[]) AS b(sha) ON CONFLICT DO NOTHING),"
-        + " jr AS (INSERT INTO journal (position, store_guid, type, kind, object_id, parent_id, old_id, old_parent_id,"
-        + " cn, changed_tags, at) SELECT ?, ?, ?, ?, id, ?, NULL, NULL, ?, ?, ? FROM upd)"
-        + (commit
-            ? ", hd AS (UPDATE journal_head SET position = CASE WHEN EXISTS (SELECT 1 FROM upd) THEN ? ELSE ? END"
-                + " WHERE id = 1 AND (EXISTS (SELECT 1 FROM upd) OR ?) RETURNING pg_notify(?, ''))"
-                + " SELECT (SELECT count(*) FROM upd), (SELECT count(*) FROM hd); COMMIT"
-            : " SELECT (SELECT count(*) FROM upd)");
+        + " unnest(?::text[]) AS b(sha) ON CONFLICT DO NOTHING)";
+    return switch (tail) {
+      case NONE -> writes + " " + journal;
+      case COUNT -> writes + ", jr AS (" + journal + ") SELECT (SELECT count(*) FROM upd)";
+      case HEAD_AND_COMMIT -> writes + ", jr AS (" + journal + "),"
+          + " hd AS (UPDATE journal_head SET position = CASE WHEN EXISTS (SELECT 1 FROM upd) THEN ? ELSE ? END"
+          + " WHERE id = 1 AND (EXISTS (SELECT 1 FROM upd) OR ?) RETURNING pg_notify('" + PostgresJournalFeed.CHANNEL
+          + "', ?)) SELECT (SELECT count(*) FROM upd), (SELECT count(*) FROM hd); COMMIT";
+    };
   }
 
   private OpResult apply(WriteOp op) throws SQLException {

@@ -106,6 +106,13 @@ final class PostgresWriter implements AutoCloseable {
     }
   }
 
+  /** A speculative group ({@link PostgresWriteOps#saveAll}) did not go through as a whole. */
+  private static final class SpeculationFailed extends RuntimeException {
+    SpeculationFailed() {
+      super(null, null, false, false);
+    }
+  }
+
   private sealed interface Outcome permits Committed, Failed {}
 
   private record Committed(CommitResult result, List<StoreEvent> events) implements Outcome {}
@@ -115,17 +122,19 @@ final class PostgresWriter implements AutoCloseable {
   private void writeGroup(List<Pending<WriteBatch, CommitResult>> group, IntConsumer committed) {
     List<Pending<WriteBatch, CommitResult>> live = new ArrayList<>(group);
     String operation = "commit of " + group.size() + " batch(es) on " + pool.name();
+    boolean speculate = speculative(live);
     for (int attempt = 1; ; attempt++) {
       long left = expire(live);
       if (live.isEmpty()) {
         return;
       }
       boolean[] committing = {false};
+      boolean speculating = speculate;
       StorageDeadline deadline = left == Long.MAX_VALUE ? null : StorageDeadline.start(Duration.ofNanos(left));
       try {
         Outcome[] outcomes = pool.inTransaction(operation, c -> {
           try {
-            return writeTransaction(c, live);
+            return speculating ? writeSpeculatively(c, live) : writeTransaction(c, live);
           } finally {
             committing[0] = c.ids().committed();
           }
@@ -133,6 +142,9 @@ final class PostgresWriter implements AutoCloseable {
         committed.accept(live.size());
         finish(live, outcomes);
         return;
+      } catch (SpeculationFailed e) {
+        speculate = false; // one by one, each failure alone
+        attempt--;
       } catch (BatchAborted e) {
         Pending<WriteBatch, CommitResult> failed = live.remove(e.index);
         failed.fail(PostgresErrors.translate((SQLException) e.getCause(), describe(failed.batch())));
@@ -169,23 +181,84 @@ final class PostgresWriter implements AutoCloseable {
     return least;
   }
 
+  /** Whether {@code live} may be written by {@link #writeSpeculatively}: several saves, all keeping or all taking a new UID. */
+  private static boolean speculative(List<Pending<WriteBatch, CommitResult>> live) {
+    if (live.size() < 2) {
+      return false;
+    }
+    Boolean keepUid = null;
+    for (Pending<WriteBatch, CommitResult> p : live) {
+      if (!PostgresWriteOps.isSaveAtVersion(p.batch()) || !(p.batch().ops().getFirst() instanceof WriteOp.PutMessage o)
+          || keepUid != null && keepUid != o.keepUid()) {
+        return false;
+      }
+      keepUid = o.keepUid();
+    }
+    return true;
+  }
+
+  /**
+   * One attempt at a group of saves in three round trips, whatever their number: the lock with
+   * the stores' change numbers, every save's statement in one JDBC batch ({@link
+   * PostgresWriteOps#saveAll}), the journal head with COMMIT. When one of them fails (its
+   * compare-and-set, its version factory, a statement), the transaction is rolled back and the
+   * group is written one by one ({@link #writeTransaction}), where each failure is its batch's
+   * alone.
+   */
+  private Outcome[] writeSpeculatively(PostgresTx c, List<Pending<WriteBatch, CommitResult>> live)
+      throws SQLException {
+    PostgresTx.Ids ids = c.ids();
+    ids.lockJournalAndReadCns(saveFolders(live));
+    List<WriteBatch> batches = new ArrayList<>(live.size());
+    List<List<StoreEvent>> events = new ArrayList<>(live.size());
+    for (Pending<WriteBatch, CommitResult> p : live) {
+      batches.add(p.batch());
+      events.add(new ArrayList<>());
+    }
+    List<CommitResult> results;
+    try {
+      results = new PostgresWriteOps(c, feed.node()).saveAll(batches, JdbcRows.truncate(clock.instant()), events);
+    } catch (SQLException e) {
+      if (PostgresErrors.retryable(e) || PostgresErrors.unavailable(e)) {
+        throw e;
+      }
+      throw new SpeculationFailed();
+    } catch (RuntimeException e) {
+      throw new SpeculationFailed();
+    }
+    if (results == null) {
+      throw new SpeculationFailed();
+    }
+    ids.flush(feed.node(), true);
+    Outcome[] outcomes = new Outcome[live.size()];
+    for (int i = 0; i < outcomes.length; i++) {
+      outcomes[i] = new Committed(results.get(i), events.get(i));
+    }
+    return outcomes;
+  }
+
+  private static Set<Long> saveFolders(List<Pending<WriteBatch, CommitResult>> live) {
+    Set<Long> folders = new LinkedHashSet<>();
+    for (Pending<WriteBatch, CommitResult> p : live) {
+      if (PostgresWriteOps.isSaveAtVersion(p.batch()) && p.batch().ops().getFirst() instanceof WriteOp.PutMessage o) {
+        folders.add(o.folderId());
+      }
+    }
+    return folders;
+  }
+
   /** One attempt: the whole group in the transaction of {@code c}, committed when it returns. */
   private Outcome[] writeTransaction(PostgresTx c, List<Pending<WriteBatch, CommitResult>> live)
       throws SQLException {
     PostgresTx.Ids ids = c.ids();
-    Set<Long> saveFolders = new LinkedHashSet<>();
-    for (Pending<WriteBatch, CommitResult> p : live) {
-      if (PostgresWriteOps.isSaveAtVersion(p.batch()) && p.batch().ops().getFirst() instanceof WriteOp.PutMessage o) {
-        saveFolders.add(o.folderId());
-      }
-    }
+    Set<Long> saveFolders = saveFolders(live);
     if (saveFolders.isEmpty()) {
       ids.lockJournal();
     } else {
       ids.lockJournalAndReadCns(saveFolders);
     }
     Instant now = JdbcRows.truncate(clock.instant());
-    PostgresWriteOps ops = new PostgresWriteOps(c);
+    PostgresWriteOps ops = new PostgresWriteOps(c, feed.node());
     Outcome[] outcomes = new Outcome[live.size()];
     for (int i = 0; i < outcomes.length; i++) {
       WriteBatch batch = live.get(i).batch();
@@ -208,7 +281,7 @@ final class PostgresWriter implements AutoCloseable {
       }
     }
     if (!ids.committed()) {
-      ids.flush(PostgresJournalFeed.CHANNEL, true);
+      ids.flush(feed.node(), true);
     }
     return outcomes;
   }
