@@ -21,11 +21,11 @@ import msgstore.storage.jdbc.GroupCommitter.Pending;
 import msgstore.storage.jdbc.JdbcRows;
 
 /**
- * Group commit per node (ADR 0024, amended): the commits of this node queue to one thread
- * ({@link GroupCommitter}, the SQLite writer's policy: what is waiting forms one group, a lone
- * committer never waits), which writes each group in one transaction of a pooled connection that
- * takes the journal_head lock once and COMMITs once: one lock hold and one WAL flush for the
- * group, where each batch alone took one of each.
+ * Group commit per node (ADR 0033): the commits of this node queue to one thread ({@link
+ * GroupCommitter}, the SQLite writer's policy: what is waiting forms one group, a lone committer
+ * never waits, and here writes its batch on its own thread), which writes each group in one
+ * transaction of a pooled connection that takes the journal_head lock once and COMMITs once: one
+ * lock hold and one WAL flush for the group, where each batch alone took one of each.
  *
  * <p>In the transaction, batches apply one after the other, each seeing the ones before it as if
  * they had committed alone. The common save ({@link PostgresWriteOps#isSaveAtVersion}) is one
@@ -63,7 +63,7 @@ final class PostgresWriter implements AutoCloseable {
     this.clock = clock;
     this.feed = feed;
     this.committer = new GroupCommitter<>(pool.name(), THREAD_NAME, this::writeGroup,
-        (t, operation) -> asStoreException(t, operation), () -> {});
+        PostgresWriter::asStoreException, () -> {}, true);
   }
 
   void start() {

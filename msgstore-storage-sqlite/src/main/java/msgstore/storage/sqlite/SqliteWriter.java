@@ -76,7 +76,7 @@ final class SqliteWriter implements AutoCloseable {
     this.staging = staging;
     this.ops = new SqliteWriteOps(c, counters, staging);
     this.committer = new GroupCommitter<>(file.toString(), THREAD_NAME, this::writeGroup,
-        SqliteWriter::asStoreException, this::stopped);
+        SqliteWriter::asStoreException, this::stopped, false);
   }
 
   void start() {
