@@ -714,7 +714,15 @@ final class SqliteWriteOps {
         return null;
       }
       int folderDeleted = rs.getInt(8);
-      boolean folderLive = !rs.wasNull() && folderDeleted == 0;
+      boolean folderExists = !rs.wasNull();
+      boolean folderLive = folderExists && folderDeleted == 0;
+      UUID store = UUID.fromString(rs.getString(1));
+      long folderId = rs.getLong(2);
+      if (folderExists) {
+        // So that the next save in this folder takes updateAtVersion's path, also in a writer that
+        // has only ever saved messages (a server over a store another process filled).
+        folderStores.put(folderId, store);
+      }
       long delivery = rs.getLong(9);
       Long deliveryTime = rs.wasNull() ? null : delivery;
       byte[] content = null;
@@ -724,7 +732,7 @@ final class SqliteWriteOps {
           throw new StoreException(MapiError.CORRUPT_DATA, "message " + id + " has no version row for its cn " + rs.getLong(3));
         }
       }
-      return new MessageRow(id, UUID.fromString(rs.getString(1)), rs.getLong(2), rs.getLong(3), rs.getInt(4) != 0,
+      return new MessageRow(id, store, folderId, rs.getLong(3), rs.getInt(4) != 0,
           rs.getInt(5), rs.getInt(6), rs.getLong(7), folderLive, deliveryTime, rs.getLong(10), content);
     }
   }
