@@ -50,43 +50,73 @@ final class Computed {
   private Computed() {}
 
   /**
-   * The commit properties of a new version.
+   * What the commit properties take from the view alone (R61-R67, R98): computed once on the
+   * caller's thread before the commit, so that the storage writer only adds what depends on the
+   * change number and the commit time ({@link #commitProps}).
+   *
+   * @param viewModified the client's modification time before the first save (R65, R67), else null
+   * @param viewCreated the client's creation time before the first save, else null
+   * @param fixed size, attachment flag, flags and display lists, in commit-property order
+   */
+  record CommitBase(Instant creationTime, Instant viewModified, Instant viewCreated, long size, boolean hasAttachments,
+      List<PropValue> fixed) {}
+
+  /**
+   * The view's part of the commit properties of a new version.
    *
    * @param view the content being committed (its own flags, client times before the first save)
    * @param preparedSize the encoded size of everything else
    * @param creationTime the message's creation time (null when this commit creates it)
-   * @param basePcl the PCL the new version descends from (R63, R64)
    */
-  static List<PropValue> commitProps(StoreId store, ChangeNumber cn, Instant now, String actor, Content view,
-      int preparedSize, Instant creationTime, PredecessorChangeList basePcl) {
-    ChangeKey key = ChangeKey.of(store, cn);
-    List<PropValue> out = new ArrayList<>(12);
-    out.add(PropValue.of(CHANGE_KEY, key.toBytes()));
-    out.add(PropValue.of(PREDECESSOR_CHANGE_LIST, basePcl.merge(List.of(key)).toBytes()));
-    out.add(PropValue.of(CHANGE_NUMBER, cn.value()));
-    Instant created = creationTime;
-    Instant modified = now;
-    if (created == null) {
-      // R65/R67: before the first save a client may set the modification time; creation equals it.
-      modified = view.get(LAST_MODIFICATION_TIME).map(PropValue::asInstant).orElse(now);
-      created = view.get(CREATION_TIME).map(PropValue::asInstant).orElse(modified);
+  static CommitBase commitBase(Content view, int preparedSize, Instant creationTime) {
+    Instant viewModified = null;
+    Instant viewCreated = null;
+    if (creationTime == null) {
+      viewModified = view.get(LAST_MODIFICATION_TIME).map(PropValue::asInstant).orElse(null);
+      viewCreated = view.get(CREATION_TIME).map(PropValue::asInstant).orElse(null);
     }
-    out.add(PropValue.of(CREATION_TIME, created));
-    out.add(PropValue.of(LAST_MODIFICATION_TIME, modified));
-    out.add(PropValue.of(LAST_MODIFIER_NAME, actor));
     boolean hasAttach = view.attachments().stream().anyMatch(a -> PropTags.countsAsAttachment(a.props()));
-    long size = preparedSize + view.attachmentBytes() + 200L;
-    out.add(PropValue.of(MESSAGE_SIZE, (int) Math.min(Integer.MAX_VALUE, size)));
-    out.add(PropValue.of(HAS_ATTACHMENTS, hasAttach));
+    long size = Math.min(Integer.MAX_VALUE, preparedSize + view.attachmentBytes() + 200L);
     int flags = view.get(MESSAGE_FLAGS).map(PropValue::asInt).orElse(0);
     flags &= ~(MSGFLAG_UNMODIFIED | MSGFLAG_HASATTACH | MSGFLAG_READ);
     if (hasAttach) {
       flags |= MSGFLAG_HASATTACH;
     }
-    out.add(PropValue.of(MESSAGE_FLAGS, flags));
-    out.add(PropValue.of(DISPLAY_TO, displayList(view.recipients(), MAPI_TO)));
-    out.add(PropValue.of(DISPLAY_CC, displayList(view.recipients(), MAPI_CC)));
-    out.add(PropValue.of(DISPLAY_BCC, displayList(view.recipients(), MAPI_BCC)));
+    List<PropValue> fixed = List.of(
+        PropValue.of(MESSAGE_SIZE, (int) size),
+        PropValue.of(HAS_ATTACHMENTS, hasAttach),
+        PropValue.of(MESSAGE_FLAGS, flags),
+        PropValue.of(DISPLAY_TO, displayList(view.recipients(), MAPI_TO)),
+        PropValue.of(DISPLAY_CC, displayList(view.recipients(), MAPI_CC)),
+        PropValue.of(DISPLAY_BCC, displayList(view.recipients(), MAPI_BCC)));
+    return new CommitBase(creationTime, viewModified, viewCreated, size, hasAttach, fixed);
+  }
+
+  /** PR_LAST_MODIFICATION_TIME of a commit at {@code now}: R65/R67, before the first save a client may set it. */
+  static Instant modificationTime(CommitBase base, Instant now) {
+    return base.creationTime() == null && base.viewModified() != null ? base.viewModified() : now;
+  }
+
+  /**
+   * The commit properties of a new version: the view's part ({@link #commitBase}) and what the
+   * commit decides (change key, PCL, change number, times, modifier).
+   *
+   * @param basePcl the PCL the new version descends from (R63, R64)
+   */
+  static List<PropValue> commitProps(CommitBase base, StoreId store, ChangeNumber cn, Instant now, String actor,
+      PredecessorChangeList basePcl) {
+    ChangeKey key = ChangeKey.of(store, cn);
+    List<PropValue> out = new ArrayList<>(6 + base.fixed().size());
+    out.add(PropValue.of(CHANGE_KEY, key.toBytes()));
+    out.add(PropValue.of(PREDECESSOR_CHANGE_LIST, basePcl.merge(List.of(key)).toBytes()));
+    out.add(PropValue.of(CHANGE_NUMBER, cn.value()));
+    Instant modified = modificationTime(base, now);
+    Instant created = base.creationTime() != null ? base.creationTime()
+        : base.viewCreated() != null ? base.viewCreated() : modified;
+    out.add(PropValue.of(CREATION_TIME, created));
+    out.add(PropValue.of(LAST_MODIFICATION_TIME, modified));
+    out.add(PropValue.of(LAST_MODIFIER_NAME, actor));
+    out.addAll(base.fixed());
     return out;
   }
 

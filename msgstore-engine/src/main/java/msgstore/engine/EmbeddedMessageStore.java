@@ -27,6 +27,7 @@ public final class EmbeddedMessageStore implements MessageStore {
   final EngineOptions options;
   final EventHub events;
   final LatestVersions latest = new LatestVersions();
+  final DecodedVersions decoded = new DecodedVersions(DecodedVersions.DEFAULT_BUDGET_BYTES);
   private final ConcurrentHashMap<UUID, StoredStore> stores = new ConcurrentHashMap<>();
   private final ScheduledExecutorService maintenance;
   private volatile boolean closed;

@@ -99,7 +99,7 @@ final class MessageHandle extends MessageCore<Content.Attach> {
     h.uid = m.uid();
     h.modseq = m.modseq();
     h.st.markSaved();
-    h.rebase(ContentCodec.decode(m.content()), m.cn());
+    h.rebase(session.store.decoded.get(m.id(), m.cn(), m.content()), m.cn());
     return h;
   }
 
@@ -361,7 +361,7 @@ final class MessageHandle extends MessageCore<Content.Attach> {
       choice = byFolder.get();
     } else {
       StoredMessage cur = current();
-      Content theirs = ContentCodec.decode(cur.content());
+      Content theirs = session.store.decoded.get(cur.id(), cur.cn(), cur.content());
       MergeReport preview = Merger.merge(base, view(), theirs, MergeMode.AUTO_RESOLVE).report();
       choice = resolver.resolve(new ConflictResolver.Conflict(view().snapshot(ids()),
           theirs.snapshot(new Content.SnapshotIds(id, FolderId.of(cur.folderId()), ChangeNumber.of(cur.cn()),
@@ -482,7 +482,7 @@ final class MessageHandle extends MessageCore<Content.Attach> {
           continue;
         }
       }
-      Content theirs = ContentCodec.decode(cur.content());
+      Content theirs = session.store.decoded.get(cur.id(), cur.cn(), cur.content());
       Merger.Result m = Merger.merge(base, view(), theirs, mode);
       if (mode == MergeMode.NEVER_OVERWRITE && m.report().hasConflicts()) {
         throw changed(cur.cn(), m.report()); // R89
@@ -517,7 +517,7 @@ final class MessageHandle extends MessageCore<Content.Attach> {
       return Merger.merge(base, view(), base, mode).report();
     }
     StoredMessage cur = current();
-    return Merger.merge(base, view(), ContentCodec.decode(cur.content()), mode).report();
+    return Merger.merge(base, view(), session.store.decoded.get(cur.id(), cur.cn(), cur.content()), mode).report();
   }
 
   @Override
@@ -554,7 +554,7 @@ final class MessageHandle extends MessageCore<Content.Attach> {
   private SaveResult keepBoth(Optional<ConflictChoice> choice) {
     for (int attempt = 0; attempt < MAX_MERGE_ATTEMPTS; attempt++) {
       StoredMessage cur = current();
-      Content theirs = ContentCodec.decode(cur.content());
+      Content theirs = session.store.decoded.get(cur.id(), cur.cn(), cur.content());
       Content ours = view();
       Content conflict = Merger.keepBoth(theirs, ours, attachments.nextNum(), session.options().clock().instant());
       Versions.Built built = new Versions.Built();

@@ -53,9 +53,11 @@ final class Versions {
     List<String> blobs = new ArrayList<>();
     view.collectBlobs(blobs);
     int initialRead = view.get(MESSAGE_FLAGS).map(PropValue::asInt).orElse(0) & MSGFLAG_READ;
+    Computed.CommitBase base = Computed.commitBase(view, prepared.size(), creationTime);
+    ViewColumns viewColumns = ViewColumns.of(view);
     return ctx -> {
-      List<PropValue> computed = Computed.commitProps(store, ChangeNumber.of(ctx.cn()), ctx.commitTime(), actor,
-          view, prepared.size(), creationTime, basePcl);
+      List<PropValue> computed = Computed.commitProps(base, store, ChangeNumber.of(ctx.cn()), ctx.commitTime(), actor,
+          basePcl);
       byte[] bytes = prepared.finish(computed);
       if (out != null) {
         out.kept = kept;
@@ -63,7 +65,8 @@ final class Versions {
         out.view = view;
         out.commitTime = ctx.commitTime();
       }
-      return new NewVersion(bytes, columns(view, computed), blobs, initialRead);
+      return new NewVersion(bytes, viewColumns.with(Computed.modificationTime(base, ctx.commitTime()), base), blobs,
+          initialRead);
     };
   }
 
@@ -82,29 +85,21 @@ final class Versions {
         .orElse(PredecessorChangeList.EMPTY);
   }
 
-  /** The indexed columns: from the commit properties where the commit sets them, else from the view. */
-  static NewVersion.Columns columns(Content view, List<PropValue> computed) {
-    Content c = view;
-    Instant modified = null;
-    long size = 0;
-    boolean hasAttach = false;
-    for (PropValue p : computed) {
-      if (p.tag().equals(LAST_MODIFICATION_TIME)) {
-        modified = p.asInstant();
-      } else if (p.tag().equals(MESSAGE_SIZE)) {
-        size = p.asInt();
-      } else if (p.tag().equals(HAS_ATTACHMENTS)) {
-        hasAttach = p.asBoolean();
-      }
+  /** The indexed columns that come from the view; the commit adds its time, size and attachment flag. */
+  private record ViewColumns(String subject, String senderName, Instant deliveryTime, Integer importance,
+      String messageClass) {
+    static ViewColumns of(Content c) {
+      return new ViewColumns(
+          c.get(SUBJECT).map(PropValue::asString).orElse(null),
+          c.get(SENDER_NAME).map(PropValue::asString).orElse(null),
+          c.get(MESSAGE_DELIVERY_TIME).map(PropValue::asInstant).orElse(null),
+          c.get(IMPORTANCE).map(PropValue::asInt).orElse(null),
+          c.get(MESSAGE_CLASS).map(PropValue::asString).orElse(null));
     }
-    return new NewVersion.Columns(
-        c.get(SUBJECT).map(PropValue::asString).orElse(null),
-        c.get(SENDER_NAME).map(PropValue::asString).orElse(null),
-        c.get(MESSAGE_DELIVERY_TIME).map(PropValue::asInstant).orElse(null),
-        modified,
-        size,
-        c.get(IMPORTANCE).map(PropValue::asInt).orElse(null),
-        c.get(MESSAGE_CLASS).map(PropValue::asString).orElse(null),
-        hasAttach);
+
+    NewVersion.Columns with(Instant modified, Computed.CommitBase base) {
+      return new NewVersion.Columns(subject, senderName, deliveryTime, modified, base.size(), importance, messageClass,
+          base.hasAttachments());
+    }
   }
 }

@@ -649,18 +649,35 @@ public final class MsgstoreServer implements AutoCloseable {
     return s.createStore(user + "'s mailbox");
   }
 
-  /** A user added with a mailbox gets their store on their first request (unless `user add` could create it). */
+  /**
+   * A user added with a mailbox gets their store on their first request (unless `user add` could
+   * create it). When the accounts or the store cannot be reached (the database is busy or down),
+   * the request fails and the next one tries again.
+   */
   private void ensureMailbox(String user, Session s) {
     if (!mailboxChecked.add(user)) {
       return;
     }
-    if (accounts.takeMailboxPending(user)) {
+    boolean pending;
+    try {
+      pending = accounts.takeMailboxPending(user);
+    } catch (RuntimeException e) {
+      mailboxChecked.remove(user);
+      throw e;
+    }
+    if (pending) {
       try {
         createMailbox(s, user);
         LOG.info("created the mailbox store of {}", user);
       } catch (RuntimeException e) {
-        accounts.setMailboxPending(user);
         mailboxChecked.remove(user);
+        try {
+          accounts.setMailboxPending(user);
+        } catch (RuntimeException again) {
+          e.addSuppressed(again);
+          LOG.error("could not create the mailbox store of {} nor mark it as still to be created ({}); create it"
+              + " with: msgstore mkstore --user {} \"{}'s mailbox\"", user, again.getMessage(), user, user);
+        }
         throw e;
       }
     }

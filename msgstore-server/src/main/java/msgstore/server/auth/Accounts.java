@@ -150,6 +150,7 @@ public final class Accounts implements AutoCloseable {
   private final SecretKeySpec cacheKey;
   private Connection connection; // guarded by lock; null once closed
   private PreparedStatement bearerLookup; // guarded by lock; prepared on first use, closed with the connection
+  private PreparedStatement phcLookup; // the same, for Basic credentials
   private volatile String dummyPhc;
   private volatile boolean closed;
   private volatile AutoCloseable alsoClose;
@@ -311,14 +312,17 @@ public final class Accounts implements AutoCloseable {
     closed = true;
     lock.lock();
     try {
-      if (bearerLookup != null) {
-        try {
-          bearerLookup.close();
-        } catch (SQLException e) {
-          LOG.debug("closing the token statement of {}: {}", file, e.getMessage());
+      for (PreparedStatement s : new PreparedStatement[] {bearerLookup, phcLookup}) {
+        if (s != null) {
+          try {
+            s.close();
+          } catch (SQLException e) {
+            LOG.debug("closing a lookup statement of {}: {}", file, e.getMessage());
+          }
         }
-        bearerLookup = null;
       }
+      bearerLookup = null;
+      phcLookup = null;
       closeQuietly(connection);
       connection = null;
     } finally {
@@ -679,10 +683,21 @@ public final class Accounts implements AutoCloseable {
 
   private boolean verifyPassword(String user, char[] password) {
     Optional<String> stored = withConnection("authenticate user " + user, c -> {
-      try (PreparedStatement s = c.prepareStatement("SELECT phc FROM users WHERE name = ?")) {
-        s.setString(1, user);
-        try (ResultSet rs = s.executeQuery()) {
+      // Every request with Basic credentials runs this: prepared once per connection, as bearerLookup.
+      if (phcLookup == null && shared == null) {
+        phcLookup = c.prepareStatement(PHC_LOOKUP);
+      }
+      try (PreparedStatement own = shared == null ? null : c.prepareStatement(PHC_LOOKUP)) {
+        PreparedStatement lookup = shared == null ? phcLookup : own;
+        lookup.setString(1, user);
+        try (ResultSet rs = lookup.executeQuery()) {
           return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
+        } catch (SQLException e) {
+          if (lookup == phcLookup) { // the driver may have finalized it: prepare it again next time
+            phcLookup = null;
+            lookup.close();
+          }
+          throw e;
         }
       }
     });
@@ -735,6 +750,7 @@ public final class Accounts implements AutoCloseable {
     }
   }
 
+  private static final String PHC_LOOKUP = "SELECT phc FROM users WHERE name = ?";
   private static final String BEARER_LOOKUP = "SELECT t.id, t.\"user\", t.last_used_at FROM tokens t"
       + " JOIN users u ON u.name = t.\"user\" WHERE t.token_sha256 = ? AND t.revoked_at IS NULL";
 

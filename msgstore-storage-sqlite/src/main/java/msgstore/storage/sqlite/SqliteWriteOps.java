@@ -89,6 +89,8 @@ final class SqliteWriteOps {
   private final SqliteCounters counters;
   /** Folder id -> store; a folder never changes store and ids are never reused. */
   private final Map<Long, UUID> folderStores = new HashMap<>();
+  /** The folders whose store the current batch cached (rows it may have created). */
+  private final List<Long> cachedInBatch = new ArrayList<>();
 
   // the batch being applied
   private String actor;
@@ -105,9 +107,30 @@ final class SqliteWriteOps {
     this.staging = staging;
   }
 
-  /** After a rollback: drops what may describe rolled-back rows. */
+  /** After a rollback of the transaction: drops what may describe rolled-back rows. */
   void forgetCaches() {
     folderStores.clear();
+    cachedInBatch.clear();
+  }
+
+  /** Before each batch of a group, inside its savepoint. */
+  void beginBatch() {
+    cachedInBatch.clear();
+  }
+
+  /** After the rollback of one batch to its savepoint: drops what the batch added to the caches. */
+  void rollbackBatch() {
+    for (Long id : cachedInBatch) {
+      folderStores.remove(id);
+    }
+    cachedInBatch.clear();
+  }
+
+  /** Remembers the store of a folder; what a batch adds goes again if the batch is rolled back. */
+  private void cacheFolderStore(long folderId, UUID store) {
+    if (folderStores.put(folderId, store) == null) {
+      cachedInBatch.add(folderId);
+    }
   }
 
   /**
@@ -678,7 +701,7 @@ final class SqliteWriteOps {
         return null;
       }
       FolderRow f = new FolderRow(id, UUID.fromString(rs.getString(1)), rs.getLong(2), rs.getString(3), rs.getInt(4) != 0);
-      folderStores.put(id, f.store());
+      cacheFolderStore(id, f.store());
       return f;
     }
   }
@@ -714,7 +737,15 @@ final class SqliteWriteOps {
         return null;
       }
       int folderDeleted = rs.getInt(8);
-      boolean folderLive = !rs.wasNull() && folderDeleted == 0;
+      boolean folderExists = !rs.wasNull();
+      boolean folderLive = folderExists && folderDeleted == 0;
+      UUID store = UUID.fromString(rs.getString(1));
+      long folderId = rs.getLong(2);
+      if (folderExists) {
+        // So that the next save in this folder takes updateAtVersion's path, also in a writer that
+        // has only ever saved messages (a server over a store another process filled).
+        cacheFolderStore(folderId, store);
+      }
       long delivery = rs.getLong(9);
       Long deliveryTime = rs.wasNull() ? null : delivery;
       byte[] content = null;
@@ -724,7 +755,7 @@ final class SqliteWriteOps {
           throw new StoreException(MapiError.CORRUPT_DATA, "message " + id + " has no version row for its cn " + rs.getLong(3));
         }
       }
-      return new MessageRow(id, UUID.fromString(rs.getString(1)), rs.getLong(2), rs.getLong(3), rs.getInt(4) != 0,
+      return new MessageRow(id, store, folderId, rs.getLong(3), rs.getInt(4) != 0,
           rs.getInt(5), rs.getInt(6), rs.getLong(7), folderLive, deliveryTime, rs.getLong(10), content);
     }
   }
@@ -922,7 +953,7 @@ final class SqliteWriteOps {
     ps.setLong(3, parentId);
     ps.setString(4, name);
     ps.executeUpdate();
-    folderStores.put(id, store);
+    cacheFolderStore(id, store);
   }
 
   private static List<PropTag> tags(List<Integer> tags) {

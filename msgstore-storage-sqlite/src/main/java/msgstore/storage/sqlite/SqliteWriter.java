@@ -12,6 +12,7 @@ import java.util.function.IntConsumer;
 import msgstore.api.MapiError;
 import msgstore.api.StoreEvent;
 import msgstore.api.StoreException;
+import msgstore.engine.spi.PreconditionFailedException;
 import msgstore.engine.spi.CommitResult;
 import msgstore.engine.spi.WriteBatch;
 import msgstore.storage.jdbc.GroupCommitter;
@@ -177,6 +178,7 @@ final class SqliteWriter implements AutoCloseable {
 
   private Outcome writeBatch(WriteBatch batch, Instant now) throws SQLException {
     counters.beginBatch();
+    ops.beginBatch();
     c.execute("SAVEPOINT batch");
     List<StoreEvent> events = new ArrayList<>();
     List<SqliteStaging.Written> written = new ArrayList<>();
@@ -190,6 +192,14 @@ final class SqliteWriter implements AutoCloseable {
       }
       rollbackBatch();
       return new Failed(SqliteErrorTranslator.translate(e, "commit of a batch by '" + batch.actor() + "'"));
+    } catch (PreconditionFailedException e) {
+      // A failed check (the common loser of a race on one message): no SQL failed, so the
+      // prepared statements and the caches of what is still true stay.
+      c.execute("ROLLBACK TO batch");
+      c.execute("RELEASE batch");
+      counters.rollbackBatch();
+      ops.rollbackBatch();
+      return new Failed(e);
     } catch (RuntimeException e) {
       rollbackBatch();
       return new Failed(asStoreException(e, "commit of a batch by '" + batch.actor() + "'"));
