@@ -37,9 +37,11 @@ import msgstore.storage.jdbc.JdbcRows;
  * used up (R99).
  *
  * <p>Only after COMMIT returns are the callers' futures completed and then the {@link
- * #onCommitted} listener called, on the writer thread, with the journal entries of the group's
- * successful batches in position order (R79). Maintenance tasks ({@link #runTask}) run on that
- * thread between groups, each in its own transaction. The storage deadline of ADR 0030 is
+ * #onCommitted} listener called, on the thread that wrote the group (the writer thread, or a lone
+ * committer that found the writer idle and wrote its batch itself: GroupCommitter's callerRuns,
+ * two thread switches less per commit at low concurrency), with the journal entries of the
+ * group's successful batches in position order (R79). Maintenance tasks ({@link #runTask}) run
+ * on the writer thread between groups, each in its own transaction. The storage deadline of ADR 0030 is
  * ignored: every wait is in this process.
  */
 final class SqliteWriter implements AutoCloseable {
@@ -77,7 +79,7 @@ final class SqliteWriter implements AutoCloseable {
     this.staging = staging;
     this.ops = new SqliteWriteOps(c, counters, staging);
     this.committer = new GroupCommitter<>(file.toString(), THREAD_NAME, this::writeGroup,
-        SqliteWriter::asStoreException, this::stopped, false);
+        SqliteWriter::asStoreException, this::stopped, true);
   }
 
   void start() {
