@@ -172,12 +172,8 @@ final class EventStream {
     try {
       client.queued = after;
       sub = ServerSupport.subscribe(s, scope, types, after, client::event, client::caughtUp);
-      var res = r.ctx().res();
-      res.setStatus(200);
-      res.setContentType("text/event-stream;charset=utf-8");
-      res.setHeader("Cache-Control", "no-cache");
-      res.setHeader("X-Accel-Buffering", "no");
-      OutputStream out = res.getOutputStream();
+      OutputStream out = r.ctx().status(200).contentType("text/event-stream;charset=utf-8")
+          .header("Cache-Control", "no-cache").header("X-Accel-Buffering", "no").outputStream();
       write(out, "retry: 2000\n: subscribed after " + after + "\n\n");
       loop(client, out, visibility);
     } catch (IOException e) {
@@ -262,7 +258,7 @@ final class EventStream {
     }
     batch.clear();
     if (any) {
-      out.flush(); // one flush per batch: the frames before it are buffered by the servlet output
+      out.flush(); // one flush per batch: the frames before it are buffered by the exchange's output
     }
   }
 
