@@ -98,6 +98,8 @@ final class EventStream {
   }
 
   private static final long RETRY_AFTER_SECONDS = 5;
+  /** The write buffer of one stream: a batch of frames goes out in writes of this size (a thousand streams hold one each). */
+  private static final int FRAME_BUFFER = 4096;
 
   int subscribers() {
     return clients.size();
@@ -173,7 +175,7 @@ final class EventStream {
       client.queued = after;
       sub = ServerSupport.subscribe(s, scope, types, after, client::event, client::caughtUp);
       OutputStream out = r.ctx().status(200).contentType("text/event-stream;charset=utf-8")
-          .header("Cache-Control", "no-cache").header("X-Accel-Buffering", "no").outputStream();
+          .header("Cache-Control", "no-cache").header("X-Accel-Buffering", "no").outputStream(FRAME_BUFFER);
       write(out, "retry: 2000\n: subscribed after " + after + "\n\n");
       loop(client, out, visibility);
     } catch (IOException e) {

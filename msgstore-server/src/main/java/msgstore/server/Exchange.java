@@ -190,9 +190,14 @@ final class Exchange {
    * to hold; the status and headers set so far go out with its first bytes.
    */
   OutputStream outputStream() {
+    return outputStream(32 * 1024);
+  }
+
+  /** As {@link #outputStream()} with a buffer of {@code bufferBytes} (small for the many long-lived event streams). */
+  OutputStream outputStream(int bufferBytes) {
     if (out == null) {
       response.setStatus(status);
-      out = new BufferedOutputStream(Content.Sink.asOutputStream(response), 32 * 1024);
+      out = new BufferedOutputStream(Content.Sink.asOutputStream(response), bufferBytes);
     }
     return out;
   }

@@ -132,7 +132,7 @@ final class StaticFiles {
     }
   }
 
-  private static byte[] sha256(byte[] b) {
+  static byte[] sha256(byte[] b) {
     try {
       return MessageDigest.getInstance("SHA-256").digest(b);
     } catch (NoSuchAlgorithmException e) {

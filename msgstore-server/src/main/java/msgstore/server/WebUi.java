@@ -8,8 +8,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.Map;
@@ -62,7 +60,7 @@ final class WebUi {
       throw new IllegalStateException("ui/index.html has no import map");
     }
     // The import map is the page's only inline script; it is allowed by its hash, nothing else inline is.
-    String hash = Base64.getEncoder().encodeToString(sha256(m.group(1).getBytes(StandardCharsets.UTF_8)));
+    String hash = Base64.getEncoder().encodeToString(StaticFiles.sha256(m.group(1).getBytes(StandardCharsets.UTF_8)));
     this.indexHtml = html.getBytes(StandardCharsets.UTF_8);
     this.pageCsp = "default-src 'self'; script-src 'self' 'sha256-" + hash + "'; style-src 'self'; img-src 'self' data:; "
         + "frame-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
@@ -243,14 +241,6 @@ final class WebUi {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    }
-  }
-
-  private static byte[] sha256(byte[] b) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(b);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
     }
   }
 }

@@ -72,6 +72,11 @@ class RoutingOverHttpTest {
     assertThat(head.header("Content-Length")).isEqualTo(Integer.toString(get.body().getBytes(StandardCharsets.UTF_8).length));
     assertThat(head.body()).isEmpty();
     assertThat(t.send(null, "HEAD", path, null, Map.of()).status()).isEqualTo(401);
+    // A streamed answer (the message as RFC 5322) too: its headers, no body.
+    Resp mime = t.send("alice", "HEAD", path, null, Map.of("Accept", "message/rfc822"));
+    assertThat(mime.status()).isEqualTo(200);
+    assertThat(mime.header("Content-Type")).startsWith("message/rfc822");
+    assertThat(mime.body()).isEmpty();
   }
 
   @Test
