@@ -1,6 +1,5 @@
 package msgstore.server;
 
-import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,6 +16,7 @@ import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Blocker;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
 
@@ -197,9 +197,76 @@ final class Exchange {
   OutputStream outputStream(int bufferBytes) {
     if (out == null) {
       response.setStatus(status);
-      out = new BufferedOutputStream(Content.Sink.asOutputStream(response), bufferBytes);
+      out = new BodyStream(response, bufferBytes);
     }
     return out;
+  }
+
+  /**
+   * A buffered body over the core response: a full buffer and each {@link #flush} are one blocking
+   * {@code Response.write}, {@link #close} the last one. (Jetty's {@code Content.Sink.asOutputStream}
+   * under a {@code BufferedOutputStream} writes twice per flush: the bytes, then an empty flush.)
+   */
+  private static final class BodyStream extends OutputStream {
+    private final Response response;
+    private final byte[] buf;
+    private final Blocker.Shared blocker = new Blocker.Shared();
+    private int n;
+    private boolean closed;
+
+    BodyStream(Response response, int bufferBytes) {
+      this.response = response;
+      this.buf = new byte[bufferBytes];
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      if (n == buf.length) {
+        send(false, ByteBuffer.wrap(buf, 0, n));
+      }
+      buf[n++] = (byte) b;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      if (n + len <= buf.length) {
+        System.arraycopy(b, off, buf, n, len);
+        n += len;
+        return;
+      }
+      if (n > 0) {
+        send(false, ByteBuffer.wrap(buf, 0, n));
+      }
+      if (len >= buf.length) {
+        send(false, ByteBuffer.wrap(b, off, len));
+      } else {
+        System.arraycopy(b, off, buf, 0, len);
+        n = len;
+      }
+    }
+
+    @Override
+    public void flush() throws IOException {
+      if (n > 0) {
+        send(false, ByteBuffer.wrap(buf, 0, n));
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (!closed) {
+        closed = true;
+        send(true, ByteBuffer.wrap(buf, 0, n));
+      }
+    }
+
+    private void send(boolean last, ByteBuffer bytes) throws IOException {
+      n = 0;
+      try (Blocker.Callback cb = blocker.callback()) {
+        response.write(last, bytes, cb);
+        cb.block();
+      }
+    }
   }
 
   /** Whether the status line has gone out already (then an error can only cut the connection). */
