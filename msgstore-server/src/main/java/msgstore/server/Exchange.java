@@ -190,16 +190,20 @@ final class Exchange {
    * to hold; the status and headers set so far go out with its first bytes.
    */
   OutputStream outputStream() {
-    return outputStream(32 * 1024);
-  }
-
-  /** As {@link #outputStream()} with a buffer of {@code bufferBytes} (small for the many long-lived event streams). */
-  OutputStream outputStream(int bufferBytes) {
     if (out == null) {
       response.setStatus(status);
-      out = new BodyStream(response, bufferBytes);
+      out = new BodyStream(response, 32 * 1024);
     }
     return out;
+  }
+
+  /**
+   * The core response with the status and headers set so far, for a handler that writes it
+   * without blocking (event streams); it must have no write pending when the exchange finishes.
+   */
+  Response response() {
+    response.setStatus(status);
+    return response;
   }
 
   /**
