@@ -155,7 +155,7 @@ final class EventStream {
 
     /**
      * Delivery caught up at {@code position}: worth an {@code id:} line only when entries after the
-     * last event were skipped (scope, mask or rights), so that a resume starts past them.
+     * last event were skipped (scope or mask), so that a resume starts past them.
      */
     void caughtUp(long position) {
       if (position > queued && position > written && !overflow) {
