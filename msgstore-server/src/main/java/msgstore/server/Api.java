@@ -507,7 +507,7 @@ final class Api {
       requireStore(h.storeId(), r.store(), "message " + id);
       h.baseChangeKey().ifPresent(k -> r.ctx().header("ETag", "\"" + k + "\""));
       r.ctx().status(200).contentType(RFC822);
-      OutputStream out = r.ctx().res().getOutputStream();
+      OutputStream out = r.ctx().outputStream();
       MailExport.write(h, out);
       out.flush();
     } catch (IOException e) {
@@ -528,7 +528,7 @@ final class Api {
     Folder folder = r.session().openFolder(fid);
     requireStore(folder.storeId(), r.store(), "folder " + fid);
     long max = store.limits().maxAttachmentBytes();
-    long declared = r.ctx().req().getContentLengthLong();
+    long declared = r.ctx().contentLength();
     if (declared > max) {
       throw new StoreException(MapiError.TOO_BIG, "the message is " + declared + " bytes; the limit is " + max + " bytes");
     }
@@ -536,7 +536,7 @@ final class Api {
         .withRead(r.query("read").map(Boolean::parseBoolean).orElse(false))
         .withSkipIfPresent(r.query("skipIfPresent").map(Boolean::parseBoolean).orElse(false));
     MailImport.Imported imported;
-    try (InputStream in = r.ctx().req().getInputStream()) {
+    try (InputStream in = r.ctx().inputStream()) {
       imported = asOutlookMsg(r)
           ? MsgImport.importMessage(folder, in, options, MsgImport.NamedProps.of(r.session(), folder.storeId()))
           : MailImport.importMessage(folder, in, options);
@@ -699,8 +699,8 @@ final class Api {
 
   private static void stream(Req r, InputStream in, ContentRef ref, String type) throws IOException {
     r.ctx().status(200).contentType(type).header("ETag", "\"" + ref.sha256() + "\"");
-    r.ctx().res().setContentLengthLong(ref.size());
-    OutputStream out = r.ctx().res().getOutputStream();
+    r.ctx().contentLength(ref.size());
+    OutputStream out = r.ctx().outputStream();
     in.transferTo(out);
     out.flush();
   }
@@ -710,7 +710,7 @@ final class Api {
   void putContent(Req r) {
     StoreId s = r.store();
     ContentRef ref;
-    try (InputStream in = r.ctx().req().getInputStream()) {
+    try (InputStream in = r.ctx().inputStream()) {
       ref = ServerSupport.putContent(r.session(), s, in);
     } catch (IOException e) {
       throw new StoreException(MapiError.INVALID_PARAMETER, "cannot read the uploaded content: " + e.getMessage());
@@ -733,7 +733,7 @@ final class Api {
     }
     try (InputStream in = ServerSupport.openReadableContent(r.session(), s, sha)) {
       r.ctx().status(200).contentType("application/octet-stream").header("ETag", "\"" + sha + "\"");
-      in.transferTo(r.ctx().res().getOutputStream());
+      in.transferTo(r.ctx().outputStream());
     } catch (IOException e) {
       throw new StoreException(MapiError.DISK_ERROR, "streaming content " + sha + " failed: " + e);
     }

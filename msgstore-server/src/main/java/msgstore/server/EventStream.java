@@ -1,19 +1,17 @@
 package msgstore.server;
 
 import java.io.IOException;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.ArrayDeque;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import msgstore.api.EventScope;
 import msgstore.api.EventType;
@@ -29,6 +27,8 @@ import msgstore.protocol.Json;
 import msgstore.protocol.Problem;
 import msgstore.protocol.Wire;
 import msgstore.protocol.WireException;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.IteratingCallback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,10 +36,12 @@ import org.slf4j.LoggerFactory;
  * {@code GET /stores/{s}/events}: a hand-written {@code text/event-stream}, whatever the request's
  * {@code Accept} (so {@code curl -N} sees it). Each client gets an engine subscription ({@link
  * Session#subscribe}: journal replay after the resume position, then live events, in order, each
- * once, only after the commit is durable) feeding a bounded queue; the request's own (virtual)
- * thread writes the queue out. A client too slow to keep up is disconnected rather than buffered
- * without bound; it resumes with {@code Last-Event-ID} and misses nothing. An idle stream gets a
- * {@code : keep-alive} comment every heartbeat, which is also how a departed client is noticed.
+ * once, only after the commit is durable) whose delivery thread writes each frame at once,
+ * without blocking, through Jetty's core response (ADR 0032); what the socket cannot take yet
+ * waits in a bounded queue. A client too slow to keep up is disconnected rather than buffered
+ * without bound; it resumes with {@code Last-Event-ID} and misses nothing. The request's own
+ * (virtual) thread sends a {@code : keep-alive} comment every heartbeat without frames, which is
+ * also how a departed client is noticed, and ends the stream.
  *
  * <p>When delivery has caught up past entries the client does not get (outside its scope or
  * types, or hidden by its rights), the stream says so with a frame holding only {@code id: P}: no
@@ -110,51 +112,210 @@ final class EventStream {
     }
   }
 
-  /** Delivery has caught up with the journal at {@code position} (queued after the events before it). */
-  private record Progress(long position) {}
-
-  private static final class Client {
-    final Thread thread = Thread.currentThread();
-    // Bounded, but not allocated up front: an idle subscriber costs a few hundred bytes, not 40 KiB.
-    // Holds StoreEvents and Progress marks, in delivery order.
-    final BlockingQueue<Object> queue = new LinkedBlockingQueue<>(QUEUE_CAPACITY);
+  /**
+   * One subscriber. Its frames are written by the subscription's delivery thread, without a
+   * hand-off: {@link #event} filters and encodes, {@link Frames} writes without blocking, and
+   * what the socket cannot take yet waits in {@link Frames}'s bounded queue. The stream's own
+   * thread only sends keep-alives and ends the stream (stop, overflow, or a failed write).
+   */
+  private final class Client {
+    final Frames frames;
+    final Visibility visibility;
     volatile boolean overflow;
     volatile boolean stopped;
-    /** The position of the last frame written (writer thread only). */
+    volatile boolean failed;
+    /** Frames handed to {@link #frames} since the stream's thread last looked (a keep-alive is needed when none). */
+    volatile long sent;
+    /** The position of the last frame written and of the last event delivered (the delivery thread only). */
     long written;
-    /** The position of the last event queued (the subscription's delivery thread only). */
     long queued;
 
-    void offer(Object e) {
-      if (!overflow && !queue.offer(e)) {
-        overflow = true;
-        thread.interrupt();
-      }
+    Client(Response response, Visibility visibility) {
+      this.frames = new Frames(response, this);
+      this.visibility = visibility;
     }
 
+    /**
+     * On the delivery thread: the event as this caller may see it, if at all (ADR 0009). A failure
+     * (the rights could not be read) ends the stream; the client resumes where it was.
+     */
     void event(StoreEvent e) {
       queued = e.position();
-      offer(e);
+      try {
+        Optional<StoreEvent> v = visibility.view(e);
+        if (v.isPresent()) {
+          send(v.get() == e ? frame(e) : encode(v.get()));
+          written = Math.max(written, e.position());
+        }
+      } catch (RuntimeException ex) {
+        LOG.warn("event stream ends: the event at {} could not be checked: {}", e.position(), ex.toString());
+        failed();
+      }
     }
 
     /**
      * Delivery caught up at {@code position}: worth an {@code id:} line only when entries after the
-     * last event were skipped (scope or mask), so that a resume starts past them; after an event
-     * at that position it would wake the writer for nothing.
+     * last event were skipped (scope or mask), so that a resume starts past them.
      */
     void caughtUp(long position) {
-      if (position > queued) {
-        offer(new Progress(position));
+      if (position > queued && position > written && !overflow) {
+        send(("id: " + position + "\n\n").getBytes(StandardCharsets.UTF_8));
+        written = position;
       }
+    }
+
+    void send(byte[] frame) {
+      if (overflow) {
+        return;
+      }
+      if (!frames.offer(frame)) {
+        overflow = true;
+        wake();
+      }
+      sent++;
     }
 
     void stop() {
       stopped = true;
-      thread.interrupt();
+      wake();
+    }
+
+    void failed() {
+      failed = true;
+      wake();
+    }
+
+    void wake() {
+      synchronized (this) {
+        notifyAll();
+      }
     }
   }
 
-  void serve(Req r) {
+  /**
+   * The frames of one stream on their way to the socket: each {@link Response#write} is issued
+   * without blocking, the next when the last completed, and what arrives meanwhile is queued and
+   * sent together. At most {@link #QUEUE_CAPACITY} frames wait; past that the client is too slow.
+   * Nothing is written before {@link #start}, so the stream's first lines go first.
+   */
+  private static final class Frames extends IteratingCallback {
+    private static final int MAX_WRITE = 64 * 1024;
+    private final Response response;
+    private final Client client;
+    private final ArrayDeque<byte[]> pending = new ArrayDeque<>();
+    private boolean started;
+    private boolean writing;
+    private boolean closed;
+
+    Frames(Response response, Client client) {
+      this.response = response;
+      this.client = client;
+    }
+
+    @Override
+    public InvocationType getInvocationType() {
+      return InvocationType.NON_BLOCKING; // process() only takes short locks and starts a write
+    }
+
+    /** Queues a frame; false when the queue is full (the client fell behind). */
+    boolean offer(byte[] frame) {
+      synchronized (this) {
+        if (closed) {
+          return true;
+        }
+        if (pending.size() >= QUEUE_CAPACITY) {
+          return false;
+        }
+        pending.add(frame);
+        if (!started) {
+          return true;
+        }
+      }
+      iterate();
+      return true;
+    }
+
+    /** Sends {@code first} ahead of everything queued so far, and every frame from now on. */
+    void start(byte[] first) {
+      synchronized (this) {
+        pending.addFirst(first);
+        started = true;
+      }
+      iterate();
+    }
+
+    /** Queues a last frame even past the limit (the note to a client that fell behind). */
+    void last(byte[] frame) {
+      synchronized (this) {
+        pending.add(frame);
+      }
+      iterate();
+    }
+
+    /**
+     * Takes no more frames and waits up to {@code nanos} for those queued to be written; true when
+     * they were (the stream can then end cleanly), false when a write is still pending or failed.
+     */
+    boolean closeAndDrain(long nanos) throws InterruptedException {
+      long deadline = System.nanoTime() + nanos;
+      synchronized (this) {
+        closed = true;
+        while ((writing || !pending.isEmpty()) && !client.failed) {
+          long left = deadline - System.nanoTime();
+          if (left <= 0) {
+            return false;
+          }
+          wait(Math.max(1, left / 1_000_000));
+        }
+        return !client.failed;
+      }
+    }
+
+    @Override
+    protected Action process() {
+      ByteBuffer buf;
+      synchronized (this) {
+        writing = false;
+        if (pending.isEmpty() || !started) {
+          notifyAll();
+          return Action.IDLE;
+        }
+        int size = 0;
+        int count = 0;
+        for (byte[] f : pending) {
+          if (count > 0 && size + f.length > MAX_WRITE) {
+            break;
+          }
+          size += f.length;
+          count++;
+        }
+        buf = ByteBuffer.allocate(size);
+        for (int i = 0; i < count; i++) {
+          buf.put(pending.poll());
+        }
+        buf.flip();
+        writing = true;
+      }
+      response.write(false, buf, this);
+      return Action.SCHEDULED;
+    }
+
+    @Override
+    protected void onCompleteFailure(Throwable cause) {
+      LOG.debug("event stream write failed: {}", cause.toString());
+      synchronized (this) {
+        writing = false;
+        notifyAll();
+      }
+      client.failed();
+    }
+  }
+
+  /** How long a stream that ends waits for its queued frames to reach a client before it is cut. */
+  private static final long DRAIN_NANOS = TimeUnit.SECONDS.toNanos(1);
+  private static final byte[] KEEP_ALIVE = ": keep-alive\n\n".getBytes(StandardCharsets.UTF_8);
+
+  void serve(Req r) throws InterruptedException {
     Session s = r.session();
     StoreId store = r.store();
     s.store(store); // NOT_FOUND for a store the user cannot see
@@ -165,71 +326,68 @@ final class EventStream {
     Visibility visibility = new Visibility(s, store);
 
     admit(r.user());
-    Client client = new Client();
+    Response response = r.ctx().status(200).contentType("text/event-stream;charset=utf-8")
+        .header("Cache-Control", "no-cache").header("X-Accel-Buffering", "no").response();
+    Client client = new Client(response, visibility);
     client.written = after;
+    client.queued = after;
     clients.add(client);
     Subscription sub = null;
     try {
-      client.queued = after;
       sub = ServerSupport.subscribe(s, scope, types, after, client::event, client::caughtUp);
-      var res = r.ctx().res();
-      res.setStatus(200);
-      res.setContentType("text/event-stream;charset=utf-8");
-      res.setHeader("Cache-Control", "no-cache");
-      res.setHeader("X-Accel-Buffering", "no");
-      OutputStream out = res.getOutputStream();
-      write(out, "retry: 2000\n: subscribed after " + after + "\n\n");
-      loop(client, out, visibility);
-    } catch (IOException e) {
-      LOG.debug("event stream on store {} ended: {}", store, e.toString());
+      client.frames.start(("retry: 2000\n: subscribed after " + after + "\n\n").getBytes(StandardCharsets.UTF_8));
+      beat(client);
+      if (client.overflow && !client.stopped) {
+        client.frames.last(": the client fell too far behind; reconnect with Last-Event-ID\n\n"
+            .getBytes(StandardCharsets.UTF_8));
+      }
+      sub.close();
+      sub = null;
+      if (!client.frames.closeAndDrain(DRAIN_NANOS)) {
+        r.ctx().abort(new IOException("the event stream's client did not take its last frames"));
+      }
     } finally {
       if (sub != null) {
         sub.close();
       }
       clients.remove(client);
       release(r.user());
-      Thread.interrupted(); // clear a stop or overflow interrupt before the thread goes back to Jetty
     }
   }
 
-  private void loop(Client c, OutputStream out, Visibility visibility) throws IOException {
-    long beatNanos = heartbeat.toNanos();
-    List<Object> batch = new ArrayList<>();
-    while (!c.stopped) {
-      Object first;
-      try {
-        first = c.queue.poll(beatNanos, TimeUnit.NANOSECONDS);
-      } catch (InterruptedException e) {
-        if (c.overflow && !c.stopped) {
-          drain(c, out, visibility, batch);
-          write(out, ": the client fell too far behind; reconnect with Last-Event-ID\n\n");
+  /** Until the stream ends: a keep-alive comment whenever a heartbeat passed without a frame. */
+  private void beat(Client c) throws InterruptedException {
+    long beatMillis = Math.max(1, heartbeat.toMillis());
+    while (!c.stopped && !c.overflow && !c.failed) {
+      long before = c.sent;
+      long deadline = System.nanoTime() + beatMillis * 1_000_000;
+      synchronized (c) {
+        long left;
+        while (!c.stopped && !c.overflow && !c.failed && (left = deadline - System.nanoTime()) > 0) {
+          c.wait(Math.max(1, left / 1_000_000));
         }
-        return;
       }
-      if (first == null) {
-        write(out, ": keep-alive\n\n");
-        continue;
+      if (c.sent == before && !c.stopped && !c.overflow && !c.failed) {
+        c.send(KEEP_ALIVE);
       }
-      batch.add(first);
-      drain(c, out, visibility, batch);
     }
   }
 
   /** One event as an SSE frame, encoded once however many subscribers receive it. */
   private record FrameKey(java.util.UUID store, long position) {}
 
-  private final ConcurrentHashMap<FrameKey, byte[]> frames = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<FrameKey, byte[]> frameCache = new ConcurrentHashMap<>();
 
   /** The frame's UTF-8 bytes, shared by every subscriber that receives the event as it is. */
   private byte[] frame(StoreEvent e) {
     FrameKey k = new FrameKey(e.storeId().guid(), e.position());
-    byte[] f = frames.get(k);
+    byte[] f = frameCache.get(k);
     if (f == null) {
       f = encode(e);
-      if (frames.size() >= FRAME_CACHE) {
-        frames.clear(); // recent events are re-encoded once; a journal replay to one client is not cached for long
+      if (frameCache.size() >= FRAME_CACHE) {
+        frameCache.clear(); // recent events are re-encoded once; a journal replay to one client is not cached for long
       }
-      frames.putIfAbsent(k, f);
+      frameCache.putIfAbsent(k, f);
     }
     return f;
   }
@@ -239,36 +397,6 @@ final class EventStream {
   private static byte[] encode(StoreEvent e) {
     return ("id: " + e.position() + "\nevent: " + e.type().name() + "\ndata: "
         + new String(Wire.bytes(Json.event(e)), StandardCharsets.UTF_8) + "\n\n").getBytes(StandardCharsets.UTF_8);
-  }
-
-  private void drain(Client c, OutputStream out, Visibility visibility, List<Object> batch)
-      throws IOException {
-    c.queue.drainTo(batch, 500);
-    boolean any = false;
-    for (Object o : batch) {
-      if (o instanceof StoreEvent e) {
-        // Filtered by the caller's rights (Visibility); a rewritten entry is encoded for this client only.
-        Optional<StoreEvent> v = visibility.view(e);
-        if (v.isPresent()) {
-          out.write(v.get() == e ? frame(e) : encode(v.get()));
-          c.written = Math.max(c.written, e.position());
-          any = true;
-        }
-      } else if (o instanceof Progress p && p.position() > c.written && !c.overflow) {
-        out.write(("id: " + p.position() + "\n\n").getBytes(StandardCharsets.UTF_8));
-        c.written = p.position();
-        any = true;
-      }
-    }
-    batch.clear();
-    if (any) {
-      out.flush(); // one flush per batch: the frames before it are buffered by the servlet output
-    }
-  }
-
-  private static void write(OutputStream out, String s) throws IOException {
-    out.write(s.getBytes(StandardCharsets.UTF_8));
-    out.flush();
   }
 
   private static void checkScope(Session s, StoreId store, EventScope scope) {

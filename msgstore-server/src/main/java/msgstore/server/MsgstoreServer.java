@@ -2,11 +2,6 @@ package msgstore.server;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.javalin.Javalin;
-import io.javalin.config.JavalinConfig;
-import io.javalin.http.Context;
-import io.javalin.http.Handler;
-import io.javalin.http.HttpResponseException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -17,7 +12,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import msgstore.api.MapiError;
@@ -44,24 +38,27 @@ import msgstore.storage.postgres.PostgresStorage;
 import msgstore.storage.postgres.PostgresUrl;
 import msgstore.storage.sqlite.SqliteMessageStore;
 import msgstore.storage.sqlite.SqliteStorage;
-import org.eclipse.jetty.server.AbstractConnector;
-import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
-import org.eclipse.jetty.util.component.LifeCycle;
+import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The msgstore HTTP server: the JSON API of docs/http-api.md, Server-Sent Events, health and
  * metrics, over one embedded store ({@code <data>/msgstore.db}) and the accounts database
- * ({@code <data>/accounts.db}). Javalin on Jetty's platform threads, event streams on virtual threads
- * (ADR 0027); every request runs as one engine
+ * ({@code <data>/accounts.db}). Jetty core handlers and our own router (ADR 0032) on platform threads,
+ * event streams on virtual threads (ADR 0027); every request runs as one engine
  * {@link Session} of the authenticated user, and every rule is the engine's.
  *
  * <p>{@link #close} is a graceful shutdown: new requests get 503, requests in flight (saves) may
@@ -94,7 +91,10 @@ public final class MsgstoreServer implements AutoCloseable {
   private final Object idle = new Object();
   private volatile boolean closing;
   private volatile boolean closed;
-  private Javalin app;
+  private volatile Server jetty;
+  private Router<Route> router;
+  private MinDataRate minDataRate;
+  private final StaticFiles staticFiles = StaticFiles.webUi();
   /** The LMTP listener when {@code lmtp.port} is configured (ADR 0019). */
   private volatile LmtpServer lmtp;
   /** The IMAP listener when {@code imap.port} or {@code imaps.port} is configured (ADR 0029). */
@@ -181,9 +181,7 @@ public final class MsgstoreServer implements AutoCloseable {
       if (s.lmtp != null) {
         s.lmtp.close();
       }
-      if (s.app != null) {
-        s.app.stop();
-      }
+      s.stopJetty();
       accounts.close();
       store.close();
       throw e;
@@ -197,7 +195,7 @@ public final class MsgstoreServer implements AutoCloseable {
 
   /** The port actually bound (useful with port 0). */
   public int port() {
-    return ((ServerConnector) app.jettyServer().server().getConnectors()[0]).getLocalPort();
+    return ((ServerConnector) jetty.getConnectors()[0]).getLocalPort();
   }
 
   /** {@code http(s)://host:port}, without the {@code /api/v1} prefix. */
@@ -293,13 +291,11 @@ public final class MsgstoreServer implements AutoCloseable {
 
   /**
    * The HTTP routes the running router serves, as {@code "METHOD /path/{param}"} in registration
-   * order (read from Javalin's router, so a route added to {@link #routes} is listed without any
-   * other change: AuthorizationMatrixTest fails until it covers it).
+   * order (read from the router, so a route added to {@link #routes} is listed without any other
+   * change: AuthorizationMatrixTest fails until it covers it).
    */
   java.util.List<String> registeredRoutes() {
-    return app.unsafe.internalRouter.allHttpHandlers().stream()
-        .filter(p -> p.endpoint.method.isHttpMethod())
-        .map(p -> p.endpoint.method.name() + " " + p.endpoint.path).toList();
+    return router.routes();
   }
 
   /** The password of the {@code admin} user this start created (first start only); show it once. */
@@ -314,195 +310,154 @@ public final class MsgstoreServer implements AutoCloseable {
     void handle(Req r) throws Exception;
   }
 
-  private void listen() {
-    app = Javalin.create(c -> {
-      // Requests run on Jetty's pool of platform threads: a request is short, and on virtual
-      // threads each one paid a hand-off back to the selector (2x the CPU of a trivial request,
-      // 10-15 % of a GET or a save; docs/BENCHMARKS.md "HTTP against Dovecot"). Event streams,
-      // which live as long as their clients, run on virtual threads of their own (stream()).
-      c.concurrency.useVirtualThreads = false;
-      c.startup.showJavalinBanner = false;
-      c.startup.showOldJavalinVersionWarning = false;
-      c.http.prefer405over404 = true;
-      c.http.generateEtags = false;
-      c.http.maxRequestSize = config.maxJsonBytes();
-      c.router.ignoreTrailingSlashes = true;
-      c.jetty.host = config.bind();
-      c.jetty.port = config.port();
-      // In-flight accounting wraps Javalin entirely, so a request counts until its response is
-      // written and flushed (a handler returning is not enough: Javalin writes the result after).
-      c.jetty.modifyServletContextHandler(h -> h.addFilter(new org.eclipse.jetty.ee10.servlet.FilterHolder(
-          new InFlightFilter()), "/*", java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST)));
-      if (config.tls()) {
-        tls(c);
-      }
-      slowClientLimits(c);
-      c.requestLogger.http((ctx, ms) -> {
-        metrics.request(ctx.method().name(), ctx.statusCode());
-        if (LOG.isDebugEnabled()) {
-          // Structured: the fields are key-value pairs (JSON fields with MSGSTORE_LOG_FORMAT=JSON).
-          LOG.atDebug().addKeyValue("method", ctx.method().name()).addKeyValue("path", ctx.path())
-              .addKeyValue("status", ctx.statusCode())
-              .addKeyValue("user", Optional.ofNullable(ctx.<String>attribute("user")).orElse("-"))
-              .addKeyValue("ms", Math.round(ms)).log("request");
-        }
-      });
-      c.routes.exception(HttpResponseException.class, (e, ctx) -> httpError(e.getStatus(), e.getMessage(), ctx));
-      c.routes.exception(Exception.class, this::onException);
-      c.routes.error(404, ctx -> {
-        if (ctx.attribute("problem") == null) {
-          httpError(404, "no route " + ctx.method() + " " + ctx.path(), ctx);
-        }
-      });
-      c.routes.error(405, ctx -> {
-        if (ctx.attribute("problem") == null) {
-          httpError(405, "method " + ctx.method() + " is not allowed on " + ctx.path(), ctx);
-        }
-      });
-      // The web UI (ADR 0021): its own files under /ui, front-end libraries from WebJars under
-      // /webjars/<name>/<version>/ (versioned paths, cached by browsers); nothing from elsewhere.
-      c.staticFiles.add(sf -> {
-        sf.hostedPath = "/ui";
-        sf.directory = "/ui";
-        sf.location = io.javalin.http.staticfiles.Location.CLASSPATH;
-        sf.headers = Map.of("X-Content-Type-Options", "nosniff", "Cache-Control", "no-cache");
-      });
-      c.staticFiles.enableWebjars();
-      routes(c);
-    });
-    app.start();
+  /** A handler of one exchange (a public route, or the wrapper of an API route). */
+  @FunctionalInterface
+  interface Endpoint {
+    void handle(Exchange x) throws Exception;
   }
 
   /**
-   * Slow and idle clients (ADR 0011): every connector closes a connection idle for {@code
-   * request.idle.timeout.seconds}; a request body slower than {@code request.min.data.rate} is cut
-   * (408; after a head start of {@link #BODY_HEAD_START} or the idle timeout if shorter); past {@code max.connections} open connections Jetty stops accepting until one closes.
+   * How a route runs: PLAIN answers at once (public pages, health); API is counted in flight and
+   * refused with 503 once the server is closing; STREAM (events) is not counted, runs on a virtual
+   * thread of its own and ends when its client goes or the server closes.
    */
-  private void slowClientLimits(JavalinConfig c) {
+  enum Kind { PLAIN, API, STREAM }
+
+  record Route(Kind kind, Endpoint endpoint) {}
+
+  /**
+   * Jetty core, no servlet layer (ADR 0032): one connector (HTTP, or HTTPS when TLS is configured)
+   * on a pool of platform threads (ADR 0027), the connection limit, and one handler that routes
+   * with {@link Router}, serves the web UI's static files and answers every error as Problem
+   * Details.
+   */
+  private void listen() {
+    router = routes();
     AbuseLimits a = config.abuse();
     Duration headStart = a.idleTimeout().compareTo(BODY_HEAD_START) < 0 ? a.idleTimeout() : BODY_HEAD_START;
-    c.jetty.modifyServletContextHandler(h -> h.addFilter(new org.eclipse.jetty.ee10.servlet.FilterHolder(
-        new MinDataRateFilter(a.minRequestDataRate(), headStart)), "/*",
-        java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST)));
-    c.jetty.modifyServer(server -> {
-      // What Jetty refuses before any route runs (headers too large, URI too long, a malformed
-      // request line) is answered as Problem Details too, not as Jetty's HTML page.
-      server.setErrorHandler(new ProblemErrorHandler(config.input()));
-      server.addBean(new NetworkConnectionLimit(a.maxConnections(), server));
-      server.addEventListener(new LifeCycle.Listener() {
-        @Override
-        public void lifeCycleStarting(LifeCycle event) {
-          for (Connector k : server.getConnectors()) {
-            if (k instanceof AbstractConnector connector) {
-              connector.setIdleTimeout(a.idleTimeout().toMillis());
-            }
-            HttpConnectionFactory http = k.getConnectionFactory(HttpConnectionFactory.class);
-            if (http != null) {
-              http.getHttpConfiguration().setRequestHeaderSize(config.input().maxHeaderBytes());
-            }
-          }
-        }
-      });
-    });
+    minDataRate = new MinDataRate(a.minRequestDataRate(), headStart);
+    // Requests run on a pool of platform threads: a request is short, and on virtual threads each
+    // one paid a hand-off back to the selector (2x the CPU of a trivial request, 10-15 % of a GET
+    // or a save; docs/BENCHMARKS.md "HTTP against Dovecot"). Event streams, which live as long as
+    // their clients, run on virtual threads of their own (startStream).
+    QueuedThreadPool pool = new QueuedThreadPool(250, 8, 60_000);
+    pool.setName("msgstore-http");
+    Server server = new Server(pool);
+    HttpConfiguration http = new HttpConfiguration();
+    http.setSendServerVersion(false);
+    http.setRequestHeaderSize(config.input().maxHeaderBytes());
+    ServerConnector connector = config.tls() ? tlsConnector(server, http)
+        : new ServerConnector(server, new HttpConnectionFactory(http));
+    connector.setHost(config.bind());
+    connector.setPort(config.port());
+    // Slow and idle clients (ADR 0011): a connection idle for request.idle.timeout.seconds is
+    // closed, a body slower than request.min.data.rate is cut (MinDataRate), and past
+    // max.connections open connections Jetty stops accepting until one closes.
+    connector.setIdleTimeout(a.idleTimeout().toMillis());
+    server.addConnector(connector);
+    server.addBean(new NetworkConnectionLimit(a.maxConnections(), server));
+    // What Jetty refuses before any route runs (headers too large, URI too long, a malformed
+    // request line) is answered as Problem Details too, not as Jetty's HTML page.
+    server.setErrorHandler(new ProblemErrorHandler(config.input()));
+    server.setHandler(new HttpHandler());
+    jetty = server;
+    try {
+      server.start();
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot start the HTTP server on " + config.bind() + ":" + config.port() + ": " + e, e);
+    }
   }
 
-  private void tls(JavalinConfig c) {
+  private ServerConnector tlsConnector(Server server, HttpConfiguration http) {
     java.security.KeyStore ks = Tls.keyStore(config.tlsCert().orElseThrow(), config.tlsKey().orElseThrow());
-    c.jetty.addConnector((server, httpConfig) -> {
-      SslContextFactory.Server ssl = new SslContextFactory.Server();
-      ssl.setKeyStore(ks);
-      ssl.setKeyStorePassword(Tls.KEY_PASSWORD);
-      ssl.setKeyManagerPassword(Tls.KEY_PASSWORD);
-      HttpConfiguration https = new HttpConfiguration(httpConfig);
-      https.addCustomizer(new SecureRequestCustomizer(false));
-      ServerConnector conn = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"),
-          new HttpConnectionFactory(https));
-      conn.setHost(config.bind());
-      conn.setPort(config.port());
-      return conn;
-    });
+    SslContextFactory.Server ssl = new SslContextFactory.Server();
+    ssl.setKeyStore(ks);
+    ssl.setKeyStorePassword(Tls.KEY_PASSWORD);
+    ssl.setKeyManagerPassword(Tls.KEY_PASSWORD);
+    HttpConfiguration https = new HttpConfiguration(http);
+    https.addCustomizer(new SecureRequestCustomizer(false));
+    return new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(https));
   }
 
-  private void routes(JavalinConfig c) {
-    var r = c.routes;
-    r.get("/", webUi::index);
-    r.get("/session", webUi::current);
-    r.post("/session", ctx -> webUi.signIn(ctx, ctx.bodyAsBytes(), (header, k) -> checkCredentials(header, k)));
-    r.delete("/session", webUi::signOut);
-    r.get("/health", this::health);
+  private Router<Route> routes() {
+    Router<Route> r = new Router<>();
+    plain(r, "GET", "/", webUi::index);
+    plain(r, "GET", "/session", webUi::current);
+    plain(r, "POST", "/session", x -> webUi.signIn(x, Req.body(x, config.maxJsonBytes()), this::checkCredentials));
+    plain(r, "DELETE", "/session", webUi::signOut);
+    plain(r, "GET", "/health", this::health);
     // Liveness only: no store, no auth. Also the HTTP stack's own ceiling in the load benchmark.
-    r.get("/health/live", ctx -> ctx.contentType("text/plain").result(closing ? "closing" : "ok"));
-    r.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.render(lmtp == null ? null : lmtp.counters())));
-    r.get(API + "/openapi.json", this::openApi); // public: the contract is not a secret
-    r.get(API + "/limits", api(api::limits));
-    r.get(API + "/stores", api(api::stores));
-    r.get(API + "/locate/{id}", api(api::locate));
-    r.post(API + "/stores", api(api::createStore));
+    plain(r, "GET", "/health/live", x -> x.contentType("text/plain").result(closing ? "closing" : "ok"));
+    plain(r, "GET", "/metrics", x -> x.contentType("text/plain; version=0.0.4; charset=utf-8")
+        .result(metrics.render(lmtp == null ? null : lmtp.counters())));
+    plain(r, "GET", API + "/openapi.json", this::openApi); // public: the contract is not a secret
+    api(r, "GET", API + "/limits", api::limits);
+    api(r, "GET", API + "/stores", api::stores);
+    api(r, "GET", API + "/locate/{id}", api::locate);
+    api(r, "POST", API + "/stores", api::createStore);
     String st = API + "/stores/{s}";
-    r.get(st, api(api::store));
-    r.get(st + "/folders", api(api::allFolders));
-    r.post(st + "/folders", api(api::createFolder));
+    api(r, "GET", st, api::store);
+    api(r, "GET", st + "/folders", api::allFolders);
+    api(r, "POST", st + "/folders", api::createFolder);
     String f = st + "/folders/{f}";
-    r.get(f, api(api::folderInfo));
-    r.patch(f, api(api::patchFolder));
-    r.delete(f, api(api::deleteFolder));
-    r.get(f + "/folders", api(api::subfolders));
-    r.get(f + "/properties", api(api::folderProps));
-    r.patch(f + "/properties", api(api::patchFolderProps));
-    r.put(f + "/rights/{user}", api(api::setRights));
-    r.get(f + "/deleted", api(api::softDeleted));
-    r.post(f + "/read-flags", api(api::readFlags));
-    r.get(f + "/mailbox", api(api::mailbox));
-    r.get(f + "/messages", api(api::contents));
-    r.post(f + "/messages", api(q -> { // Content-Type first: Req.json() refuses all but JSON with 415
+    api(r, "GET", f, api::folderInfo);
+    api(r, "PATCH", f, api::patchFolder);
+    api(r, "DELETE", f, api::deleteFolder);
+    api(r, "GET", f + "/folders", api::subfolders);
+    api(r, "GET", f + "/properties", api::folderProps);
+    api(r, "PATCH", f + "/properties", api::patchFolderProps);
+    api(r, "PUT", f + "/rights/{user}", api::setRights);
+    api(r, "GET", f + "/deleted", api::softDeleted);
+    api(r, "POST", f + "/read-flags", api::readFlags);
+    api(r, "GET", f + "/mailbox", api::mailbox);
+    api(r, "GET", f + "/messages", api::contents);
+    api(r, "POST", f + "/messages", q -> { // Content-Type first: Req.json() refuses all but JSON with 415
       if (Api.asRfc822(q, "Content-Type") || Api.asOutlookMsg(q)) {
         api.importRfc822(q);
       } else {
         saves.save(q, Saves.Kind.CREATE);
       }
-    }));
-    r.post(f + "/messages/query", api(api::query));
-    r.post(st + "/messages/delete", api(api::deleteMessages));
+    });
+    api(r, "POST", f + "/messages/query", api::query);
+    api(r, "POST", st + "/messages/delete", api::deleteMessages);
     String m = st + "/messages/{m}";
-    r.get(m, api(api::getMessage));
-    r.put(m, api(q -> saves.save(q, Saves.Kind.PUT)));
-    r.patch(m, api(q -> saves.save(q, Saves.Kind.PATCH)));
-    r.delete(m, api(api::deleteMessage));
-    r.post(m + "/undelete", api(api::undelete));
-    r.post(m + "/move", api(q -> api.move(q, false)));
-    r.post(m + "/copy", api(q -> api.move(q, true)));
-    r.put(m + "/read", api(api::setRead));
-    r.post(m + "/status", api(api::setStatus));
-    r.post(m + "/flags", api(api::storeFlags));
-    r.get(m + "/versions", api(api::versions));
-    r.get(m + "/versions/{cn}", api(api::version));
-    r.post(m + "/versions/{cn}/restore", api(q -> api.restore(q, metrics)));
-    r.get(m + "/attachments/{n}/content", api(api::attachmentContent));
-    r.get(m + "/html", api(WebUi::html));
-    r.post(st + "/content", api(api::putContent));
-    r.get(st + "/content/{sha256}", api(api::getContent));
-    r.post(st + "/named-properties", api(api::namedPropTag));
-    r.get(st + "/named-properties/{tag}", api(api::propName));
-    r.get(st + "/journal", api(api::journal));
-    r.get(st + "/journal/position", api(api::journalPosition));
-    r.get(st + "/events", stream(events::serve));
-    r.post(API + "/tokens", api(api::createToken));
-    r.get(API + "/tokens", api(api::tokens));
-    r.delete(API + "/tokens/{id}", api(api::revokeToken));
-    r.post(API + "/users", api(api::createUser));
+    api(r, "GET", m, api::getMessage);
+    api(r, "PUT", m, q -> saves.save(q, Saves.Kind.PUT));
+    api(r, "PATCH", m, q -> saves.save(q, Saves.Kind.PATCH));
+    api(r, "DELETE", m, api::deleteMessage);
+    api(r, "POST", m + "/undelete", api::undelete);
+    api(r, "POST", m + "/move", q -> api.move(q, false));
+    api(r, "POST", m + "/copy", q -> api.move(q, true));
+    api(r, "PUT", m + "/read", api::setRead);
+    api(r, "POST", m + "/status", api::setStatus);
+    api(r, "POST", m + "/flags", api::storeFlags);
+    api(r, "GET", m + "/versions", api::versions);
+    api(r, "GET", m + "/versions/{cn}", api::version);
+    api(r, "POST", m + "/versions/{cn}/restore", q -> api.restore(q, metrics));
+    api(r, "GET", m + "/attachments/{n}/content", api::attachmentContent);
+    api(r, "GET", m + "/html", WebUi::html);
+    api(r, "POST", st + "/content", api::putContent);
+    api(r, "GET", st + "/content/{sha256}", api::getContent);
+    api(r, "POST", st + "/named-properties", api::namedPropTag);
+    api(r, "GET", st + "/named-properties/{tag}", api::propName);
+    api(r, "GET", st + "/journal", api::journal);
+    api(r, "GET", st + "/journal/position", api::journalPosition);
+    r.add("GET", st + "/events", new Route(Kind.STREAM, x -> run(x, events::serve)));
+    api(r, "POST", API + "/tokens", api::createToken);
+    api(r, "GET", API + "/tokens", api::tokens);
+    api(r, "DELETE", API + "/tokens/{id}", api::revokeToken);
+    api(r, "POST", API + "/users", api::createUser);
+    return r;
   }
 
-  /** An API route: counted in flight (by {@link InFlightFilter}), authenticated, run as one session of the user. */
-  private Handler api(ApiHandler h) {
-    return ctx -> {
-      if (ctx.attribute(COUNTED) == null) {
-        throw ProblemException.of(503, MapiError.BUSY, "the server is shutting down");
-      }
-      run(ctx, h);
-    };
+  private static void plain(Router<Route> r, String method, String path, Endpoint e) {
+    r.add(method, path, new Route(Kind.PLAIN, e));
   }
 
-  private static final String COUNTED = "msgstore.inFlight";
+  /** An API route: counted in flight, authenticated, run as one session of the user. */
+  private void api(Router<Route> r, String method, String path, ApiHandler h) {
+    r.add(method, path, new Route(Kind.API, x -> run(x, h)));
+  }
 
   /**
    * How long a request may wait for the storage in all (ADR 0030): a request is answered within 5 s
@@ -512,73 +467,141 @@ public final class MsgstoreServer implements AutoCloseable {
   static final Duration STORAGE_DEADLINE = Duration.ofMillis(2_500);
 
   /**
-   * Counts API requests (not event streams) from arrival until their response is flushed; one
-   * that arrives while the server is closing is not counted, and {@link #api} answers it 503.
-   * Every request waits for the storage within one {@link StorageDeadline} of {@link
-   * #STORAGE_DEADLINE} from its arrival (an event stream runs on a thread of its own, without one).
+   * Every request: API requests (not event streams) are counted in flight from arrival until their
+   * answer is written (one that arrives while the server is closing is not counted, and is
+   * answered 503); every request waits for the storage within one {@link StorageDeadline} of
+   * {@link #STORAGE_DEADLINE} from its arrival (an event stream runs on a thread of its own,
+   * without one). Each request is counted in the metrics, and logged at debug, once answered.
    */
-  private final class InFlightFilter implements jakarta.servlet.Filter {
+  private final class HttpHandler extends Handler.Abstract {
+    HttpHandler() {
+      super(InvocationType.BLOCKING);
+    }
+
     @Override
-    public void doFilter(jakarta.servlet.ServletRequest req, jakarta.servlet.ServletResponse res,
-        jakarta.servlet.FilterChain chain) throws IOException, jakarta.servlet.ServletException {
-      String path = ((jakarta.servlet.http.HttpServletRequest) req).getRequestURI();
+    public boolean handle(Request request, Response response, Callback callback) {
+      Exchange x = new Exchange(request, response, minDataRate);
+      String path = x.path();
       boolean counted = path.startsWith(API) && !path.endsWith("/events") && enter();
-      if (counted) {
-        req.setAttribute(COUNTED, Boolean.TRUE);
-      }
-      StorageDeadline deadline = StorageDeadline.start(STORAGE_DEADLINE);
-      try {
-        chain.doFilter(req, res);
-        if (counted) {
-          res.flushBuffer();
-        }
-      } finally {
-        deadline.close();
+      long start = System.nanoTime();
+      Callback done = Callback.from(() -> {
+        answered(x, start);
+        callback.succeeded();
         if (counted) {
           leave();
         }
+      }, e -> {
+        answered(x, start);
+        callback.failed(e);
+        if (counted) {
+          leave();
+        }
+      });
+      StorageDeadline deadline = StorageDeadline.start(STORAGE_DEADLINE);
+      try {
+        if (!dispatch(x, counted, done)) {
+          x.finish(done);
+        }
+      } finally {
+        deadline.close();
       }
+      return true;
+    }
+  }
+
+  private void answered(Exchange x, long startNanos) {
+    metrics.request(x.method(), x.status());
+    if (LOG.isDebugEnabled()) {
+      // Structured: the fields are key-value pairs (JSON fields with MSGSTORE_LOG_FORMAT=JSON).
+      LOG.atDebug().addKeyValue("method", x.method()).addKeyValue("path", x.path())
+          .addKeyValue("status", x.status()).addKeyValue("user", Optional.ofNullable(x.user()).orElse("-"))
+          .addKeyValue("ms", (System.nanoTime() - startNanos) / 1_000_000).log("request");
+    }
+  }
+
+  /** Routes and runs a request; true when it goes on on a thread of its own (an event stream), which finishes it. */
+  private boolean dispatch(Exchange x, boolean counted, Callback done) {
+    try {
+      Router.Match<Route> m;
+      try {
+        m = router.match(x.method(), x.path());
+      } catch (IllegalArgumentException e) {
+        throw ProblemException.of(400, MapiError.INVALID_PARAMETER, "the request path is not valid percent-encoded "
+            + "UTF-8: " + e.getMessage());
+      }
+      if (!m.found()) {
+        notRouted(x, m.allowed());
+        return false;
+      }
+      x.pathParams(m.params());
+      Route route = m.route().handler();
+      switch (route.kind()) {
+        case PLAIN -> route.endpoint().handle(x);
+        case API -> {
+          if (!counted) {
+            throw ProblemException.of(503, MapiError.BUSY, "the server is shutting down");
+          }
+          route.endpoint().handle(x);
+        }
+        case STREAM -> {
+          if (closing) {
+            throw ProblemException.of(503, MapiError.BUSY, "the server is shutting down");
+          }
+          startStream(x, route.endpoint(), done);
+          return true;
+        }
+      }
+    } catch (Throwable e) {
+      onException(e, x);
+    }
+    return false;
+  }
+
+  /** No route: a static file of the web UI for a GET, else 405 with Allow when another method has the path, else 404. */
+  private void notRouted(Exchange x, java.util.Set<String> allowed) {
+    String method = x.method();
+    if ((method.equals("GET") || method.equals("HEAD")) && staticFiles.serve(x, x.decodedPath())) {
+      return;
+    }
+    if (!allowed.isEmpty()) {
+      x.header("Allow", String.join(", ", allowed));
+      httpError(405, "method " + method + " is not allowed on " + x.path(), x);
+    } else {
+      httpError(404, "no route " + method + " " + x.path(), x);
     }
   }
 
   /**
    * A long-lived route (events): not counted in flight; shutdown ends it instead. It runs on a
-   * virtual thread of its own (the request completes asynchronously when it ends), so that a
-   * thousand open streams hold none of the request threads that every other request needs.
+   * virtual thread of its own, which finishes the exchange when the stream ends, so that a thousand
+   * open streams hold none of the request threads that every other request needs.
    */
-  private Handler stream(ApiHandler h) {
-    return ctx -> {
-      if (closing) {
-        throw ProblemException.of(503, MapiError.BUSY, "the server is shutting down");
-      }
-      ctx.future(() -> {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        streams.incrementAndGet();
-        Thread.ofVirtual().name("msgstore-event-stream").start(() -> {
-          try {
-            run(ctx, h);
-            done.complete(null); // Javalin ends the request here, on this thread
-          } catch (Throwable e) {
-            done.completeExceptionally(e);
-          } finally {
-            if (streams.decrementAndGet() == 0) {
-              synchronized (idle) {
-                idle.notifyAll();
-              }
-            }
+  private void startStream(Exchange x, Endpoint e, Callback done) {
+    streams.incrementAndGet();
+    Thread.ofVirtual().name("msgstore-event-stream").start(() -> {
+      try {
+        try {
+          e.handle(x);
+        } catch (Throwable t) {
+          onException(t, x);
+        }
+        x.finish(done);
+      } finally {
+        if (streams.decrementAndGet() == 0) {
+          synchronized (idle) {
+            idle.notifyAll();
           }
-        });
-        return done;
-      });
-    };
+        }
+      }
+    });
   }
 
   /** Event streams whose requests have not ended yet (close() waits for them before stopping Jetty). */
   private final AtomicInteger streams = new AtomicInteger();
 
-  private void run(Context ctx, ApiHandler h) throws Exception {
+  private void run(Exchange ctx, ApiHandler h) throws Exception {
     String user = authenticate(ctx);
-    ctx.attribute("user", user);
+    ctx.user(user);
     try (Session s = store.openSession(user)) {
       ensureMailbox(user, s);
       Req r = new Req(ctx, s, user, config.maxJsonBytes(), config.input());
@@ -596,7 +619,7 @@ public final class MsgstoreServer implements AutoCloseable {
    * so even the right one is refused), 503 BUSY with {@code Retry-After} when no password-hashing
    * slot came free, 401 NO_ACCESS (counted as a failure) for credentials that are not accepted.
    */
-  private String authenticate(Context ctx) {
+  private String authenticate(Exchange ctx) {
     String header = ctx.header("Authorization");
     if (header == null) {
       // The web UI's browser session (ADR 0021): writes only from the UI's own origin with the CSRF token.
@@ -613,7 +636,7 @@ public final class MsgstoreServer implements AutoCloseable {
   }
 
   /** Checks an Authorization header (Basic or Bearer) under the login throttle; see {@link #authenticate}. */
-  private String checkCredentials(String header, Context ctx) {
+  private String checkCredentials(String header, Exchange ctx) {
     String claimed = Accounts.claimedUser(header).orElse(null);
     String address = ctx.ip();
     Optional<Duration> locked = loginThrottle.blocked(claimed, address);
@@ -710,8 +733,19 @@ public final class MsgstoreServer implements AutoCloseable {
 
   // ---- errors
 
-  private void onException(Exception e, Context ctx) {
-    ctx.attribute("problem", Boolean.TRUE);
+  private void onException(Throwable e, Exchange ctx) {
+    if (ctx.committed()) { // the answer is on its way (a stream): it can only be cut
+      LOG.atDebug().addKeyValue("method", ctx.method()).addKeyValue("path", ctx.path())
+          .log("request failed after its answer began: {}", e.toString());
+      ctx.abort(e);
+      return;
+    }
+    ctx.discard();
+    if (e instanceof org.eclipse.jetty.http.HttpException he) { // what Jetty refuses while a route reads the request
+      httpError(he.getCode(), "the request was refused: " + Optional.ofNullable(he.getReason()).orElse("malformed request"),
+          ctx);
+      return;
+    }
     if (e instanceof ProblemException pe) {
       Problem p = pe.problem();
       pe.headers().forEach(ctx::header);
@@ -731,13 +765,13 @@ public final class MsgstoreServer implements AutoCloseable {
       String field = se instanceof WireException w ? w.field() : "";
       if (se.error() == MapiError.BUSY) {
         // Expected while the database is down or overloaded, then for every request: one line each, no stack trace.
-        LOG.atWarn().addKeyValue("method", ctx.method().name()).addKeyValue("path", ctx.path())
+        LOG.atWarn().addKeyValue("method", ctx.method()).addKeyValue("path", ctx.path())
             .addKeyValue("mapiError", se.error().mapiName()).log("request refused: {}", se.getMessage());
       } else if (status >= 500) {
-        LOG.atError().addKeyValue("method", ctx.method().name()).addKeyValue("path", ctx.path())
+        LOG.atError().addKeyValue("method", ctx.method()).addKeyValue("path", ctx.path())
             .addKeyValue("mapiError", se.error().mapiName()).setCause(se).log("request failed: {}", se.getMessage());
       } else {
-        LOG.atDebug().addKeyValue("method", ctx.method().name()).addKeyValue("path", ctx.path())
+        LOG.atDebug().addKeyValue("method", ctx.method()).addKeyValue("path", ctx.path())
             .addKeyValue("mapiError", se.error().mapiName()).log("request refused: {}", se.getMessage());
       }
       String detail = switch (se.error()) {
@@ -748,7 +782,7 @@ public final class MsgstoreServer implements AutoCloseable {
       write(ctx, new Problem(status, se.error(), HttpStatus.title(se.error()), detail, ctx.path(), field, extras));
       return;
     }
-    LOG.atError().addKeyValue("method", ctx.method().name()).addKeyValue("path", ctx.path()).setCause(e)
+    LOG.atError().addKeyValue("method", ctx.method()).addKeyValue("path", ctx.path()).setCause(e)
         .log("request failed unexpectedly");
     write(ctx, Problem.of(500, MapiError.CALL_FAILED, "internal error; see the server log", ctx.path()));
   }
@@ -765,8 +799,7 @@ public final class MsgstoreServer implements AutoCloseable {
     };
   }
 
-  private static void httpError(int status, String message, Context ctx) {
-    ctx.attribute("problem", Boolean.TRUE);
+  private static void httpError(int status, String message, Exchange ctx) {
     write(ctx, statusProblem(status, message, ctx.path()));
   }
 
@@ -791,13 +824,13 @@ public final class MsgstoreServer implements AutoCloseable {
     return new Problem(status, err, title, message, path, "", F.objectNode());
   }
 
-  private static void write(Context ctx, Problem p) {
+  private static void write(Exchange ctx, Problem p) {
     ctx.status(p.status()).contentType(PROBLEM).result(Wire.bytes(p.toJson()));
   }
 
   // ---- health, metrics, openapi
 
-  private void health(Context ctx) {
+  private void health(Exchange ctx) {
     if (closing) {
       ctx.status(503).contentType("application/json").result("{\"status\":\"DOWN\"}");
       return;
@@ -811,7 +844,7 @@ public final class MsgstoreServer implements AutoCloseable {
     }
   }
 
-  private void openApi(Context ctx) throws IOException {
+  private void openApi(Exchange ctx) throws IOException {
     try (InputStream in = MsgstoreServer.class.getResourceAsStream("/msgstore/server/openapi.json")) {
       if (in == null) {
         throw new StoreException(MapiError.NOT_FOUND, "the OpenAPI document is not packaged");
@@ -842,6 +875,17 @@ public final class MsgstoreServer implements AutoCloseable {
   /** The number of API requests being handled now (event streams excluded). */
   public int inFlight() {
     return inFlight.get();
+  }
+
+  private void stopJetty() {
+    Server j = jetty;
+    if (j != null) {
+      try {
+        j.stop();
+      } catch (Exception e) {
+        LOG.warn("stopping the HTTP server failed: {}", e.toString());
+      }
+    }
   }
 
   /** How long close() waits at least for the event streams it stopped to end their requests. */
@@ -902,7 +946,7 @@ public final class MsgstoreServer implements AutoCloseable {
     events.closeAll();
     awaitStreamsEnded(Math.max(deadline, System.nanoTime() + STREAMS_END_TIMEOUT.toNanos()));
     try {
-      app.stop();
+      stopJetty();
     } finally {
       closed = true;
       try {

@@ -1,7 +1,6 @@
 package msgstore.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Locale;
@@ -19,8 +18,8 @@ import msgstore.protocol.Problem;
 import msgstore.protocol.Wire;
 import msgstore.protocol.WireException;
 
-/** One authenticated API request: the Javalin context, the user and the engine session it runs as. */
-record Req(Context ctx, Session session, String user, long maxJsonBytes, InputLimits limits) {
+/** One authenticated API request: the HTTP exchange, the user and the engine session it runs as. */
+record Req(Exchange ctx, Session session, String user, long maxJsonBytes, InputLimits limits) {
 
   static final String JSON = "application/json";
 
@@ -110,12 +109,17 @@ record Req(Context ctx, Session session, String user, long maxJsonBytes, InputLi
 
   /** The request body, refusing more than {@code limit} bytes without reading them all. */
   byte[] body(long limit) {
-    long declared = ctx.req().getContentLengthLong();
+    return body(ctx, limit);
+  }
+
+  /** The body of any exchange, refusing more than {@code limit} bytes without reading them all. */
+  static byte[] body(Exchange ctx, long limit) {
+    long declared = ctx.contentLength();
     if (declared > limit) {
       throw new StoreException(MapiError.TOO_BIG, "the request body has " + declared + " bytes, over the limit of "
           + limit);
     }
-    try (InputStream in = ctx.req().getInputStream()) {
+    try (InputStream in = ctx.inputStream()) {
       byte[] b = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
       if (b.length > limit) {
         throw new StoreException(MapiError.TOO_BIG, "the request body is over the limit of " + limit + " bytes");
@@ -123,7 +127,7 @@ record Req(Context ctx, Session session, String user, long maxJsonBytes, InputLi
       return b;
     } catch (IOException e) {
       if (isTimeout(e)) { // the idle timeout struck while the body trickled in: a timeout, not bad input
-        throw MinDataRateFilter.requestTimeout("no byte of the request body arrived within the idle timeout ("
+        throw MinDataRate.requestTimeout("no byte of the request body arrived within the idle timeout ("
             + e.getMessage() + "); a body slower than request.min.data.rate or idle that long is cut and the"
             + " connection closed");
       }

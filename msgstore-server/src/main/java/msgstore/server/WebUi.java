@@ -3,14 +3,11 @@ package msgstore.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.Map;
@@ -63,7 +60,7 @@ final class WebUi {
       throw new IllegalStateException("ui/index.html has no import map");
     }
     // The import map is the page's only inline script; it is allowed by its hash, nothing else inline is.
-    String hash = Base64.getEncoder().encodeToString(sha256(m.group(1).getBytes(StandardCharsets.UTF_8)));
+    String hash = Base64.getEncoder().encodeToString(StaticFiles.sha256(m.group(1).getBytes(StandardCharsets.UTF_8)));
     this.indexHtml = html.getBytes(StandardCharsets.UTF_8);
     this.pageCsp = "default-src 'self'; script-src 'self' 'sha256-" + hash + "'; style-src 'self'; img-src 'self' data:; "
         + "frame-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
@@ -75,7 +72,7 @@ final class WebUi {
   }
 
   /** {@code GET /}: the single page. */
-  void index(Context ctx) {
+  void index(Exchange ctx) {
     ctx.header("Content-Security-Policy", pageCsp).header("X-Content-Type-Options", "nosniff")
         .header("Referrer-Policy", "same-origin").header("Cache-Control", "no-store")
         .contentType("text/html; charset=utf-8").result(indexHtml);
@@ -84,7 +81,7 @@ final class WebUi {
   // ---- sessions
 
   /** The session a request's cookie names, if any. */
-  Optional<WebSessions.WebSession> session(Context ctx) {
+  Optional<WebSessions.WebSession> session(Exchange ctx) {
     return sessions.find(ctx.cookie(WebSessions.COOKIE));
   }
 
@@ -94,7 +91,7 @@ final class WebUi {
    * origin) and carry the session's CSRF token; otherwise 403 NO_ACCESS. SameSite=Strict alone does
    * not stop a page of the same site (another port) from posting.
    */
-  static void requireSameOriginWrite(Context ctx, WebSessions.WebSession s) {
+  static void requireSameOriginWrite(Exchange ctx, WebSessions.WebSession s) {
     if (!sameOrigin(ctx)) {
       throw forbidden("a request made with the browser session must come from the UI's own origin "
           + "(Origin or Referer " + ownOrigin(ctx) + ")");
@@ -105,16 +102,16 @@ final class WebUi {
     }
   }
 
-  static boolean isWrite(Context ctx) {
-    String m = ctx.method().name();
+  static boolean isWrite(Exchange ctx) {
+    String m = ctx.method();
     return !(m.equals("GET") || m.equals("HEAD") || m.equals("OPTIONS"));
   }
 
-  static String ownOrigin(Context ctx) {
+  static String ownOrigin(Exchange ctx) {
     return ctx.scheme().toLowerCase(Locale.ROOT) + "://" + Optional.ofNullable(ctx.host()).orElse("").toLowerCase(Locale.ROOT);
   }
 
-  static boolean sameOrigin(Context ctx) {
+  static boolean sameOrigin(Exchange ctx) {
     String own = ownOrigin(ctx);
     String origin = ctx.header("Origin");
     if (origin != null) {
@@ -143,7 +140,7 @@ final class WebUi {
    * as for the API by {@code check}), then, only from the UI's own origin, sets the session cookie
    * and answers {@code {"user","csrfToken"}}.
    */
-  void signIn(Context ctx, byte[] body, CredentialCheck check) {
+  void signIn(Exchange ctx, byte[] body, CredentialCheck check) {
     Req.requireJsonContentType(ctx.header("Content-Type"));
     JsonNode j = Wire.parse(body);
     String user = j.path("user").asText("");
@@ -166,7 +163,7 @@ final class WebUi {
   }
 
   /** {@code GET /session}: who is signed in in this browser, and the session's CSRF token; 401 when nobody. */
-  void current(Context ctx) {
+  void current(Exchange ctx) {
     WebSessions.WebSession s = session(ctx).orElseThrow(WebUi::noSession);
     ctx.header("Cache-Control", "no-store");
     ctx.status(200).contentType("application/json")
@@ -174,7 +171,7 @@ final class WebUi {
   }
 
   /** {@code DELETE /session}: signs out (same-origin, with the CSRF token); the cookie is cleared. */
-  void signOut(Context ctx) {
+  void signOut(Exchange ctx) {
     WebSessions.WebSession s = session(ctx).orElseThrow(WebUi::noSession);
     requireSameOriginWrite(ctx, s);
     sessions.remove(ctx.cookie(WebSessions.COOKIE));
@@ -190,7 +187,7 @@ final class WebUi {
   /** Checks credentials as the API does (throttle, hashing slots) and returns the user. */
   @FunctionalInterface
   interface CredentialCheck {
-    String authenticate(String authorizationHeader, Context ctx);
+    String authenticate(String authorizationHeader, Exchange ctx);
   }
 
   // ---- HTML bodies
@@ -244,14 +241,6 @@ final class WebUi {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    }
-  }
-
-  private static byte[] sha256(byte[] b) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(b);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
     }
   }
 }

@@ -60,7 +60,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * request may come back, e.g. in the 404 that names it). Anything a caller may not read answers
  * 404 as if it did not exist; what they may read but not change answers 403; bad credentials 401.
  *
- * <p>The route list is read from the running Javalin router ({@link MsgstoreServer#registeredRoutes}):
+ * <p>The route list is read from the running router ({@link MsgstoreServer#registeredRoutes}):
  * a route added later fails {@link #everyRouteOfTheServerIsInTheMatrix} until it is listed here.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)

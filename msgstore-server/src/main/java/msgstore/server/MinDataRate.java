@@ -1,15 +1,8 @@
 package msgstore.server;
 
-import jakarta.servlet.Filter;
-import jakarta.servlet.FilterChain;
-import jakarta.servlet.ReadListener;
-import jakarta.servlet.ServletException;
-import jakarta.servlet.ServletInputStream;
-import jakarta.servlet.ServletRequest;
-import jakarta.servlet.ServletResponse;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletRequestWrapper;
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.time.Duration;
 import java.util.Map;
 import msgstore.api.MapiError;
@@ -26,43 +19,26 @@ import msgstore.protocol.Problem;
  * bytesPerSecond} bytes must have arrived. It is checked whenever the handler's read returns, so a
  * body that stops altogether is left to the idle timeout.
  */
-final class MinDataRateFilter implements Filter {
+final class MinDataRate {
   private final long bytesPerSecond;
   private final long headStartNanos;
 
-  MinDataRateFilter(long bytesPerSecond, Duration headStart) {
+  MinDataRate(long bytesPerSecond, Duration headStart) {
     this.bytesPerSecond = bytesPerSecond;
     this.headStartNanos = headStart.toNanos();
   }
 
-  @Override
-  public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
-      throws IOException, ServletException {
-    if (bytesPerSecond <= 0 || !(req instanceof HttpServletRequest http)) {
-      chain.doFilter(req, res);
-      return;
-    }
-    long start = System.nanoTime();
-    chain.doFilter(new HttpServletRequestWrapper(http) {
-      private ServletInputStream in;
-
-      @Override
-      public ServletInputStream getInputStream() throws IOException {
-        if (in == null) {
-          in = new Metered(super.getInputStream(), start);
-        }
-        return in;
-      }
-    }, res);
+  /** The body stream of a request that began at {@code startNanos} ({@link System#nanoTime}), metered (unless the rate is 0). */
+  InputStream meter(InputStream in, long startNanos) {
+    return bytesPerSecond <= 0 ? in : new Metered(in, startNanos);
   }
 
-  private final class Metered extends ServletInputStream {
-    private final ServletInputStream in;
+  private final class Metered extends FilterInputStream {
     private final long start;
     private long bytes;
 
-    Metered(ServletInputStream in, long start) {
-      this.in = in;
+    Metered(InputStream in, long start) {
+      super(in);
       this.start = start;
     }
 
@@ -96,31 +72,6 @@ final class MinDataRateFilter implements Filter {
         throw requestTimeout("the request body arrives at " + rate + " bytes/s, below request.min.data.rate = "
             + bytesPerSecond + " bytes/s; the connection is closed");
       }
-    }
-
-    @Override
-    public boolean isFinished() {
-      return in.isFinished();
-    }
-
-    @Override
-    public boolean isReady() {
-      return in.isReady();
-    }
-
-    @Override
-    public void setReadListener(ReadListener listener) {
-      in.setReadListener(listener);
-    }
-
-    @Override
-    public int available() throws IOException {
-      return in.available();
-    }
-
-    @Override
-    public void close() throws IOException {
-      in.close();
     }
   }
 
