@@ -27,9 +27,36 @@ final class UiBrowser implements AutoCloseable {
 
   UiBrowser() {
     installChromiumIfMissing();
-    playwright = Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
+    playwright = createPlaywright();
     browser = playwright.chromium().launch(new BrowserType.LaunchOptions().setExecutablePath(CHROMIUM)
         .setHeadless(true).setArgs(FLAGS));
+  }
+
+  /**
+   * Playwright extracts its node driver to a new temporary file and executes it; when another test
+   * of this JVM forks a process at that moment (tests run in parallel), the child briefly inherits
+   * the file's write descriptor and the exec fails with ETXTBSY ("Text file busy"). That is
+   * transient: extract and start again (a few times, then give up with the error).
+   */
+  private static Playwright createPlaywright() {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
+      } catch (com.microsoft.playwright.PlaywrightException e) {
+        if (attempt >= 5 || !textFileBusy(e)) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private static boolean textFileBusy(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getMessage() != null && t.getMessage().contains("Text file busy")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static void installChromiumIfMissing() {
