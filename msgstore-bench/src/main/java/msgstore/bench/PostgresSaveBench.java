@@ -44,7 +44,10 @@ import msgstore.storage.postgres.PostgresUrl;
  *   <li>cross-node event latency: a save on node A, its event on node B's subscription, p50/p99.
  * </ul>
  *
- * <p>{@code msgstore-bench/run pg [--db postgresql://USER@HOST:PORT/DB] [--seconds N]}: without
+ * <p>{@code msgstore-bench/run pg [--db postgresql://USER@HOST:PORT/DB] [--seconds N]}
+ * ({@code --writers 16} or {@code --writers 1,16}, {@code --nodes 1} and {@code --no-latency} run a
+ * part, for profiling one point; {@code --jit-warmup N}, default 10, the seconds of saves run first
+ * and not measured, so that the JIT has compiled the save path before the first point): without
  * {@code --db} it starts an embedded PostgreSQL (fsync on) in a temporary folder. The database
  * given must be empty or a msgstore database it may fill.
  */
@@ -56,12 +59,21 @@ public final class PostgresSaveBench {
   public static void main(String[] args) throws Exception {
     String db = null;
     int seconds = 5;
+    int[] writerCounts = WRITERS;
+    int maxNodes = 2;
+    boolean latency = true;
+    int jitWarmup = 10;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--db" -> db = args[++i];
         case "--seconds" -> seconds = Integer.parseInt(args[++i]);
+        case "--writers" -> writerCounts = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
+        case "--nodes" -> maxNodes = Integer.parseInt(args[++i]);
+        case "--no-latency" -> latency = false;
+        case "--jit-warmup" -> jitWarmup = Integer.parseInt(args[++i]);
         default -> {
-          System.err.println("usage: PostgresSaveBench [--db postgresql://USER@HOST:PORT/DB] [--seconds N]");
+          System.err.println("usage: PostgresSaveBench [--db postgresql://USER@HOST:PORT/DB] [--seconds N]"
+              + " [--writers N,N...] [--nodes 1|2] [--no-latency] [--jit-warmup SECONDS]");
           System.exit(2);
         }
       }
@@ -73,21 +85,26 @@ public final class PostgresSaveBench {
     }
     try {
       PostgresStorage.Options options = PostgresUrl.options(db, System::getenv);
+      if (jitWarmup > 0) {
+        // Not measured: without it the first points measure the JIT compiling the save path.
+        saves(options, 4, 1, jitWarmup);
+      }
       System.out.println("| load | writers | saves/s | vs raw |");
       System.out.println("|---|---:|---:|---:|");
-      for (int w : WRITERS) {
+      for (int w : writerCounts) {
         double raw = raw(options, w, seconds);
         System.out.printf("| raw conditional UPDATE (2 KB row) | %d | %.0f | 1.00x |%n", w, raw);
-        for (int nodes = 1; nodes <= 2; nodes++) {
+        for (int nodes = 1; nodes <= maxNodes; nodes++) {
           double rate = saves(options, w, nodes, seconds);
           System.out.printf("| msgstore save, %d node%s | %d | %.0f | %.2fx |%n", nodes, nodes == 1 ? "" : "s", w, rate,
               rate / raw);
         }
       }
-      long[] latency = crossNodeLatency(options, 500);
-      System.out.printf("%ncross-node event latency (save returned on node A -> event on node B), %d saves:"
-          + " p50 %.1f ms, p99 %.1f ms%n", latency.length, latency[latency.length / 2] / 1e6,
-          latency[(int) (latency.length * 0.99)] / 1e6);
+      if (latency) {
+        long[] l = crossNodeLatency(options, 500);
+        System.out.printf("%ncross-node event latency (save returned on node A -> event on node B), %d saves:"
+            + " p50 %.1f ms, p99 %.1f ms%n", l.length, l[l.length / 2] / 1e6, l[(int) (l.length * 0.99)] / 1e6);
+      }
     } finally {
       if (embedded != null) {
         embedded.close();

@@ -4,6 +4,7 @@ import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import msgstore.api.MapiError;
 import msgstore.api.StoreException;
+import org.postgresql.util.PSQLException;
 
 /**
  * Translates PostgreSQL errors (by SQLSTATE) into MAPI errors, once, where they leave the backend:
@@ -13,6 +14,7 @@ import msgstore.api.StoreException;
 final class PostgresErrors {
   static final String SERIALIZATION_FAILURE = "40001";
   static final String DEADLOCK_DETECTED = "40P01";
+  static final String NOT_NULL_VIOLATION = "23502";
 
   private PostgresErrors() {}
 
@@ -20,6 +22,32 @@ final class PostgresErrors {
   static boolean retryable(SQLException e) {
     String state = e.getSQLState();
     return SERIALIZATION_FAILURE.equals(state) || DEADLOCK_DETECTED.equals(state);
+  }
+
+  /**
+   * A write that assumed the numbers of its node's last commit found that another transaction
+   * wrote since (PostgresTx.Ids#assume): its guard set journal_head's position or a store's
+   * last_cn to NULL. Nothing was written; the numbers must be read under the lock.
+   */
+  static boolean guardFailed(SQLException e) {
+    String table = notNullViolated(e);
+    return "journal_head".equals(table) || "store".equals(table);
+  }
+
+  /** The guard of journal_head failed ({@link #guardFailed}), not that of a store. */
+  static boolean headGuardFailed(SQLException e) {
+    return "journal_head".equals(notNullViolated(e));
+  }
+
+  /** The table of a NOT NULL violation, or null. */
+  private static String notNullViolated(SQLException e) {
+    for (SQLException s = e; s != null; s = s.getNextException()) { // a batch's error comes next
+      if (NOT_NULL_VIOLATION.equals(s.getSQLState()) && s instanceof PSQLException p
+          && p.getServerErrorMessage() != null) {
+        return p.getServerErrorMessage().getTable();
+      }
+    }
+    return null;
   }
 
   /** The database cannot be reached or is not accepting work right now. */

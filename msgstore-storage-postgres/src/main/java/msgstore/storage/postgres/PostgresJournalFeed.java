@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import msgstore.api.StoreEvent;
@@ -44,6 +45,7 @@ final class PostgresJournalFeed implements AutoCloseable {
   private volatile Consumer<List<StoreEvent>> listener = events -> {};
   private volatile boolean closed;
   private volatile Connection listening;
+  private final AtomicLong foreignCommits = new AtomicLong();
   private Thread thread;
 
   PostgresJournalFeed(PostgresStorage.Options options, PostgresReader reader) {
@@ -69,6 +71,15 @@ final class PostgresJournalFeed implements AutoCloseable {
    */
   String node() {
     return node;
+  }
+
+  /**
+   * How many times this node heard that another writer committed (a notification not its own) or
+   * may have missed it (a reconnect): a change tells the writer that the numbers of its last
+   * commit are stale (PostgresTx.Known). -1 while the feed is not listening (it would hear nothing).
+   */
+  long foreignCommits() {
+    return listening == null ? -1 : foreignCommits.get();
   }
 
   void listener(Consumer<List<StoreEvent>> l) {
@@ -153,16 +164,20 @@ final class PostgresJournalFeed implements AutoCloseable {
     long backoff = 50;
     while (!closed) {
       try (Connection c = connect()) {
-        listening = c;
         try (Statement s = c.createStatement()) {
           s.execute("LISTEN " + CHANNEL);
         }
+        listening = c;
         PGConnection pg = c.unwrap(PGConnection.class);
         backoff = 50;
+        foreignCommits.incrementAndGet(); // notifications may have been missed while not listening
         deliverAll();
         while (!closed) {
           PGNotification[] woken = pg.getNotifications(POLL_MILLIS); // early by a commit of another node
           if (!ownOnly(woken)) {
+            if (woken != null && woken.length > 0) {
+              foreignCommits.incrementAndGet();
+            }
             deliverAll();
           }
         }

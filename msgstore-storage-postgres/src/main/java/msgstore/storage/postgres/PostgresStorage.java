@@ -395,6 +395,11 @@ public final class PostgresStorage implements Storage {
     return new long[] {writer.groupsCommitted(), writer.batchesCommitted()};
   }
 
+  /** Groups that assumed the numbers of this node's last commit, and those that found them stale (tests). */
+  long[] assumptionStats() {
+    return writer.assumptionStats();
+  }
+
   /** Commits waiting for this node's writer thread (tests). */
   int queuedWrites() {
     return writer.queued();

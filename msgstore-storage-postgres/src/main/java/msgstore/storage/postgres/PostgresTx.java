@@ -22,6 +22,26 @@ final class PostgresTx implements AutoCloseable {
   /** A change number allocated in a store. */
   record Allocated(UUID store, long cn) {}
 
+  /**
+   * The numbers a node's writer left at its own last commit ({@link Ids#known}): the journal head
+   * and the last change number of the stores it wrote, with the stores of their folders. Until
+   * another transaction writes, the next one may {@link Ids#assume} them instead of reading them
+   * under the lock; {@code foreign} is the count of other writers' commits the node had heard of
+   * ({@link PostgresJournalFeed#foreignCommits}) when they were taken.
+   */
+  record Known(long head, Map<Long, UUID> folderStores, Map<UUID, Long> lastCns, long foreign) {
+    /** Whether the store and change number of each of {@code folderIds} is known. */
+    boolean covers(Collection<Long> folderIds) {
+      for (Long f : folderIds) {
+        UUID store = folderStores.get(f);
+        if (store == null || !lastCns.containsKey(store)) {
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+
   private final Connection jdbc;
   private final Map<String, PreparedStatement> statements = new HashMap<>();
   private final Ids ids = new Ids();
@@ -92,6 +112,8 @@ final class PostgresTx implements AutoCloseable {
     private long head = -1;
     private long position;
     private boolean committed;
+    private long guard = -1;
+    private boolean assumed;
     private final Map<Long, UUID> folderStores = new HashMap<>();
     private final Map<UUID, Long> lastCns = new HashMap<>();
 
@@ -121,6 +143,49 @@ final class PostgresTx implements AutoCloseable {
       try (ResultSet rs = ps.getResultSet()) {
         readCns(rs);
       }
+    }
+
+    /**
+     * Takes the numbers of {@code known} as if read under the lock, without a round trip: the first
+     * save statement then takes the lock itself and checks that the head is still {@code
+     * known.head} ({@link #takeGuard}), and every save checks the change number it continues
+     * (PostgresWriteOps#saveWrites): when another transaction wrote in between, the statement
+     * fails ({@link PostgresErrors#guardFailed}) and writes nothing.
+     */
+    void assume(Known known) {
+      head = position = known.head();
+      guard = known.head();
+      assumed = true;
+      folderStores.putAll(known.folderStores());
+      lastCns.putAll(known.lastCns());
+    }
+
+    /** Whether this transaction assumed its numbers ({@link #assume}). */
+    boolean wasAssumed() {
+      return assumed;
+    }
+
+    /** Whether this transaction assumed its numbers ({@link #assume}) and has not sent its guard yet. */
+    boolean assumed() {
+      return guard >= 0;
+    }
+
+    /**
+     * The journal head the next statement must lock and find ({@link #assume}), once; -1 when the
+     * lock is held already.
+     */
+    long takeGuard() {
+      long g = guard;
+      guard = -1;
+      return g;
+    }
+
+    /** The numbers as this transaction leaves them, once its head is written ({@link #flush}). */
+    Known known(long foreign) {
+      if (head < 0 || position != head) {
+        throw new IllegalStateException("journal_head is not written up to the positions used");
+      }
+      return new Known(head, Map.copyOf(folderStores), Map.copyOf(lastCns), foreign);
     }
 
     private void readCns(ResultSet rs) throws SQLException {

@@ -62,6 +62,13 @@ final class PostgresWriteOps {
   /** A new version of new content takes the next UID of its folder (ADR 0028). */
   private static final String NEW_UID = ", uid = (SELECT uid_next FROM folder WHERE folder.id = message.folder_id)";
   private static final String WHERE_SAVE = " WHERE id = ? AND cn = ? AND deleted = 0";
+  /**
+   * Locks journal_head and checks that its position is the one assumed ({@link
+   * PostgresTx.Ids#assume}): when it is not, the position would be NULL, and the statement fails
+   * ({@link PostgresErrors#guardFailed}).
+   */
+  private static final String GUARD_HEAD =
+      "UPDATE journal_head SET position = CASE WHEN position = ? THEN position END WHERE id = 1";
   private static final String WHERE_SAVE_AT_VERSION = WHERE_SAVE + " AND folder_id = ? RETURNING delivery_time";
   private static final String INSERT_VERSION =
       "INSERT INTO message_version (message_id, cn, committed_at, committed_by, kind, based_on_cn, size, content)"
@@ -143,7 +150,9 @@ final class PostgresWriteOps {
    * from that UPDATE's result, so when it matches no row nothing at all is written, and the row is
    * read only to say why. With {@code commit} (the last batch of its group), the statement also
    * writes journal_head with its NOTIFY, and the COMMIT goes in the same round trip: a lone save
-   * is two round trips, the lock and this one.
+   * is two round trips, the lock and this one, or one when the transaction assumed the numbers
+   * of its writer's last commit ({@link PostgresTx.Ids#assume}): then the guard goes first in the
+   * same round trip.
    */
   CommitResult saveAtVersion(WriteBatch batch, Instant commitTime, List<StoreEvent> eventsOut, boolean commit)
       throws SQLException {
@@ -154,8 +163,15 @@ final class PostgresWriteOps {
     NewVersion v = versionAt(o, expected, allocated);
     boolean earlierEntries = ids.positionsUsed();
     long position = ids.nextPosition();
-    PreparedStatement ps = c.prepare(saveWrites(!o.keepUid(), commit ? Tail.HEAD_AND_COMMIT : Tail.COUNT));
-    int i = bindSaveWrites(ps, o, expected, allocated, v, position);
+    long guard = ids.takeGuard();
+    // The guard as a statement of its own: the one of saveWrites would write journal_head twice in one statement.
+    PreparedStatement ps = c.prepare((guard >= 0 ? GUARD_HEAD + "; " : "")
+        + saveWrites(!o.keepUid(), commit ? Tail.HEAD_AND_COMMIT : Tail.COUNT));
+    int i = 1;
+    if (guard >= 0) {
+      ps.setLong(i++, guard);
+    }
+    i = bindSaveWrites(ps, i, -1, o, expected, allocated, v, position);
     if (commit) {
       ps.setLong(i++, position); // hd
       ps.setLong(i++, position - 1);
@@ -165,6 +181,9 @@ final class PostgresWriteOps {
     }
     boolean matched;
     ps.execute();
+    if (guard >= 0) {
+      ps.getMoreResults(); // past the guard's update count
+    }
     try (ResultSet rs = ps.getResultSet()) {
       matched = rs.next() && rs.getLong(1) == 1;
     }
@@ -193,6 +212,7 @@ final class PostgresWriteOps {
       throws SQLException {
     boolean newUid = !((WriteOp.PutMessage) batches.getFirst().ops().getFirst()).keepUid();
     PreparedStatement ps = c.prepare(saveWrites(newUid, Tail.NONE));
+    long guard = ids.takeGuard();
     List<CommitResult> results = new ArrayList<>(batches.size());
     for (int b = 0; b < batches.size(); b++) {
       begin(batches.get(b), commitTime, eventsOut.get(b));
@@ -204,7 +224,7 @@ final class PostgresWriteOps {
       }
       NewVersion v = versionAt(o, expected, allocated);
       long position = ids.nextPosition();
-      bindSaveWrites(ps, o, expected, allocated, v, position);
+      bindSaveWrites(ps, 1, b == 0 ? guard : -1, o, expected, allocated, v, position);
       ps.addBatch();
       results.add(saved(o, expected, allocated, position));
     }
@@ -216,19 +236,27 @@ final class PostgresWriteOps {
     return results;
   }
 
-  /** Binds {@link #saveWrites}' parameters up to its journal entry; returns the next index. */
-  private int bindSaveWrites(PreparedStatement ps, WriteOp.PutMessage o, long expected,
+  /**
+   * Binds {@link #saveWrites}' parameters, from index {@code first}, up to its journal entry;
+   * returns the next index. {@code guard}: the journal head this statement must lock and find
+   * first ({@link PostgresTx.Ids#assume}), or -1.
+   */
+  private int bindSaveWrites(PreparedStatement ps, int first, long guard, WriteOp.PutMessage o, long expected,
       PostgresTx.Allocated allocated, NewVersion v, long position) throws SQLException {
     UUID store = allocated.store();
     long cn = allocated.cn();
     NewVersion.Columns col = v.columns();
-    bindSave(ps, cn, col);
-    int i = 10;
+    int i = first;
+    ps.setLong(i++, guard); // g
+    ps.setLong(i++, guard);
+    i = bindSave(ps, i, cn, col); // upd
     JdbcRows.setMicrosOrNull(ps, i++, col.deliveryTime());
     ps.setLong(i++, o.messageId());
     ps.setLong(i++, expected);
     ps.setLong(i++, o.folderId());
-    ps.setLong(i++, cn); // st
+    ps.setLong(i++, guard);
+    ps.setLong(i++, cn - 1); // st: the change number it continues
+    ps.setLong(i++, cn);
     ps.setString(i++, store.toString());
     ps.setLong(i++, cn); // ver
     ps.setLong(i++, nowMicros);
@@ -276,14 +304,20 @@ final class PostgresWriteOps {
    * {@link #saveAtVersion}'s writes; with {@code newUid} the new version takes the next UID of its
    * folder (ADR 0028); with {@link Tail#HEAD_AND_COMMIT} journal_head is written (to this save's
    * position, or to the one before when it matched nothing and earlier batches of the group used
-   * positions), then COMMIT.
+   * positions), then COMMIT. Its first CTE is {@link #GUARD_HEAD} when given a head (the first
+   * save of a group that assumed its numbers; the UPDATE waits for it, so the lock comes first);
+   * the store's change number is set only from the one the save continues (else NULL: {@link
+   * PostgresErrors#guardFailed}).
    */
   private static String saveWrites(boolean newUid, Tail tail) {
     String journal = "INSERT INTO journal (position, store_guid, type, kind, object_id, parent_id, old_id,"
         + " old_parent_id, cn, changed_tags, at) SELECT ?, ?, ?, ?, id, ?, NULL, NULL, ?, ?, ? FROM upd";
-    String writes = "WITH upd AS (" + UPDATE_SAVE + ", delivery_time = ?" + (newUid ? NEW_UID : "")
-        + " WHERE id = ? AND cn = ? AND deleted = 0 AND folder_id = ? RETURNING id),"
-        + " st AS (UPDATE store SET last_cn = ? WHERE guid = ? AND EXISTS (SELECT 1 FROM upd)),"
+    String writes = "WITH g AS (" + GUARD_HEAD + " AND ? >= 0 RETURNING 1),"
+        + " upd AS (" + UPDATE_SAVE + ", delivery_time = ?" + (newUid ? NEW_UID : "")
+        + " WHERE id = ? AND cn = ? AND deleted = 0 AND folder_id = ? AND (? < 0 OR EXISTS (SELECT 1 FROM g))"
+        + " RETURNING id),"
+        + " st AS (UPDATE store SET last_cn = CASE WHEN last_cn = ? THEN ? END WHERE guid = ?"
+        + " AND EXISTS (SELECT 1 FROM upd)),"
         + " ver AS (INSERT INTO message_version (message_id, cn, committed_at, committed_by, kind, based_on_cn, size,"
         + " content) SELECT id, ?, ?, ?, ?, ?, ?, ? FROM upd),"
         + " vb AS (INSERT INTO version_blob (message_id, cn, sha) SELECT upd.id, ?, b.sha FROM upd,"
@@ -629,7 +663,7 @@ final class PostgresWriteOps {
     boolean deliveryChanged = !java.util.Objects.equals(delivery, m.deliveryTime());
     PreparedStatement ps = c.prepare(UPDATE_SAVE + (deliveryChanged ? ", delivery_time = ?" : "")
         + (o.keepUid() ? "" : NEW_UID) + WHERE_SAVE);
-    bindSave(ps, cn, col);
+    bindSave(ps, 1, cn, col);
     int i = 10;
     if (deliveryChanged) {
       JdbcRows.setMicrosOrNull(ps, i++, col.deliveryTime());
@@ -657,7 +691,7 @@ final class PostgresWriteOps {
     long cn = allocated.cn();
     NewVersion.Columns col = v.columns();
     PreparedStatement ps = c.prepare(UPDATE_SAVE + (o.keepUid() ? "" : NEW_UID) + WHERE_SAVE_AT_VERSION);
-    bindSave(ps, cn, col);
+    bindSave(ps, 1, cn, col);
     ps.setLong(10, o.messageId());
     ps.setLong(11, expected);
     ps.setLong(12, o.folderId());
@@ -950,21 +984,26 @@ final class PostgresWriteOps {
     return ps.executeUpdate();
   }
 
-  /** Binds parameters 1-9 shared by the save UPDATEs: cn, commit time and the sort columns a save may change. */
-  private void bindSave(PreparedStatement ps, long cn, NewVersion.Columns col) throws SQLException {
-    ps.setLong(1, cn);
-    ps.setLong(2, nowMicros);
-    ps.setString(3, col.subject());
-    ps.setString(4, col.senderName());
-    JdbcRows.setMicrosOrNull(ps, 5, col.lastModificationTime());
-    ps.setLong(6, col.messageSize());
+  /**
+   * Binds the nine parameters of {@link #UPDATE_SAVE} (cn, commit time and the sort columns a save
+   * may change) from index {@code first}; returns the next index.
+   */
+  private int bindSave(PreparedStatement ps, int first, long cn, NewVersion.Columns col) throws SQLException {
+    int i = first;
+    ps.setLong(i++, cn);
+    ps.setLong(i++, nowMicros);
+    ps.setString(i++, col.subject());
+    ps.setString(i++, col.senderName());
+    JdbcRows.setMicrosOrNull(ps, i++, col.lastModificationTime());
+    ps.setLong(i++, col.messageSize());
     if (col.importance() == null) {
-      ps.setNull(7, Types.INTEGER);
+      ps.setNull(i++, Types.INTEGER);
     } else {
-      ps.setInt(7, col.importance());
+      ps.setInt(i++, col.importance());
     }
-    ps.setString(8, col.messageClass());
-    ps.setInt(9, col.hasAttachments() ? 1 : 0);
+    ps.setString(i++, col.messageClass());
+    ps.setInt(i++, col.hasAttachments() ? 1 : 0);
+    return i;
   }
 
   private static void bindColumns(PreparedStatement ps, int i, NewVersion.Columns col) throws SQLException {

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntConsumer;
 import msgstore.api.MapiError;
 import msgstore.api.StoreEvent;
@@ -57,6 +58,14 @@ final class PostgresWriter implements AutoCloseable {
   private final Clock clock;
   private final PostgresJournalFeed feed;
   private final GroupCommitter<WriteBatch, CommitResult> committer;
+  /**
+   * The numbers this node's last group of saves left ({@link PostgresTx.Ids#known}), for the next
+   * group to assume instead of reading them under the lock (one round trip less); null when
+   * unknown. Read and written by whoever writes a group (one at a time).
+   */
+  private volatile PostgresTx.Known known;
+  private final AtomicLong assumedGroups = new AtomicLong();
+  private final AtomicLong staleAssumptions = new AtomicLong();
 
   PostgresWriter(PostgresPool pool, Clock clock, PostgresJournalFeed feed) {
     this.pool = pool;
@@ -83,6 +92,11 @@ final class PostgresWriter implements AutoCloseable {
   /** Batches those transactions carried, failed ones included. */
   long batchesCommitted() {
     return committer.batchesCommitted();
+  }
+
+  /** Groups written on the numbers of the last commit ({@link PostgresTx.Ids#assume}), and of those, the ones that found them stale. */
+  long[] assumptionStats() {
+    return new long[] {assumedGroups.get(), staleAssumptions.get()};
   }
 
   /** Commits waiting for the writer thread (tests). */
@@ -123,6 +137,8 @@ final class PostgresWriter implements AutoCloseable {
     List<Pending<WriteBatch, CommitResult>> live = new ArrayList<>(group);
     String operation = "commit of " + group.size() + " batch(es) on " + pool.name();
     boolean speculate = speculative(live);
+    PostgresTx.Known assume = assumable(live);
+    known = null; // taken again from this group's commit
     for (int attempt = 1; ; attempt++) {
       long left = expire(live);
       if (live.isEmpty()) {
@@ -130,26 +146,47 @@ final class PostgresWriter implements AutoCloseable {
       }
       boolean[] committing = {false};
       boolean speculating = speculate;
+      PostgresTx.Known assuming = assume;
+      long foreign = feed.foreignCommits();
       StorageDeadline deadline = left == Long.MAX_VALUE ? null : StorageDeadline.start(Duration.ofNanos(left));
       try {
+        PostgresTx.Known[] after = {null};
         Outcome[] outcomes = pool.inTransaction(operation, c -> {
           try {
-            return speculating ? writeSpeculatively(c, live) : writeTransaction(c, live);
+            if (assuming != null) {
+              assumedGroups.incrementAndGet();
+              c.ids().assume(assuming);
+            }
+            Outcome[] written = speculating ? writeSpeculatively(c, live) : writeTransaction(c, live);
+            if (allSaves(live)) {
+              after[0] = c.ids().known(foreign);
+            }
+            return written;
           } finally {
             committing[0] = c.ids().committed();
           }
         });
+        known = after[0];
         committed.accept(live.size());
         finish(live, outcomes);
         return;
       } catch (SpeculationFailed e) {
         speculate = false; // one by one, each failure alone
+        assume = null;
         attempt--;
       } catch (BatchAborted e) {
         Pending<WriteBatch, CommitResult> failed = live.remove(e.index);
         failed.fail(PostgresErrors.translate((SQLException) e.getCause(), describe(failed.batch())));
+        assume = null;
         attempt--; // the others did not fail: each such round removes one batch
       } catch (SQLException e) {
+        if (assuming != null && PostgresErrors.guardFailed(e)) {
+          staleAssumptions.incrementAndGet();
+          assume = null; // another transaction wrote since this node's last commit: read the numbers under the lock
+          attempt--;
+          continue;
+        }
+        assume = null;
         boolean again = PostgresErrors.retryable(e) || PostgresErrors.unavailable(e) && !committing[0];
         if (!again || attempt >= PostgresStorage.COMMIT_ATTEMPTS) {
           StoreException error = PostgresErrors.translate(e, operation);
@@ -162,6 +199,27 @@ final class PostgresWriter implements AutoCloseable {
         }
       }
     }
+  }
+
+  /**
+   * The numbers of this node's last commit when {@code live} may assume them ({@link
+   * PostgresTx.Ids#assume}): only saves, in folders whose stores that commit knew, and no commit
+   * of another writer heard of since, by a feed that was listening then and still is. Otherwise
+   * null: the group reads them under the lock.
+   */
+  private PostgresTx.Known assumable(List<Pending<WriteBatch, CommitResult>> live) {
+    PostgresTx.Known k = known;
+    return k != null && k.foreign() >= 0 && k.foreign() == feed.foreignCommits() && allSaves(live)
+        && k.covers(saveFolders(live)) ? k : null;
+  }
+
+  private static boolean allSaves(List<Pending<WriteBatch, CommitResult>> live) {
+    for (Pending<WriteBatch, CommitResult> p : live) {
+      if (!PostgresWriteOps.isSaveAtVersion(p.batch())) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Fails the batches whose caller's deadline has passed; returns the earliest deadline left of the others. */
@@ -208,7 +266,9 @@ final class PostgresWriter implements AutoCloseable {
   private Outcome[] writeSpeculatively(PostgresTx c, List<Pending<WriteBatch, CommitResult>> live)
       throws SQLException {
     PostgresTx.Ids ids = c.ids();
-    ids.lockJournalAndReadCns(saveFolders(live));
+    if (!ids.assumed()) {
+      ids.lockJournalAndReadCns(saveFolders(live));
+    }
     List<WriteBatch> batches = new ArrayList<>(live.size());
     List<List<StoreEvent>> events = new ArrayList<>(live.size());
     for (Pending<WriteBatch, CommitResult> p : live) {
@@ -219,10 +279,10 @@ final class PostgresWriter implements AutoCloseable {
     try {
       results = new PostgresWriteOps(c, feed.node()).saveAll(batches, JdbcRows.truncate(clock.instant()), events);
     } catch (SQLException e) {
-      if (PostgresErrors.retryable(e) || PostgresErrors.unavailable(e)) {
-        throw e;
+      if (PostgresErrors.retryable(e) || PostgresErrors.unavailable(e) || PostgresErrors.headGuardFailed(e)) {
+        throw e; // a head guard: another transaction wrote since the commit whose numbers were assumed
       }
-      throw new SpeculationFailed();
+      throw new SpeculationFailed(); // a store's guard too: after a save that did not match, the numbers are wrong
     } catch (RuntimeException e) {
       throw new SpeculationFailed();
     }
@@ -252,7 +312,9 @@ final class PostgresWriter implements AutoCloseable {
       throws SQLException {
     PostgresTx.Ids ids = c.ids();
     Set<Long> saveFolders = saveFolders(live);
-    if (saveFolders.isEmpty()) {
+    if (ids.assumed()) {
+      // the first save locks journal_head (its guard)
+    } else if (saveFolders.isEmpty()) {
       ids.lockJournal();
     } else {
       ids.lockJournalAndReadCns(saveFolders);
@@ -268,7 +330,8 @@ final class PostgresWriter implements AutoCloseable {
         try {
           outcomes[i] = new Committed(ops.saveAtVersion(batch, now, events, i == outcomes.length - 1), events);
         } catch (SQLException e) {
-          if (PostgresErrors.retryable(e) || PostgresErrors.unavailable(e)) {
+          if (PostgresErrors.retryable(e) || PostgresErrors.unavailable(e)
+              || ids.wasAssumed() && PostgresErrors.guardFailed(e)) {
             throw e;
           }
           throw new BatchAborted(i, e);

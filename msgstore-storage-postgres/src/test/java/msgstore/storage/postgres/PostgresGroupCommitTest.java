@@ -16,10 +16,12 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
+import msgstore.api.ChangeNumber;
 import msgstore.api.EventType;
 import msgstore.api.MapiError;
 import msgstore.api.StoreEvent;
@@ -243,5 +245,127 @@ class PostgresGroupCommitTest {
         e -> assertThat(e.error()).isEqualTo(MapiError.BUSY));
     assertThat(storage.findMessage(b.id()).orElseThrow().cn()).as("nothing written for the late batch")
         .isEqualTo(b.cn());
+  }
+
+  // ---- numbers assumed from the node's last commit (ADR 0033 addendum): one round trip less, checked by the database
+
+  private void sql(String statement) throws SQLException {
+    try (Connection c = DriverManager.getConnection(TestPostgres.jdbcUrl(database), "postgres", null);
+        Statement s = c.createStatement()) {
+      s.execute(statement);
+    }
+  }
+
+  private long journalHead() {
+    return storage.readJournal(0, 10_000).getLast().position();
+  }
+
+  /**
+   * Saves {@code m} until a save assumes the numbers of the one before: from then on the node's
+   * feed listens (it connects on its own thread, and counts that as possible news of others).
+   */
+  private CommitResult.OpResult savedUntilAssumed(CommitResult.OpResult m) {
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    CommitResult.OpResult last = m;
+    for (long assumed = storage.assumptionStats()[0]; storage.assumptionStats()[0] == assumed; ) {
+      last = commit(save(m.id(), inbox, last.cn(), "until assumed"));
+      assertThat(System.nanoTime()).as("a save assumes its numbers within 30 s").isLessThan(until);
+    }
+    return last;
+  }
+
+  @Test
+  void consecutiveSavesOfOneNodeShouldAssumeTheNumbersOfItsLastCommit() {
+    CommitResult.OpResult m = commit(create(inbox, "m"));
+    long cn = savedUntilAssumed(m).cn();
+    long[] before = storage.assumptionStats();
+    for (int i = 0; i < 5; i++) {
+      CommitResult.OpResult saved = commit(save(m.id(), inbox, cn, "v" + i));
+      assertThat(saved.cn()).isEqualTo(cn + 1);
+      cn = saved.cn();
+    }
+    long[] after = storage.assumptionStats();
+    assertThat(after[0] - before[0]).as("each save assumes the numbers of the one before").isEqualTo(5);
+    assertThat(after[1] - before[1]).as("none was stale").isZero();
+  }
+
+  @Test
+  void aChangeNumberUsedByAnotherWriterShouldFailTheAssumptionWriteNothingAndSaveWithTheNextOne() throws Exception {
+    CommitResult.OpResult m = commit(create(inbox, "m"));
+    CommitResult.OpResult first = savedUntilAssumed(m); // the numbers to assume
+    sql("UPDATE store SET last_cn = last_cn + 1"); // another writer used a change number and told no one
+    long[] before = storage.assumptionStats();
+
+    CommitResult.OpResult second = commit(save(m.id(), inbox, first.cn(), "second"));
+
+    long[] after = storage.assumptionStats();
+    assertThat(after[0] - before[0]).isEqualTo(1);
+    assertThat(after[1] - before[1]).as("the store's guard found the change number taken").isEqualTo(1);
+    assertThat(second.cn()).as("R61: change numbers never reused").isEqualTo(first.cn() + 2);
+    assertThat(storage.findMessage(m.id()).orElseThrow().cn()).isEqualTo(second.cn());
+    List<Long> positions = storage.readJournal(0, 100).stream().map(StoreEvent::position).toList();
+    assertThat(positions).as("journal positions gapless").isEqualTo(
+        LongStream.rangeClosed(1, positions.size()).boxed().toList());
+  }
+
+  @Test
+  void aJournalEntryOfAnotherWriterShouldFailTheAssumptionOfAGroupAndItsSavesTakeTheNextPositions() throws Exception {
+    int writers = 4;
+    List<CommitResult.OpResult> created = new ArrayList<>();
+    for (int i = 0; i < writers; i++) {
+      created.add(commit(create(inbox, "m" + i)));
+    }
+    CommitResult.OpResult first = savedUntilAssumed(created.get(0));
+    long head = journalHead();
+    // Another writer's entry, without a notification (lost, or not heard yet): the Inbox modified.
+    sql("BEGIN; INSERT INTO journal (position, store_guid, type, kind, object_id, parent_id, at)"
+        + " SELECT " + (head + 1) + ", store_guid, " + EventType.OBJECT_MODIFIED.bit() + ", 1, id, parent_id, 0"
+        + " FROM folder WHERE id = " + inbox + "; UPDATE journal_head SET position = position + 1; COMMIT");
+    long[] before = storage.assumptionStats();
+    List<CompletableFuture<CommitResult.OpResult>> saves = new ArrayList<>();
+    try (JournalHeld held = new JournalHeld()) {
+      saves.add(commitAsync(save(first.id(), inbox, first.cn(), "holder")));
+      held.awaitWaiter();
+      for (int i = 1; i < writers; i++) {
+        saves.add(commitAsync(save(created.get(i).id(), inbox, created.get(i).cn(), "save " + i)));
+      }
+      held.releaseWhenQueued(writers - 1);
+    }
+    for (CompletableFuture<CommitResult.OpResult> f : saves) {
+      f.get(30, TimeUnit.SECONDS);
+    }
+    long[] after = storage.assumptionStats();
+    assertThat(after[1] - before[1]).as("the lone holder's guard found the head moved").isEqualTo(1);
+    assertThat(after[0] - before[0]).as("the holder, then the group of the others on the holder's numbers")
+        .isEqualTo(2);
+    List<StoreEvent> journal = storage.readJournal(0, 100);
+    List<Long> positions = journal.stream().map(StoreEvent::position).toList();
+    assertThat(positions).as("journal positions gapless").isEqualTo(
+        LongStream.rangeClosed(1, positions.size()).boxed().toList());
+    assertThat(positions.getLast()).isEqualTo(head + 1 + writers);
+  }
+
+  @Test
+  void aCommitOfAnotherNodeShouldStopTheNextSaveFromAssumingOnceHeard() throws Exception {
+    CommitResult.OpResult m = commit(create(inbox, "m"));
+    CommitResult.OpResult first = commit(save(m.id(), inbox, m.cn(), "first"));
+    CountDownLatch heard = new CountDownLatch(1);
+    storage.onCommitted(events -> {
+      if (events.stream().anyMatch(e -> e.id() == m.id()
+          && e.changeNumber().map(ChangeNumber::value).orElse(0L) == first.cn() + 1)) {
+        heard.countDown();
+      }
+    });
+    try (PostgresStorage other = PostgresStorage.open(TestPostgres.options(database).withPoolSize(2))) {
+      other.commit(WriteBatch.of("alice", save(m.id(), inbox, first.cn(), "on the other node")));
+    }
+    assertThat(heard.await(30, TimeUnit.SECONDS)).as("this node's feed delivers the other node's save").isTrue();
+    long[] before = storage.assumptionStats();
+
+    CommitResult.OpResult third = commit(save(m.id(), inbox, first.cn() + 1, "third"));
+
+    long[] after = storage.assumptionStats();
+    assertThat(after[0] - before[0]).as("numbers read under the lock, not assumed").isZero();
+    assertThat(third.cn()).isEqualTo(first.cn() + 2);
   }
 }
