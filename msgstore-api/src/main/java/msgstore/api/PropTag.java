@@ -6,6 +6,8 @@ package msgstore.api;
  * PropTags}.
  */
 public record PropTag(int id, PropType type) implements Comparable<PropTag> {
+  private static final java.util.HexFormat HEX = java.util.HexFormat.of().withUpperCase();
+
   public PropTag {
     if (id < 0 || id > 0xFFFF) {
       throw new StoreException(MapiError.INVALID_PARAMETER, "property id out of range: " + id);
@@ -57,7 +59,7 @@ public record PropTag(int id, PropType type) implements Comparable<PropTag> {
   /** {@code 0x0037001F}. */
   public String hex() {
     // On every property of every JSON answer: no String.format.
-    return "0x" + java.util.HexFormat.of().withUpperCase().toHexDigits(value());
+    return "0x" + HEX.toHexDigits(value());
   }
 
   /** The canonical PidTag name if known, else the hex tag. */
