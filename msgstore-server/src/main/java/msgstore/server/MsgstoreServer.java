@@ -70,6 +70,11 @@ public final class MsgstoreServer implements AutoCloseable {
   /** How long {@link #close} waits for requests in flight. */
   public static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(30);
   private static final Logger LOG = LoggerFactory.getLogger(MsgstoreServer.class);
+  /**
+   * The rendered GET bodies kept (ADR 0031): 64 MiB, or the system property {@code
+   * msgstore.rendered.bodies.mib} (docs/operations.md). Filled by reads only; empty when idle.
+   */
+  static final long RENDERED_BODIES_BYTES = Long.getLong("msgstore.rendered.bodies.mib", 64) << 20;
   private static final String PROBLEM = Problem.MEDIA_TYPE;
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
@@ -109,7 +114,7 @@ public final class MsgstoreServer implements AutoCloseable {
     this.events = new EventStream(config.heartbeat(), config.abuse(), () -> metrics().eventStreamRefused());
     this.metrics = new Metrics(events::subscribers);
     this.loginThrottle = new LoginThrottle(config.abuse(), clock, metrics);
-    RenderedBodies bodies = new RenderedBodies(16L << 20); // GET and 412 bodies by view (ADR 0031)
+    RenderedBodies bodies = new RenderedBodies(RENDERED_BODIES_BYTES); // GET and 412 bodies by view (ADR 0031)
     this.api = new Api(store, accounts, bodies);
     this.saves = new Saves(metrics, bodies);
     this.webSessions = new WebSessions(clock, accounts::credentialStamp);

@@ -10,7 +10,7 @@ import msgstore.engine.ServerSupport.ViewKey;
  * showed ({@link ViewKey}: message, MODSEQ, change number, the caller's access bits). A message's
  * MODSEQ moves with every journaled change of it, so an entry is never stale: a changed message
  * has a new key and its old entry simply ages out. Least recently used first out, at most {@code
- * maxBytes} of bodies; a body larger than a sixteenth of that is not kept.
+ * maxBytes} of bodies; a body larger than a sixteenth of that, or than 1 MiB, is not kept.
  *
  * <p>What it saves per GET (JFR of a 4-client GET load, 10.8 KB messages): decoding the version,
  * building the snapshot and its JSON tree, and serialising it, about half of the request's CPU.
@@ -18,6 +18,9 @@ import msgstore.engine.ServerSupport.ViewKey;
 final class RenderedBodies {
   /** A body with the ETag it was answered with. */
   record Body(String etag, byte[] json) {}
+
+  /** The largest body kept: a large message is rare and would crowd out many small ones. */
+  static final long MAX_BODY_BYTES = 1L << 20;
 
   private final long maxBytes;
   private final LinkedHashMap<ViewKey, Body> entries = new LinkedHashMap<>(256, 0.75f, true);
@@ -32,7 +35,7 @@ final class RenderedBodies {
   }
 
   synchronized void put(ViewKey key, Body body) {
-    if (body.json().length > maxBytes / 16) {
+    if (body.json().length > Math.min(maxBytes / 16, MAX_BODY_BYTES)) {
       return;
     }
     Body old = entries.put(key, body);
