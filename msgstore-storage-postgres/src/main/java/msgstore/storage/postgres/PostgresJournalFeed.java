@@ -46,6 +46,8 @@ final class PostgresJournalFeed implements AutoCloseable {
   private volatile boolean closed;
   private volatile Connection listening;
   private final AtomicLong foreignCommits = new AtomicLong();
+  /** {@link System#nanoTime} when {@link #foreignCommits} last moved. */
+  private volatile long lastForeignNanos = System.nanoTime();
   private Thread thread;
 
   PostgresJournalFeed(PostgresStorage.Options options, PostgresReader reader) {
@@ -80,6 +82,16 @@ final class PostgresJournalFeed implements AutoCloseable {
    */
   long foreignCommits() {
     return listening == null ? -1 : foreignCommits.get();
+  }
+
+  /** Nanoseconds since {@link #foreignCommits} last moved: how long the other writers have been quiet. */
+  long othersQuietNanos() {
+    return System.nanoTime() - lastForeignNanos;
+  }
+
+  private void heardOthers() {
+    foreignCommits.incrementAndGet();
+    lastForeignNanos = System.nanoTime();
   }
 
   void listener(Consumer<List<StoreEvent>> l) {
@@ -170,13 +182,13 @@ final class PostgresJournalFeed implements AutoCloseable {
         listening = c;
         PGConnection pg = c.unwrap(PGConnection.class);
         backoff = 50;
-        foreignCommits.incrementAndGet(); // notifications may have been missed while not listening
+        heardOthers(); // notifications may have been missed while not listening
         deliverAll();
         while (!closed) {
           PGNotification[] woken = pg.getNotifications(POLL_MILLIS); // early by a commit of another node
           if (!ownOnly(woken)) {
             if (woken != null && woken.length > 0) {
-              foreignCommits.incrementAndGet();
+              heardOthers();
             }
             deliverAll();
           }

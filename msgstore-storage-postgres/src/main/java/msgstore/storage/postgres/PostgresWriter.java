@@ -64,6 +64,8 @@ final class PostgresWriter implements AutoCloseable {
    * unknown. Read and written by whoever writes a group (one at a time).
    */
   private volatile PostgresTx.Known known;
+  /** How long other writers must have been quiet before a group assumes its numbers. */
+  static final long OTHERS_QUIET_NANOS = 100_000_000;
   private final AtomicLong assumedGroups = new AtomicLong();
   private final AtomicLong staleAssumptions = new AtomicLong();
 
@@ -204,13 +206,15 @@ final class PostgresWriter implements AutoCloseable {
   /**
    * The numbers of this node's last commit when {@code live} may assume them ({@link
    * PostgresTx.Ids#assume}): only saves, in folders whose stores that commit knew, and no commit
-   * of another writer heard of since, by a feed that was listening then and still is. Otherwise
-   * null: the group reads them under the lock.
+   * of another writer heard of since, by a feed that was listening then and still is, nor for
+   * {@link #OTHERS_QUIET_NANOS} (while other nodes write, their commits mostly land between two of
+   * this node's groups before their notification does, and a failed guard costs a round trip and
+   * the group's versions built twice). Otherwise null: the group reads them under the lock.
    */
   private PostgresTx.Known assumable(List<Pending<WriteBatch, CommitResult>> live) {
     PostgresTx.Known k = known;
-    return k != null && k.foreign() >= 0 && k.foreign() == feed.foreignCommits() && allSaves(live)
-        && k.covers(saveFolders(live)) ? k : null;
+    return k != null && k.foreign() >= 0 && k.foreign() == feed.foreignCommits()
+        && feed.othersQuietNanos() > OTHERS_QUIET_NANOS && allSaves(live) && k.covers(saveFolders(live)) ? k : null;
   }
 
   private static boolean allSaves(List<Pending<WriteBatch, CommitResult>> live) {
