@@ -696,7 +696,7 @@ public final class HttpLoad {
     SplittableRandom rnd = new SplittableRandom(42);
     SseDelivery.Result r;
     try (Session s = store.openSession(USER)) {
-      r = SseDelivery.measure(address, storePath + "/events", token, p.subscribers, p.sseEvents, p.sseRate,
+      r = SseDelivery.measure(address, storePath + "/events", token, p.subscribers, 0, p.sseEvents, p.sseRate,
           subject -> saveSubject(s, ids[rnd.nextInt(ids.length)], subject).changeKey().toString(),
           streaming -> {
             heapWith[0] = heapAfterGc();

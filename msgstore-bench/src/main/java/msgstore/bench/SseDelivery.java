@@ -16,7 +16,9 @@ import java.util.concurrent.locks.LockSupport;
  * The SSE delivery measurement shared by the in-process HTTP load ({@link HttpLoad}) and the
  * separate-process fan-out ({@link SseFanout}): {@code subscribers} raw-socket streams on one
  * selector thread ({@link SseSubscribers}), probe saves until every stream has read an event (then
- * every subscription is live), then {@code events} saves at {@code rate} per second; the latency of
+ * every subscription is live), {@code warmup} saves at {@code rate} per second that are not
+ * measured (the server's JIT compiles the delivery path during the first few dozen: the first
+ * events of a fresh server take 2-3 times as long), then {@code events} saves at that rate; the latency of
  * each (event, subscriber) is from the moment the save call returned to the moment the subscriber
  * read the event, joined by the event's change key. An event read before its save returned counts
  * as 0 ms and is reported.
@@ -51,8 +53,8 @@ final class SseDelivery {
 
   private SseDelivery() {}
 
-  static Result measure(InetSocketAddress address, String eventsPath, String token, int subs, int events, int rate,
-      Saver saver, Live live) throws Exception {
+  static Result measure(InetSocketAddress address, String eventsPath, String token, int subs, int warmup, int events,
+      int rate, Saver saver, Live live) throws Exception {
     long[][] received = new long[subs][events];
     for (long[] r : received) {
       Arrays.fill(r, Long.MIN_VALUE);
@@ -105,15 +107,17 @@ final class SseDelivery {
       System.out.printf("# SSE: %,d streaming, %,d ready after %d probe save(s), %d failed%s%n", streaming, ready.get(),
           probes, fleet.failed(), fleet.firstFailure() == null ? "" : " (" + fleet.firstFailure() + ")");
       live.reached(streaming);
-      armed.set(true); // probe events still in flight are recognised by their keys and ignored
-
       long interval = 1_000_000_000L / rate;
       long t0 = System.nanoTime();
+      for (int i = 0; i < warmup; i++) {
+        pace(t0 + i * interval);
+        probeKeys.add(saver.save("sse warm-up " + i));
+      }
+      armed.set(true); // probe and warm-up events still in flight are recognised by their keys and ignored
+
+      t0 += warmup * interval;
       for (int i = 0; i < events; i++) {
-        long due = t0 + i * interval;
-        for (long left = due - System.nanoTime(); left > 0; left = due - System.nanoTime()) {
-          LockSupport.parkNanos(left);
-        }
+        pace(t0 + i * interval);
         String key = saver.save("sse " + i);
         committed[i] = System.nanoTime();
         keyIndex.put(key, i);
@@ -154,5 +158,12 @@ final class SseDelivery {
     Result res = new Result(subs, streaming, fleet.firstFailure(), events, rate, lat, missing, early, duplicates.get());
     System.out.println("# SSE: " + res.summary());
     return res;
+  }
+
+  /** Waits until {@code due} ({@link System#nanoTime}). */
+  private static void pace(long due) {
+    for (long left = due - System.nanoTime(); left > 0; left = due - System.nanoTime()) {
+      LockSupport.parkNanos(left);
+    }
   }
 }

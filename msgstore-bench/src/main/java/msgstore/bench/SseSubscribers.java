@@ -138,6 +138,9 @@ final class SseSubscribers implements AutoCloseable {
               break;
             }
             c.feed(buf.array(), n, System.nanoTime()); // per read: many streams may be ready at once
+            if (n < buf.capacity()) {
+              break; // all there was: a second read would only say so (the selector reports what comes next)
+            }
           }
         } catch (IOException | RuntimeException e) {
           key.cancel();

@@ -484,19 +484,22 @@ final class EmbeddedSession implements Session {
 
   @Override
   public Subscription subscribe(EventScope scope, Set<EventType> mask, long afterPosition, Consumer<StoreEvent> sink) {
-    return subscribe(scope, mask, afterPosition, sink, null);
+    return subscribe(scope, mask, afterPosition, sink, null, false);
   }
 
-  /** {@link #subscribe(EventScope, Set, long, Consumer)} with EventHub's caught-up callback (may be null). */
+  /**
+   * {@link #subscribe(EventScope, Set, long, Consumer)} with EventHub's caught-up callback (may be
+   * null) and whether the sink is quick (shares its delivery thread, see EventHub).
+   */
   Subscription subscribe(EventScope scope, Set<EventType> mask, long afterPosition, Consumer<StoreEvent> sink,
-      java.util.function.LongConsumer caughtUp) {
+      java.util.function.LongConsumer caughtUp, boolean quick) {
     checkOpen();
     StoreId s = switch (scope) {
       case EventScope.Store st -> store(st.store()).id();
       case EventScope.Folder f -> new StoreId(readableFolder(f.folder()).storeGuid());
       case EventScope.Message mm -> new StoreId(readableMessage(mm.message(), true).storeGuid());
     };
-    Subscription sub = store.events.subscribe(s, scope, mask, afterPosition, sink, caughtUp);
+    Subscription sub = store.events.subscribe(s, scope, mask, afterPosition, sink, caughtUp, quick);
     track(sub);
     return sub;
   }

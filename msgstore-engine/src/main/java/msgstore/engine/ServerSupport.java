@@ -267,10 +267,12 @@ public final class ServerSupport {
    * subscription's {@link Subscription#position()} each time delivery has caught up with the
    * journal after it moved (on the delivery thread, after the sink calls for the entries before
    * it), so that a server can pass progress over entries that did not match on to its client.
+   * {@code sink} and {@code caughtUp} must return at once (queue and write without blocking): they
+   * are called for many subscriptions in turn on one delivery thread.
    */
   public static Subscription subscribe(Session s, EventScope scope, Set<EventType> mask, long afterPosition,
       Consumer<StoreEvent> sink, LongConsumer caughtUp) {
-    return embedded(s).subscribe(scope, mask, afterPosition, sink, caughtUp);
+    return embedded(s).subscribe(scope, mask, afterPosition, sink, caughtUp, true);
   }
 
   /**

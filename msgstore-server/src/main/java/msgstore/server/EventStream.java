@@ -289,11 +289,15 @@ final class EventStream {
           size += f.length;
           count++;
         }
-        buf = ByteBuffer.allocate(size);
-        for (int i = 0; i < count; i++) {
-          buf.put(pending.poll());
+        if (count == 1) {
+          buf = ByteBuffer.wrap(pending.poll()); // frames are shared and never written to: no copy
+        } else {
+          buf = ByteBuffer.allocate(size);
+          for (int i = 0; i < count; i++) {
+            buf.put(pending.poll());
+          }
+          buf.flip();
         }
-        buf.flip();
         writing = true;
       }
       response.write(false, buf, this);

@@ -13,6 +13,8 @@ import msgstore.api.Attachment;
 import msgstore.api.ChangeKey;
 import msgstore.api.ContentRef;
 import msgstore.api.DeleteMode;
+import msgstore.api.EventScope;
+import msgstore.api.EventType;
 import msgstore.api.Folder;
 import msgstore.api.FolderRights;
 import msgstore.api.MapiError;
@@ -28,6 +30,7 @@ import msgstore.api.SaveResult;
 import msgstore.api.Session;
 import msgstore.api.StoreException;
 import msgstore.api.StoreInfo;
+import msgstore.api.Subscription;
 import msgstore.engine.EmbeddedMessageStore;
 import msgstore.engine.EngineOptions;
 import msgstore.engine.ServerSupport;
@@ -262,5 +265,70 @@ class ServerSupportTest {
       alice.rootFolder(info.id()).subfolder("Inbox").orElseThrow().setRights("carol", FolderRights.EDITOR);
       assertThat(ServerSupport.putContent(carol, info.id(), new ByteArrayInputStream(new byte[1])).size()).isEqualTo(1);
     }
+  }
+
+  /**
+   * Event streams' subscriptions share delivery threads (EventHub: quick sinks, several batches of
+   * them here): with writers committing on real threads and half the subscribers joining mid-way
+   * (replay, then live), each still gets every entry once, in journal order, as a subscriber with a
+   * delivery thread of its own does.
+   */
+  @Test
+  void quickSubscribersShouldEachGetEveryEntryOnceInJournalOrderWhenWritersCommitAndOthersJoinMidway()
+      throws Exception {
+    long from = alice.journalPosition(info.id());
+    List<Long> reference = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    Subscription own = alice.subscribe(EventScope.store(info.id()), EventType.all(), from, e -> reference.add(e.position()));
+    int subscribers = 101; // several shared delivery threads of up to 32 subscribers each
+    List<List<Long>> seen = new java.util.ArrayList<>();
+    List<Subscription> subs = new java.util.ArrayList<>();
+    Runnable join = () -> {
+      List<Long> mine = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+      seen.add(mine);
+      subs.add(ServerSupport.subscribe(alice, EventScope.store(info.id()), EventType.all(), from,
+          e -> mine.add(e.position()), p -> { }));
+    };
+    for (int i = 0; i < subscribers / 2; i++) {
+      join.run();
+    }
+    int writers = 4;
+    int saves = 40;
+    java.util.concurrent.CyclicBarrier go = new java.util.concurrent.CyclicBarrier(writers + 1);
+    List<Thread> threads = new java.util.ArrayList<>();
+    for (int w = 0; w < writers; w++) {
+      int n = w;
+      threads.add(Thread.ofPlatform().start(() -> {
+        try (Session s = store.openSession("alice")) {
+          go.await();
+          for (int i = 0; i < saves; i++) {
+            try (Message m = s.rootFolder(info.id()).createMessage()) {
+              m.set(PropTags.SUBJECT, "writer " + n + " save " + i);
+              m.saveChanges();
+            }
+          }
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }));
+    }
+    go.await();
+    while (alice.journalPosition(info.id()) < from + writers * saves / 2) {
+      Thread.onSpinWait(); // half the saves committed: the other subscribers join now
+    }
+    for (int i = subscribers / 2; i < subscribers; i++) {
+      join.run();
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
+    long head = alice.journalPosition(info.id());
+    assertThat(own.awaitPosition(head, Duration.ofSeconds(30))).isTrue();
+    assertThat(reference).hasSizeGreaterThanOrEqualTo(writers * saves).isSorted().doesNotHaveDuplicates();
+    for (int i = 0; i < subscribers; i++) {
+      assertThat(subs.get(i).awaitPosition(head, Duration.ofSeconds(30))).as("subscriber %d", i).isTrue();
+      assertThat(seen.get(i)).as("subscriber %d", i).containsExactlyElementsOf(reference);
+      subs.get(i).close();
+    }
+    own.close();
   }
 }
