@@ -317,14 +317,32 @@ final class MessageHandle extends MessageCore<Content.Attach> {
         return onConflict(cur.cn());
       }
     }
-    try {
-      return commit(new WriteOp.Expect.AtVersion(baseCn), view(), VersionKind.SAVED, Optional.empty());
-    } catch (PreconditionFailedException e) {
-      if (e.reason() == PreconditionFailedException.Reason.CHANGED) {
-        return onConflict(e.currentCn()); // R28
+    LatestVersions.Claim claim = session.store.latest.claim(id.value(), baseCn);
+    if (claim == null) {
+      long won = session.store.latest.newerThanBase(id.value(), baseCn);
+      if (won > baseCn) {
+        return onConflict(won); // R28: a newer version committed, or a save from the same base committed first
       }
-      throw gone(e); // R27
     }
+    SaveResult r = null;
+    PreconditionFailedException failed;
+    try {
+      r = commit(new WriteOp.Expect.AtVersion(baseCn), view(), VersionKind.SAVED, Optional.empty());
+      failed = null;
+    } catch (PreconditionFailedException e) {
+      failed = e;
+    } finally {
+      if (claim != null) { // before a conflict choice below, which may write again
+        claim.settle(r == null ? 0 : r.changeNumber().value());
+      }
+    }
+    if (failed == null) {
+      return r;
+    }
+    if (failed.reason() == PreconditionFailedException.Reason.CHANGED) {
+      return onConflict(failed.currentCn()); // R28
+    }
+    throw gone(failed); // R27
   }
 
   private SaveResult noOp() {

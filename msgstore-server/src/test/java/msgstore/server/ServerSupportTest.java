@@ -331,4 +331,55 @@ class ServerSupportTest {
     }
     own.close();
   }
+
+  /**
+   * R28 with the engine's claims (LatestVersions): many handles opened at one base save at once,
+   * each on its own thread; exactly one wins, every loser is told the winner's change key, and the
+   * history holds exactly one new version.
+   */
+  @Test
+  void savesFromOneBaseShouldHaveOneWinnerAndLosersNamingItsChangeKeyWhenManyThreadsSaveAtOnce() throws Exception {
+    MessageId id = create("hot").messageId();
+    int before = alice.versions(id).size();
+    int clients = 16;
+    List<Message> handles = new java.util.ArrayList<>();
+    List<Session> sessions = new java.util.ArrayList<>();
+    for (int i = 0; i < clients; i++) {
+      Session s = store.openSession("alice");
+      sessions.add(s);
+      Message m = s.openMessage(id, OpenFlag.MODIFY);
+      m.set(PropTags.SUBJECT, "client " + i);
+      handles.add(m);
+    }
+    java.util.concurrent.CyclicBarrier go = new java.util.concurrent.CyclicBarrier(clients);
+    List<java.util.concurrent.Future<Object>> outcomes = new java.util.ArrayList<>();
+    try (var pool = java.util.concurrent.Executors.newFixedThreadPool(clients)) {
+      for (Message m : handles) {
+        outcomes.add(pool.submit(() -> {
+          go.await();
+          try {
+            return m.saveChanges();
+          } catch (ObjectChangedException e) {
+            return e;
+          }
+        }));
+      }
+    }
+    List<SaveResult> wins = new java.util.ArrayList<>();
+    List<ObjectChangedException> losses = new java.util.ArrayList<>();
+    for (var f : outcomes) {
+      Object o = f.get();
+      if (o instanceof SaveResult r) {
+        wins.add(r);
+      } else {
+        losses.add((ObjectChangedException) o);
+      }
+    }
+    assertThat(wins).hasSize(1);
+    assertThat(losses).hasSize(clients - 1)
+        .allSatisfy(e -> assertThat(e.currentChangeKey()).isEqualTo(wins.get(0).changeKey()));
+    assertThat(alice.versions(id)).hasSize(before + 1);
+    handles.forEach(Message::close);
+    sessions.forEach(Session::close);
+  }
 }
