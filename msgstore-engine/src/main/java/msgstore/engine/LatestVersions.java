@@ -61,7 +61,6 @@ final class LatestVersions {
    */
   Claim claim(long messageId, long baseCn) {
     Claim mine = new Claim(messageId, baseCn);
-    // A holder from an older base is stale (it will lose): the claim passes to this save.
     return saving.compute(messageId, (k, held) -> held == null || held.baseCn < baseCn ? mine : held) == mine
         ? mine : null;
   }
@@ -94,8 +93,8 @@ final class LatestVersions {
 
     /** The write is decided: {@code cn} is the change number it committed, 0 when it did not. */
     void settle(long cn) {
-      if (cn > 0) {
-        LatestVersions.this.cn.merge(messageId, cn, Math::max); // durable once written: known before its journal entry arrives
+      if (cn > 0) { // durable once written: known before its journal entry arrives
+        LatestVersions.this.cn.merge(messageId, cn, Math::max);
       }
       saving.remove(messageId, this);
       committed.complete(cn);
