@@ -149,10 +149,7 @@ class PostgresGroupCommitTest {
 
   @Test
   void aGroupWithAFailingBatchShouldCommitTheOthersAndFailThatOneAloneWithObjectChanged() throws Exception {
-    List<CommitResult.OpResult> created = new ArrayList<>();
-    for (int i = 0; i < 4; i++) {
-      created.add(commit(create(inbox, "m" + i)));
-    }
+    List<CommitResult.OpResult> created = createInInbox(4);
     List<StoreEvent> events = new CopyOnWriteArrayList<>();
     storage.onCommitted(events::addAll);
     long groupsBeforeGroup = storage.groupCommitStats()[0];
@@ -197,10 +194,7 @@ class PostgresGroupCommitTest {
   @Test
   void concurrentSavesOnOneNodeShouldTakeFewerTransactionsThanSaves() throws Exception {
     int writers = 16;
-    List<CommitResult.OpResult> created = new ArrayList<>();
-    for (int i = 0; i < writers; i++) {
-      created.add(commit(create(inbox, "m" + i)));
-    }
+    List<CommitResult.OpResult> created = createInInbox(writers);
     long[] before = storage.groupCommitStats();
     List<CompletableFuture<CommitResult.OpResult>> saves = new ArrayList<>();
     try (JournalHeld held = new JournalHeld()) {
@@ -313,10 +307,7 @@ class PostgresGroupCommitTest {
   @Test
   void aJournalEntryOfAnotherWriterShouldFailTheAssumptionOfAGroupAndItsSavesTakeTheNextPositions() throws Exception {
     int writers = 4;
-    List<CommitResult.OpResult> created = new ArrayList<>();
-    for (int i = 0; i < writers; i++) {
-      created.add(commit(create(inbox, "m" + i)));
-    }
+    List<CommitResult.OpResult> created = createInInbox(writers);
     CommitResult.OpResult first = savedUntilAssumed(created.get(0));
     long head = journalHead();
     // Another writer's entry, without a notification (lost, or not heard yet): the Inbox modified.
@@ -369,5 +360,14 @@ class PostgresGroupCommitTest {
     long[] after = storage.assumptionStats();
     assertThat(after[0] - before[0]).as("numbers read under the lock, not assumed").isZero();
     assertThat(third.cn()).isEqualTo(first.cn() + 2);
+  }
+
+  /** {@code n} messages created in the Inbox, one commit each ("m0", "m1", ...). */
+  private List<CommitResult.OpResult> createInInbox(int n) {
+    List<CommitResult.OpResult> created = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      created.add(commit(create(inbox, "m" + i)));
+    }
+    return created;
   }
 }
