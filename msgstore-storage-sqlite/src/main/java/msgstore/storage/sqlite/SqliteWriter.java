@@ -47,6 +47,8 @@ import msgstore.storage.jdbc.JdbcRows;
 final class SqliteWriter implements AutoCloseable {
   static final int MAX_GROUP = GroupCommitter.MAX_GROUP;
   static final String THREAD_NAME = "msgstore-sqlite-writer";
+  /** How often a writer looks at the database's size again: every this many groups. */
+  static final int CACHE_SIZING_GROUPS = 1024;
 
   private static final System.Logger LOG = System.getLogger(SqliteWriter.class.getName());
 
@@ -70,6 +72,10 @@ final class SqliteWriter implements AutoCloseable {
   private final SqliteStaging staging;
   private final GroupCommitter<WriteBatch, CommitResult> committer;
   private volatile Consumer<List<StoreEvent>> listener = events -> {};
+  /** Groups committed since the page cache was last sized to the database ({@link #sizeCache}). */
+  private int groupsSinceCacheSized;
+  /** The PRAGMA cache_size statement run last. */
+  private String cacheSize = "";
 
   /** Takes ownership of {@code c}, which must be in JDBC manual-commit mode with no transaction open. */
   SqliteWriter(Path file, SqliteConnection c, Clock clock, SqliteStaging staging) {
@@ -83,7 +89,26 @@ final class SqliteWriter implements AutoCloseable {
   }
 
   void start() {
+    try {
+      sizeCache();
+    } catch (SQLException e) {
+      throw SqliteErrorTranslator.translate(e, "sizing the page cache of the writer of " + file);
+    }
     committer.start();
+  }
+
+  /**
+   * Sets the page cache for the database's size ({@link SqlitePragmas#writerCacheSize}); at start
+   * and then every {@link #CACHE_SIZING_GROUPS} groups, by whoever writes (the writer lock held).
+   */
+  private void sizeCache() throws SQLException {
+    groupsSinceCacheSized = 0;
+    String size = SqlitePragmas.writerCacheSize(SqlitePragmas.queryLong(c.jdbc(), "PRAGMA page_count"),
+        SqlitePragmas.queryLong(c.jdbc(), "PRAGMA page_size"));
+    if (!size.equals(cacheSize)) {
+      SqlitePragmas.execute(c.jdbc(), size);
+      cacheSize = size;
+    }
   }
 
   void onCommitted(Consumer<List<StoreEvent>> l) {
@@ -175,6 +200,13 @@ final class SqliteWriter implements AutoCloseable {
       throw e;
     }
     counters.committed();
+    if (++groupsSinceCacheSized >= CACHE_SIZING_GROUPS) {
+      try {
+        sizeCache();
+      } catch (SQLException e) { // the group is committed: only the cache keeps its size
+        LOG.log(Level.WARNING, "could not size the page cache of the writer of " + file, e);
+      }
+    }
     return outcomes;
   }
 

@@ -24,12 +24,30 @@ class SqlitePragmasTest {
       assertThat(SqlitePragmas.queryLong(c, "PRAGMA busy_timeout")).isEqualTo(5000);
       assertThat(SqlitePragmas.queryLong(c, "PRAGMA foreign_keys")).isZero();
       assertThat(SqlitePragmas.queryLong(c, "PRAGMA temp_store")).isEqualTo(2);
-      assertThat(SqlitePragmas.queryLong(c, "PRAGMA cache_size")).isEqualTo(-65536);
+      assertThat(SqlitePragmas.queryLong(c, "PRAGMA cache_size")).isEqualTo(-2048);
     }
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("relaxed.db"))) {
       SqlitePragmas.apply(c, SqlitePragmas.writer(Durability.RELAXED_MAY_LOSE_RECENT_COMMITS_ON_POWER_LOSS));
       assertThat(SqlitePragmas.queryString(c, "PRAGMA journal_mode")).isEqualTo("wal");
       assertThat(SqlitePragmas.queryLong(c, "PRAGMA synchronous")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void writerCacheShouldBeSmallWhileTheDatabaseEndsBeforeTheLockBytePage() {
+    // The lock byte is at 1 GiB: page 262,145 of 4 KiB pages, page 16,385 of 64 KiB pages.
+    assertThat(SqlitePragmas.writerCacheSize(0, 4096)).isEqualTo("PRAGMA cache_size = -2048");
+    assertThat(SqlitePragmas.writerCacheSize(262_144, 4096)).isEqualTo("PRAGMA cache_size = -2048");
+    assertThat(SqlitePragmas.writerCacheSize(262_145, 4096)).isEqualTo("PRAGMA cache_size = -65536");
+    assertThat(SqlitePragmas.writerCacheSize(16_384, 65536)).isEqualTo("PRAGMA cache_size = -2048");
+    assertThat(SqlitePragmas.writerCacheSize(16_385, 65536)).isEqualTo("PRAGMA cache_size = -65536");
+  }
+
+  @Test
+  void anOpenStorageShouldSizeItsWritersCacheForItsDatabase() {
+    try (SqliteStorage s = SqliteStorage.open(Options.defaults(dir.resolve("cache.db")))) {
+      long cacheSize = s.onWriter("read cache size", (c, now) -> SqlitePragmas.queryLong(c.jdbc(), "PRAGMA cache_size"));
+      assertThat(cacheSize).isEqualTo(-SqlitePragmas.SMALL_WRITER_CACHE_KIB);
     }
   }
 
