@@ -1,9 +1,11 @@
 package msgstore.protocol;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -11,6 +13,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Function;
+import msgstore.api.AccessLevel;
 import msgstore.api.AttachmentRow;
 import msgstore.api.ChangeKey;
 import msgstore.api.ChangeNumber;
@@ -184,7 +187,14 @@ public final class Json {
   // ---- content, stores, folders, versions, limits, names
 
   public static ObjectNode contentRef(ContentRef c) {
-    return F.objectNode().put("sha256", c.sha256()).put("size", c.size());
+    return (ObjectNode) Wire.tree(g -> writeContentRef(g, c));
+  }
+
+  private static void writeContentRef(JsonGenerator g, ContentRef c) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("sha256", c.sha256());
+    g.writeNumberField("size", c.size());
+    g.writeEndObject();
   }
 
   public static ContentRef contentRef(JsonNode n, String field) {
@@ -323,9 +333,15 @@ public final class Json {
   // ---- messages
 
   public static ObjectNode recipient(Recipient r) {
-    ObjectNode o = F.objectNode().put("rowId", r.rowId());
-    o.set("properties", PropCodec.object(r.props()));
-    return o;
+    return (ObjectNode) Wire.tree(g -> writeRecipient(g, r));
+  }
+
+  private static void writeRecipient(JsonGenerator g, Recipient r) throws IOException {
+    g.writeStartObject();
+    g.writeNumberField("rowId", r.rowId());
+    g.writeFieldName("properties");
+    PropCodec.writeObject(g, r.props());
+    g.writeEndObject();
   }
 
   public static Recipient recipient(JsonNode n, String field) {
@@ -349,23 +365,75 @@ public final class Json {
 
   /** A snapshot as the Message shape (the extras id/storeId/... are added by {@link MessageBody}). */
   public static ObjectNode snapshot(MessageSnapshot s) {
-    ObjectNode o = F.objectNode();
-    s.id().ifPresent(id -> o.put("id", id.toString()));
-    s.folderId().ifPresent(f -> o.put("folderId", f.toString()));
-    s.changeNumber().ifPresent(c -> o.put("changeNumber", c.value()));
-    s.changeKey().ifPresent(k -> o.put("changeKey", k.toString()));
-    o.set("properties", PropCodec.object(s.props()));
-    o.set("recipients", array(s.recipients(), Json::recipient));
-    o.set("attachments", array(s.attachments(), Json::attachment));
-    return o;
+    return (ObjectNode) Wire.tree(g -> writeSnapshot(g, s, null, null, null));
+  }
+
+  /**
+   * Writes a message: its snapshot, with what an open adds when given ({@link MessageBody}: store,
+   * access level, read state; null leaves each out). The one layout of a message on the wire:
+   * id, storeId, folderId, changeNumber, changeKey, accessLevel, read, then the content.
+   */
+  static void writeSnapshot(JsonGenerator g, MessageSnapshot s, StoreId store, AccessLevel access, Boolean read)
+      throws IOException {
+    g.writeStartObject();
+    if (s.id().isPresent()) {
+      g.writeStringField("id", s.id().get().toString());
+    }
+    if (store != null) {
+      g.writeStringField("storeId", store.toString());
+    }
+    if (s.folderId().isPresent()) {
+      g.writeStringField("folderId", s.folderId().get().toString());
+    }
+    if (s.changeNumber().isPresent()) {
+      g.writeNumberField("changeNumber", s.changeNumber().get().value());
+    }
+    if (s.changeKey().isPresent()) {
+      g.writeStringField("changeKey", s.changeKey().get().toString());
+    }
+    if (access != null) {
+      g.writeStringField("accessLevel", access.name());
+    }
+    if (read != null) {
+      g.writeBooleanField("read", read);
+    }
+    g.writeFieldName("properties");
+    PropCodec.writeObject(g, s.props());
+    g.writeArrayFieldStart("recipients");
+    for (Recipient r : s.recipients()) {
+      writeRecipient(g, r);
+    }
+    g.writeEndArray();
+    g.writeArrayFieldStart("attachments");
+    for (MessageSnapshot.AttachmentSnapshot a : s.attachments()) {
+      writeAttachment(g, a);
+    }
+    g.writeEndArray();
+    g.writeEndObject();
   }
 
   public static ObjectNode attachment(MessageSnapshot.AttachmentSnapshot a) {
-    ObjectNode o = F.objectNode().put("attachNum", a.attachNum());
-    o.set("properties", PropCodec.object(a.props()));
-    o.set("content", a.content().<JsonNode>map(Json::contentRef).orElse(F.nullNode()));
-    o.set("embedded", a.embedded().<JsonNode>map(Json::snapshot).orElse(F.nullNode()));
-    return o;
+    return (ObjectNode) Wire.tree(g -> writeAttachment(g, a));
+  }
+
+  private static void writeAttachment(JsonGenerator g, MessageSnapshot.AttachmentSnapshot a) throws IOException {
+    g.writeStartObject();
+    g.writeNumberField("attachNum", a.attachNum());
+    g.writeFieldName("properties");
+    PropCodec.writeObject(g, a.props());
+    g.writeFieldName("content");
+    if (a.content().isPresent()) {
+      writeContentRef(g, a.content().get());
+    } else {
+      g.writeNull();
+    }
+    g.writeFieldName("embedded");
+    if (a.embedded().isPresent()) {
+      writeSnapshot(g, a.embedded().get(), null, null, null);
+    } else {
+      g.writeNull();
+    }
+    g.writeEndObject();
   }
 
   public static MessageSnapshot snapshot(JsonNode n, String field) {

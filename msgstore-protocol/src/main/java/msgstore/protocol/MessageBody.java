@@ -1,7 +1,9 @@
 package msgstore.protocol;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.util.Optional;
 import msgstore.api.AccessLevel;
 import msgstore.api.MessageSnapshot;
@@ -19,24 +21,16 @@ public record MessageBody(MessageSnapshot snapshot, Optional<StoreId> storeId, O
   }
 
   public ObjectNode toJson() {
-    ObjectNode o = Json.snapshot(snapshot);
-    ObjectNode out = Json.F.objectNode();
-    // id, storeId, folderId, changeNumber, changeKey, accessLevel, read first; then the content.
-    if (o.has("id")) {
-      out.set("id", o.get("id"));
-    }
-    storeId.ifPresent(s -> out.put("storeId", s.toString()));
-    for (String k : new String[] {"folderId", "changeNumber", "changeKey"}) {
-      if (o.has(k)) {
-        out.set(k, o.get(k));
-      }
-    }
-    accessLevel.ifPresent(a -> out.put("accessLevel", a.name()));
-    read.ifPresent(r -> out.put("read", r));
-    out.set("properties", o.get("properties"));
-    out.set("recipients", o.get("recipients"));
-    out.set("attachments", o.get("attachments"));
-    return out;
+    return (ObjectNode) Wire.tree(this::write);
+  }
+
+  /** The JSON of {@link #toJson}, written straight to bytes (a GET's answer: no tree in between). */
+  public byte[] toBytes() {
+    return Wire.bytes(this::write);
+  }
+
+  private void write(JsonGenerator g) throws IOException {
+    Json.writeSnapshot(g, snapshot, storeId.orElse(null), accessLevel.orElse(null), read.orElse(null));
   }
 
   public static MessageBody fromJson(JsonNode n, String field) {

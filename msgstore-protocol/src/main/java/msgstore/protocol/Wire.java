@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.util.TokenBuffer;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -160,6 +161,35 @@ public final class Wire {
       return MAPPER.writeValueAsBytes(n);
     } catch (IOException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  /** Writes JSON to a generator (the streamed forms of {@link Json} and {@link PropCodec}). */
+  @FunctionalInterface
+  public interface JsonWriter {
+    void write(JsonGenerator g) throws IOException;
+  }
+
+  /** The UTF-8 JSON {@code w} writes, without a tree in between. */
+  public static byte[] bytes(JsonWriter w) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(8192);
+    try (JsonGenerator g = MAPPER.createGenerator(out)) {
+      w.write(g);
+    } catch (IOException e) {
+      throw new IllegalStateException(e); // a byte array does not fail
+    }
+    return out.toByteArray();
+  }
+
+  /** The tree of the JSON {@code w} writes (for a caller that embeds it in a larger answer). */
+  public static JsonNode tree(JsonWriter w) {
+    try (TokenBuffer b = new TokenBuffer(MAPPER, false)) {
+      w.write(b);
+      try (JsonParser p = b.asParser(MAPPER)) {
+        return MAPPER.readTree(p);
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException(e); // a token buffer does not fail
     }
   }
 

@@ -490,7 +490,7 @@ final class Api {
       if (etag != null) {
         r.ctx().header("ETag", etag);
       }
-      byte[] json = Wire.bytes(MessageBody.of(h.snapshot(), h.storeId(), h.accessLevel(), Saves.read(h)).toJson());
+      byte[] json = MessageBody.of(h.snapshot(), h.storeId(), h.accessLevel(), Saves.read(h)).toBytes();
       if (flags.length == 0 && etag != null) {
         ServerSupport.viewKey(h).ifPresent(k -> bodies.put(k, new RenderedBodies.Body(etag, json)));
       }

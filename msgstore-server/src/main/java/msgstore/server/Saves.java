@@ -55,7 +55,6 @@ import msgstore.protocol.PropCodec;
 import msgstore.protocol.SaveRequest;
 import msgstore.protocol.SaveRequest.Action;
 import msgstore.protocol.SaveRequest.OnConflict;
-import msgstore.protocol.Wire;
 import msgstore.protocol.WireException;
 
 /**
@@ -304,12 +303,12 @@ final class Saves {
     } else {
       try (Message cur = s.openMessage(id)) {
         currentSnap = cur.snapshot();
-        ObjectNode json = MessageBody.of(currentSnap, store, cur.accessLevel(), read(cur)).toJson();
-        extras.set("current", json);
+        byte[] json = MessageBody.of(currentSnap, store, cur.accessLevel(), read(cur)).toBytes();
+        extras.putRawValue("current", new RawValue(new String(json, StandardCharsets.UTF_8)));
         cur.baseChangeKey().ifPresent(k -> headers.put("ETag", "\"" + k + "\""));
         String etag = headers.get("ETag");
         if (etag != null) {
-          ServerSupport.viewKey(cur).ifPresent(k -> bodies.put(k, new RenderedBodies.Body(etag, Wire.bytes(json))));
+          ServerSupport.viewKey(cur).ifPresent(k -> bodies.put(k, new RenderedBodies.Body(etag, json)));
         }
       } catch (StoreException ex) {
         extras.putNull("current");
