@@ -10,6 +10,7 @@ import java.math.BigInteger;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -74,7 +75,7 @@ public final class PropCodec {
    */
   public static void writeObject(JsonGenerator g, List<PropValue> props) throws IOException {
     PropValue[] sorted = props.toArray(PropValue[]::new);
-    java.util.Arrays.sort(sorted, (a, b) -> a.tag().compareTo(b.tag()));
+    Arrays.sort(sorted, (a, b) -> a.tag().compareTo(b.tag()));
     g.writeStartObject();
     for (PropValue p : sorted) {
       g.writeFieldName(key(p.tag()));
@@ -97,7 +98,7 @@ public final class PropCodec {
     g.writeEndObject();
   }
 
-  /** {@link #element}, streamed: the two must give the same JSON (PropCodecTest checks every type). */
+  /** {@link #element}, streamed: the two must give the same JSON (StreamedJsonTest checks every type). */
   private static void writeElement(JsonGenerator g, PropType t, Object v) throws IOException {
     switch (t) {
       case SHORT -> g.writeNumber((Short) v);

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.util.TokenBuffer;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -172,7 +173,7 @@ public final class Wire {
 
   /** The UTF-8 JSON {@code w} writes, without a tree in between. */
   public static byte[] bytes(JsonWriter w) {
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(8192);
+    ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
     try (JsonGenerator g = MAPPER.createGenerator(out)) {
       w.write(g);
     } catch (IOException e) {
