@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.util.List;
 import java.util.Base64;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -113,6 +117,32 @@ class UserCommandTest {
     assertThat(user("pw-dave\n", "add", "dave", "--admin").code()).isZero(); // carol is not the last admin
     assertThat(user("", "rm", "carol").code()).isZero();
     assertThat(user("", "list").out()).doesNotContain("carol");
+  }
+
+  @Test
+  void revokeShouldTakeEveryTokenIdAsAnArgumentNeverAsAnOption() throws Exception {
+    assertThat(user("pw-gil\n", "add", "gil").code()).isZero();
+    for (int i = 0; i < 32; i++) {
+      assertThat(user("", "token", "gil").code()).isZero();
+    }
+    List<String> ids;
+    try (Accounts accounts = Accounts.open(data.resolve("accounts.db"))) {
+      ids = accounts.tokens("gil").stream().map(t -> t.id()).toList();
+    }
+    assertThat(ids).hasSize(32).allMatch(id -> id.matches("[0-9a-f]{18}"), "hex, never starting with '-'");
+    for (String id : ids) {
+      CliRun revoke = user("", "revoke", "gil", id);
+      assertThat(revoke.code()).as(revoke.toString()).isZero();
+    }
+    // ids issued before they were hex could start with '-': "--" ends the options
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + data.resolve("accounts.db"));
+        PreparedStatement s = c.prepareStatement("INSERT INTO tokens (id, \"user\", label, token_sha256, created_at)"
+            + " VALUES ('-Old_id', 'gil', '', x'00', 0)")) {
+      s.executeUpdate();
+    }
+    CliRun old = user("", "revoke", "gil", "--", "-Old_id");
+    assertThat(old.code()).as(old.toString()).isZero();
+    assertThat(old.out()).contains("revoked token -Old_id of gil");
   }
 
   @Test

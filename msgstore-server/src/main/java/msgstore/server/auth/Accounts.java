@@ -815,7 +815,8 @@ public final class Accounts implements AutoCloseable {
     Arrays.fill(secret, (byte) 0);
     byte[] idBytes = new byte[9];
     RANDOM.nextBytes(idBytes);
-    String id = Base64.getUrlEncoder().withoutPadding().encodeToString(idBytes);
+    // hex, so that an id never starts with '-' and reads as an option on a command line
+    String id = HexFormat.of().formatHex(idBytes);
     Instant created = Instant.ofEpochMilli(clock.millis());
     int inserted = withConnection("create a token for user " + user, c -> {
       try (PreparedStatement s = c.prepareStatement(
