@@ -228,6 +228,50 @@ public abstract class ImapNumberRules extends ContractSupport {
   }
 
   @Test
+  @DisplayName("ADR 0028 under load: saves of many messages of one folder at once each take a new UID, and HIGHESTMODSEQ and UIDNEXT end at the newest")
+  void concurrentSavesInOneFolderShouldEachTakeANewUidAndEndAtTheNewestNumbers() throws Exception {
+    requires(Capability.IMAP);
+    int n = 12;
+    List<MessageId> ids = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      ids.add(createMessage("m" + i));
+    }
+    long oldUidNext = state(inbox()).uidNext();
+    CountDownLatch start = new CountDownLatch(1);
+    ExecutorService pool = Executors.newFixedThreadPool(n);
+    try {
+      List<Future<?>> saves = new ArrayList<>();
+      for (MessageId id : ids) {
+        saves.add(pool.submit(() -> {
+          start.await();
+          for (int round = 0; round < 3; round++) {
+            commitSubject(id, "round " + round + " of " + id);
+          }
+          return null;
+        }));
+      }
+      start.countDown();
+      for (Future<?> f : saves) {
+        f.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    List<Long> uids = ids.stream().map(this::uid).toList();
+    List<Long> modseqs = ids.stream().map(this::modseq).toList();
+    MailboxState after = state(inbox());
+    assertThat(uids).as("a new UID for each message's last content").doesNotHaveDuplicates()
+        .allMatch(u -> u >= oldUidNext, "taken after the saves began");
+    assertThat(after.uidNext()).as("UIDNEXT: each of the %d content changes took one", 3 * n)
+        .isEqualTo(oldUidNext + 3L * n);
+    assertThat(uids.stream().mapToLong(Long::longValue).max().orElseThrow()).isEqualTo(after.uidNext() - 1);
+    assertThat(modseqs).doesNotHaveDuplicates();
+    assertThat(after.highestModseq()).isEqualTo(modseqs.stream().mapToLong(Long::longValue).max().orElseThrow());
+    assertThat(rowsByUid(inbox(), null)).extracting(r -> (long) r.get(IMAP_UID).orElseThrow().asInt())
+        .as("the contents table sees the same UIDs").containsAll(uids);
+  }
+
+  @Test
   @DisplayName("RFC 7162 3.1.3 under a race: of N concurrent STOREs from one MODSEQ, exactly one succeeds")
   void concurrentStoresFromOneModseqShouldLetExactlyOneThrough() throws Exception {
     requires(Capability.IMAP);

@@ -49,11 +49,13 @@ final class PostgresWriteOps {
           + " m.delivery_time, m.modseq, v.content FROM message m LEFT JOIN folder f ON f.id = m.folder_id"
           + " LEFT JOIN message_version v ON v.message_id = m.id AND v.cn = m.cn WHERE m.id = ?";
   private static final String FOLDER_ROW = "SELECT store_guid, parent_id, display_name, deleted FROM folder WHERE id = ?";
+  /** A new message takes its folder's next UID and raises it, in one statement (ADR 0028). */
   private static final String INSERT_MESSAGE =
-      "INSERT INTO message (id, store_guid, folder_id, cn, deleted, read_flags, status, local_commit_time,"
+      "WITH f AS (UPDATE folder SET uid_next = uid_next + 1 WHERE id = ? AND deleted = 0"
+          + " RETURNING store_guid, id, uid_next - 1 AS uid)"
+          + " INSERT INTO message (id, store_guid, folder_id, cn, deleted, read_flags, status, local_commit_time,"
           + " subject, sender_name, delivery_time, last_mod_time, size, importance, message_class, has_attach, uid)"
-          + " SELECT ?, store_guid, id, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, uid_next FROM folder"
-          + " WHERE id = ? AND deleted = 0";
+          + " SELECT ?, store_guid, id, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, uid FROM f";
   // Setting an indexed column, even to its old value, rewrites its index entry; a save that keeps
   // the delivery time leaves it (and so the delivery-time index) alone.
   private static final String UPDATE_SAVE =
@@ -78,6 +80,13 @@ final class PostgresWriteOps {
   private static final String INSERT_JOURNAL =
       "INSERT INTO journal (position, store_guid, type, kind, object_id, parent_id, old_id, old_parent_id, cn,"
           + " changed_tags, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  /**
+   * A journal entry about a message with what it means for IMAP (ADR 0028): its position is the
+   * message's MODSEQ and the HIGHESTMODSEQ of the folder it is in and of the one it left.
+   */
+  private static final String INSERT_MESSAGE_JOURNAL = "WITH j AS (" + INSERT_JOURNAL + "),"
+      + " m AS (UPDATE message SET modseq = ? WHERE id = ?)"
+      + " UPDATE folder SET highest_modseq = ? WHERE id IN (?, ?)";
   private static final String SIBLING_NAMED =
       "SELECT id FROM folder WHERE parent_id = ? AND deleted = 0 AND display_name = ?  AND id <> ? LIMIT 1";
 
@@ -251,6 +260,7 @@ final class PostgresWriteOps {
     ps.setLong(i++, guard);
     i = bindSave(ps, i, cn, col); // upd
     JdbcRows.setMicrosOrNull(ps, i++, col.deliveryTime());
+    ps.setLong(i++, position); // its MODSEQ
     ps.setLong(i++, o.messageId());
     ps.setLong(i++, expected);
     ps.setLong(i++, o.folderId());
@@ -267,6 +277,8 @@ final class PostgresWriteOps {
     ps.setBytes(i++, v.content());
     ps.setLong(i++, cn); // vb
     ps.setArray(i++, c.jdbc().createArrayOf("text", new LinkedHashSet<>(v.blobs()).toArray()));
+    ps.setLong(i++, position); // fo: HIGHESTMODSEQ
+    ps.setLong(i++, o.folderId());
     ps.setLong(i++, position); // jr
     ps.setString(i++, store.toString());
     ps.setInt(i++, JdbcRows.typeCode(eventType(o)));
@@ -307,13 +319,15 @@ final class PostgresWriteOps {
    * positions), then COMMIT. Its first CTE is {@link #GUARD_HEAD} when given a head (the first
    * save of a group that assumed its numbers; the UPDATE waits for it, so the lock comes first);
    * the store's change number is set only from the one the save continues (else NULL: {@link
-   * PostgresErrors#guardFailed}).
+   * PostgresErrors#guardFailed}). The message row gets its MODSEQ (the journal position) in the same
+   * UPDATE, and its folder its HIGHESTMODSEQ and, with {@code newUid}, its next UIDNEXT in one row
+   * write ({@code fo}; migration V4).
    */
   private static String saveWrites(boolean newUid, Tail tail) {
     String journal = "INSERT INTO journal (position, store_guid, type, kind, object_id, parent_id, old_id,"
         + " old_parent_id, cn, changed_tags, at) SELECT ?, ?, ?, ?, id, ?, NULL, NULL, ?, ?, ? FROM upd";
     String writes = "WITH g AS (" + GUARD_HEAD + " AND ? >= 0 RETURNING 1),"
-        + " upd AS (" + UPDATE_SAVE + ", delivery_time = ?" + (newUid ? NEW_UID : "")
+        + " upd AS (" + UPDATE_SAVE + ", delivery_time = ?, modseq = ?" + (newUid ? NEW_UID : "")
         + " WHERE id = ? AND cn = ? AND deleted = 0 AND folder_id = ? AND (? < 0 OR EXISTS (SELECT 1 FROM g))"
         + " RETURNING id),"
         + " st AS (UPDATE store SET last_cn = CASE WHEN last_cn = ? THEN ? END WHERE guid = ?"
@@ -321,7 +335,9 @@ final class PostgresWriteOps {
         + " ver AS (INSERT INTO message_version (message_id, cn, committed_at, committed_by, kind, based_on_cn, size,"
         + " content) SELECT id, ?, ?, ?, ?, ?, ?, ? FROM upd),"
         + " vb AS (INSERT INTO version_blob (message_id, cn, sha) SELECT upd.id, ?, b.sha FROM upd,"
-        + " unnest(?::text[]) AS b(sha) ON CONFLICT DO NOTHING)";
+        + " unnest(?::text[]) AS b(sha) ON CONFLICT DO NOTHING),"
+        + " fo AS (UPDATE folder SET highest_modseq = ?" + (newUid ? ", uid_next = uid_next + 1" : "")
+        + " WHERE id = ? AND EXISTS (SELECT 1 FROM upd))";
     return switch (tail) {
       case NONE -> writes + " " + journal;
       case COUNT -> writes + ", jr AS (" + journal + ") SELECT (SELECT count(*) FROM upd)";
@@ -673,6 +689,9 @@ final class PostgresWriteOps {
     if (ps.executeUpdate() != 1) {
       throw new StoreException(MapiError.CALL_FAILED, "message " + m.id() + " changed under its own write");
     }
+    if (!o.keepUid()) {
+      uidTaken(m.folderId());
+    }
     insertVersion(m.id(), cn, kindOr(o.kind(), "SAVED"), o.basedOnCn(), v);
     long position = journal(o.event() == null ? EventType.OBJECT_MODIFIED : o.event(), m.store(),
         JdbcRows.KIND_MESSAGE, m.id(), m.folderId(), null, null, cn, tags);
@@ -703,6 +722,9 @@ final class PostgresWriteOps {
     }
     if (!matched) {
       throw whyNotSaved(o, expected);
+    }
+    if (!o.keepUid()) {
+      uidTaken(o.folderId());
     }
     Long delivery = col.deliveryTime() == null ? null : JdbcRows.micros(col.deliveryTime());
     if (!java.util.Objects.equals(delivery, storedDelivery)) {
@@ -802,6 +824,7 @@ final class PostgresWriteOps {
       }
       return new OpResult(m.id(), 0, 0, 0); // live already: nothing to restore
     }
+    uidTaken(t.folderId());
     long position = journal(EventType.OBJECT_CREATED, t.store(), JdbcRows.KIND_MESSAGE, o.messageId(), t.folderId(),
         null, null, 0, List.of());
     return new OpResult(o.messageId(), 0, t.cn(), position);
@@ -974,14 +997,24 @@ final class PostgresWriteOps {
 
   private int insertMessage(long id, long cn, NewVersion v, int status, long folderId) throws SQLException {
     PreparedStatement ps = c.prepare(INSERT_MESSAGE);
-    ps.setLong(1, id);
-    ps.setLong(2, cn);
-    ps.setInt(3, v.initialReadFlags());
-    ps.setInt(4, status);
-    ps.setLong(5, nowMicros);
-    bindColumns(ps, 6, v.columns());
-    ps.setLong(14, folderId);
+    ps.setLong(1, folderId);
+    ps.setLong(2, id);
+    ps.setLong(3, cn);
+    ps.setInt(4, v.initialReadFlags());
+    ps.setInt(5, status);
+    ps.setLong(6, nowMicros);
+    bindColumns(ps, 7, v.columns());
     return ps.executeUpdate();
+  }
+
+  /**
+   * Raises the UIDNEXT of {@code folderId} past the UID a statement just gave one of its messages
+   * ({@link #NEW_UID}: its uid_next); the journal_head lock keeps any other writer out between the two.
+   */
+  private void uidTaken(long folderId) throws SQLException {
+    PreparedStatement ps = c.prepare("UPDATE folder SET uid_next = uid_next + 1 WHERE id = ?");
+    ps.setLong(1, folderId);
+    ps.executeUpdate();
   }
 
   /**
@@ -1073,7 +1106,8 @@ final class PostgresWriteOps {
   private long journal(EventType type, UUID store, int kind, long id, long parentId, Long oldId, Long oldParentId,
       long cn, List<PropTag> tags) throws SQLException {
     long position = ids.nextPosition();
-    PreparedStatement ps = c.prepare(INSERT_JOURNAL);
+    boolean message = kind == JdbcRows.KIND_MESSAGE;
+    PreparedStatement ps = c.prepare(message ? INSERT_MESSAGE_JOURNAL : INSERT_JOURNAL);
     ps.setLong(1, position);
     ps.setString(2, store.toString());
     ps.setInt(3, JdbcRows.typeCode(type));
@@ -1085,6 +1119,13 @@ final class PostgresWriteOps {
     JdbcRows.setLongOrNull(ps, 9, cn > 0 ? cn : null);
     ps.setString(10, JdbcRows.encodeTags(tags));
     ps.setLong(11, nowMicros);
+    if (message) {
+      ps.setLong(12, position);
+      ps.setLong(13, id);
+      ps.setLong(14, position);
+      ps.setLong(15, parentId);
+      JdbcRows.setLongOrNull(ps, 16, oldParentId);
+    }
     ps.executeUpdate();
     events.add(JdbcRows.event(position, type, store, kind, id, parentId, oldId, oldParentId, cn, tags, now));
     return position;
