@@ -20,6 +20,7 @@ import msgstore.api.ContentRef;
 import msgstore.api.ContentsTable;
 import msgstore.api.EventScope;
 import msgstore.api.EventType;
+import msgstore.api.FolderId;
 import msgstore.api.FolderRights;
 import msgstore.api.MapiError;
 import msgstore.api.Message;
@@ -307,9 +308,10 @@ public final class ServerSupport {
    * would end with, found without reading any version: only when this process has seen a newer
    * commit of the message ({@link LatestVersions}, in memory: a save from a fresh base costs
    * nothing here), then confirmed on the message row: present when
-   * the message is live, in {@code store}, the caller may modify it, and its current version is not
-   * {@code base} (R28). Empty in every other case, where the caller opens the message as usual and the open or
-   * the save reports what applies (NOT_FOUND, OBJECT_DELETED, NO_ACCESS, or success).
+   * the message is live, in {@code store}, the caller may modify it, its current version is not
+   * {@code base} (R28) and its folder sets no PR_RESOLVE_METHOD (R86: the folder then chooses,
+   * on the ordinary path). Empty in every other case, where the caller opens the message as usual
+   * and the open or the save reports what applies (NOT_FOUND, OBJECT_DELETED, NO_ACCESS, or success).
    */
   public static Optional<ObjectChangedException> staleBase(Session s, StoreId store, MessageId id, ChangeKey base) {
     EmbeddedSession es = embedded(s);
@@ -325,6 +327,9 @@ public final class ServerSupport {
     ChangeKey current = ChangeKey.of(new StoreId(m.get().storeGuid()), ChangeNumber.of(m.get().cn()));
     if (current.equals(base)) {
       return Optional.empty();
+    }
+    if (es.resolveMethod(FolderId.of(m.get().folderId())).isPresent()) {
+      return Optional.empty(); // R86: the folder chooses without asking, on the ordinary path
     }
     return Optional.of(new ObjectChangedException("message " + id + " changed since the version the save is based on:"
         + " expected change key " + base + ", current is " + current, base, current, null));

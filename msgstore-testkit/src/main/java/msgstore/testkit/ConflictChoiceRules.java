@@ -209,6 +209,31 @@ public abstract class ConflictChoiceRules extends ContractSupport {
   }
 
   @Test
+  @DisplayName("R86: a change of the folder's PR_RESOLVE_METHOD applies to the very next conflict, in every session")
+  void resolveMethodChangeShouldApplyToTheNextConflictWhenSetBetweenTwoConflicts() {
+    requires(Capability.RESOLVE_METHOD);
+    Stale first = staleHandle();
+    expectObjectChanged(() -> first.handle().saveChanges(KEEP_OPEN_READWRITE)); // no method, no resolver: R28
+
+    inbox().setProp(PropValue.of(PropTags.RESOLVE_METHOD, PropTags.RESOLVE_METHOD_LAST_WRITER_WINS));
+    Stale second = staleHandle();
+    SaveResult overwritten = second.handle().saveChanges(KEEP_OPEN_READWRITE);
+    assertThat(overwritten.committed()).isTrue();
+    assertThat(committedSubject(second.id())).isEqualTo("mine");
+
+    inbox().setProp(PropValue.of(PropTags.RESOLVE_METHOD, PropTags.RESOLVE_METHOD_DEFAULT));
+    MessageId id = createMessage("base");
+    var other = fx().openSession(StoreFixture.OWNER);
+    try (Message h = other.openMessage(id, OpenFlag.MODIFY)) {
+      commitSubject(id, "theirs");
+      h.set(SUBJECT, "mine");
+      SaveResult r = h.saveChanges(KEEP_OPEN_READWRITE);
+      assertThat(r.choice()).as("RESOLVE_METHOD_DEFAULT in another session").contains(ConflictChoice.keepBoth());
+    }
+    assertThat(asked).isEmpty();
+  }
+
+  @Test
   @DisplayName("X6: MERGE merges non-conflicting edits of both sides")
   void mergeChoiceShouldKeepBothSidesEditsWhenTheyDoNotConflict() {
     requires(Capability.MERGE);
