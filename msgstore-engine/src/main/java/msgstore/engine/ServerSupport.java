@@ -293,7 +293,7 @@ public final class ServerSupport {
   public static Optional<ViewKey> viewKey(Session s, MessageId id) {
     EmbeddedSession es = embedded(s);
     es.checkOpen();
-    Optional<StoredMessage> m = es.storage.findMessage(id.value()).filter(x -> !x.softDeleted());
+    Optional<StoredMessage> m = es.storage.findMessageRow(id.value()).filter(x -> !x.softDeleted());
     if (m.isEmpty()) {
       return Optional.empty();
     }
@@ -319,7 +319,7 @@ public final class ServerSupport {
     if (!es.store.latest.knownNewerThan(id.value(), base.counter())) {
       return Optional.empty(); // no newer version known in memory: not worth a read (a fresh base is the common case)
     }
-    Optional<StoredMessage> m = es.storage.findMessage(id.value())
+    Optional<StoredMessage> m = es.storage.findMessageRow(id.value())
         .filter(x -> !x.softDeleted() && x.storeGuid().equals(store.guid()));
     if (m.isEmpty() || !es.rightsOnMessage(m.get()).canWrite()) {
       return Optional.empty();

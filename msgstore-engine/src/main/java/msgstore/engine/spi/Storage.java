@@ -54,6 +54,15 @@ public interface Storage extends AutoCloseable {
   Optional<StoredMessage> findMessage(long messageId);
 
   /**
+   * The message's row as {@link #findMessage} reads it, but its {@link StoredMessage#content} may be
+   * left empty: for callers that need only the row (change number, MODSEQ, folder, state), so that
+   * a backend need not read the current version. The default reads the whole message.
+   */
+  default Optional<StoredMessage> findMessageRow(long messageId) {
+    return findMessage(messageId);
+  }
+
+  /**
    * A page of the live messages of a folder in the order of one or more indexed columns (each
    * ascending or descending, rows without a value last, text case-insensitive), ties broken by id
    * ascending, with the folder's live message count; both from one snapshot (one read

@@ -39,6 +39,11 @@ public final class JdbcRows {
 
   public static final String MESSAGE_WITH_CONTENT = "message m JOIN message_version v ON v.message_id = m.id AND v.cn = m.cn";
 
+  /** {@link #MESSAGE_COLUMNS} of the message table alone: the content is NULL ({@link #message} makes it empty). */
+  public static final String MESSAGE_ROW_COLUMNS =
+      "m.id, m.store_guid, m.folder_id, m.cn, m.deleted, m.read_flags, m.status, m.local_commit_time, NULL,"
+          + " m.uid, m.modseq";
+
   public static final String FOLDER_COLUMNS =
       "f.id, f.store_guid, f.parent_id, f.display_name, f.deleted, f.props, f.content_count, f.unread_count,"
           + " f.child_count, f.uid_next, f.highest_modseq";

@@ -256,7 +256,12 @@ public final class PostgresStorage implements Storage {
 
   @Override
   public Optional<StoredMessage> findMessage(long messageId) {
-    return reader.findMessage(messageId);
+    return reader.findMessage(messageId, true);
+  }
+
+  @Override
+  public Optional<StoredMessage> findMessageRow(long messageId) {
+    return reader.findMessage(messageId, false);
   }
 
   @Override

@@ -30,6 +30,7 @@ import msgstore.engine.spi.CommitResult;
 import msgstore.engine.spi.NewVersion;
 import msgstore.engine.spi.PreconditionFailedException;
 import msgstore.engine.spi.StorageDeadline;
+import msgstore.engine.spi.StoredMessage;
 import msgstore.engine.spi.VersionFactory;
 import msgstore.engine.spi.WriteBatch;
 import msgstore.engine.spi.WriteOp;
@@ -94,6 +95,22 @@ class PostgresGroupCommitTest {
 
   CompletableFuture<CommitResult.OpResult> commitAsync(WriteOp op) {
     return CompletableFuture.supplyAsync(() -> commit(op), threads);
+  }
+
+  @Test
+  void findMessageRowShouldGiveTheRowOfFindMessageWithoutReadingTheContent() {
+    long live = commit(create(inbox, "one")).id();
+    long deleted = commit(create(inbox, "two")).id();
+    commit(new WriteOp.DeleteMessage(deleted, false, 0));
+    for (long id : new long[] {live, deleted}) {
+      StoredMessage whole = storage.findMessage(id).orElseThrow();
+      StoredMessage row = storage.findMessageRow(id).orElseThrow();
+      assertThat(whole.content()).isNotEmpty();
+      assertThat(row.content()).isEmpty();
+      assertThat(row).usingRecursiveComparison().ignoringFields("content").isEqualTo(whole);
+    }
+    assertThat(storage.findMessageRow(deleted).orElseThrow().softDeleted()).isTrue();
+    assertThat(storage.findMessageRow(999_999)).isEmpty();
   }
 
   /**

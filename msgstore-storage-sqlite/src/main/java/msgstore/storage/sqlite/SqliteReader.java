@@ -230,10 +230,12 @@ final class SqliteReader implements AutoCloseable {
 
   // ---- messages
 
-  Optional<StoredMessage> findMessage(long messageId) {
+  /** The message with its current version's content, or ({@code withContent} false) its row alone, content empty. */
+  Optional<StoredMessage> findMessage(long messageId, boolean withContent) {
     return read("find message " + messageId, c -> {
-      PreparedStatement ps = c.prepare(
-          "SELECT " + JdbcRows.MESSAGE_COLUMNS + " FROM " + JdbcRows.MESSAGE_WITH_CONTENT + " WHERE m.id = ?");
+      PreparedStatement ps = c.prepare(withContent
+          ? "SELECT " + JdbcRows.MESSAGE_COLUMNS + " FROM " + JdbcRows.MESSAGE_WITH_CONTENT + " WHERE m.id = ?"
+          : "SELECT " + JdbcRows.MESSAGE_ROW_COLUMNS + " FROM message m WHERE m.id = ?");
       ps.setLong(1, messageId);
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next() ? Optional.of(JdbcRows.message(rs)) : Optional.empty();

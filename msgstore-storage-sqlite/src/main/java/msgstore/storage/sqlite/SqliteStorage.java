@@ -265,7 +265,12 @@ public final class SqliteStorage implements Storage {
 
   @Override
   public Optional<StoredMessage> findMessage(long messageId) {
-    return reader.findMessage(messageId);
+    return reader.findMessage(messageId, true);
+  }
+
+  @Override
+  public Optional<StoredMessage> findMessageRow(long messageId) {
+    return reader.findMessage(messageId, false);
   }
 
   @Override

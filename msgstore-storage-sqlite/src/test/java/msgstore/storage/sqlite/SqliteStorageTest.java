@@ -258,6 +258,22 @@ class SqliteStorageTest {
   }
 
   @Test
+  void findMessageRowShouldGiveTheRowOfFindMessageWithoutReadingTheContent() {
+    long live = create(inbox, "one");
+    long deleted = create(inbox, "two");
+    commit(new WriteOp.DeleteMessage(deleted, false, 0));
+    for (long id : new long[] {live, deleted}) {
+      StoredMessage whole = message(id);
+      StoredMessage row = storage.findMessageRow(id).orElseThrow();
+      assertThat(whole.content()).isNotEmpty();
+      assertThat(row.content()).isEmpty();
+      assertThat(row).usingRecursiveComparison().ignoringFields("content").isEqualTo(whole);
+    }
+    assertThat(storage.findMessageRow(deleted).orElseThrow().softDeleted()).isTrue();
+    assertThat(storage.findMessageRow(999_999)).isEmpty();
+  }
+
+  @Test
   void deleteFolderHardShouldRemoveRowsAndHistory() {
     long m = create(inbox, "one");
     commit(new WriteOp.DeleteFolder(inbox, true));
