@@ -167,7 +167,7 @@ final class EmbeddedFolder implements Folder {
     List<WriteOp> ops = new ArrayList<>();
     for (MessageId m : messages) {
       // Only messages of this folder: the folder's read rights say nothing about any other message.
-      if (session.storage.findMessage(m.value()).filter(x -> x.folderId() == id).isEmpty()) {
+      if (session.storage.findMessageRow(m.value()).filter(x -> x.folderId() == id).isEmpty()) {
         throw new StoreException(MapiError.NOT_FOUND, "message " + m + " is not in folder " + id());
       }
       ops.add(new WriteOp.SetReadState(m.value(), PropTags.MSGFLAG_READ, read ? PropTags.MSGFLAG_READ : 0, 0, 0,

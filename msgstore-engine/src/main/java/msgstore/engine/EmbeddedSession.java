@@ -215,7 +215,7 @@ final class EmbeddedSession implements Session {
    * Opens ({@link #openMessage}) are not changed by this: they stay NOT_FOUND (R4).
    */
   StoreException deletedOrNotFound(MessageId id, StoreException notFound) {
-    Optional<StoredMessage> row = storage.findMessage(id.value());
+    Optional<StoredMessage> row = storage.findMessageRow(id.value());
     if (row.isPresent()) {
       StoredMessage m = row.get();
       if (!m.softDeleted()) {
@@ -336,7 +336,7 @@ final class EmbeddedSession implements Session {
     checkOpen();
     List<WriteOp> ops = new ArrayList<>();
     for (MessageId id : ids) {
-      StoredMessage m = storage.findMessage(id.value())
+      StoredMessage m = storage.findMessageRow(id.value())
           .orElseThrow(() -> new StoreException(MapiError.NOT_FOUND, "message " + id + " not found"));
       if (m.softDeleted() && mode == DeleteMode.SOFT) {
         throw softDeleted(m, id, "is already deleted");

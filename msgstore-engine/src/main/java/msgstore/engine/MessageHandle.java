@@ -264,7 +264,7 @@ final class MessageHandle extends MessageCore<Content.Attach> {
   }
 
   private void refreshRowState() {
-    session.storage.findMessage(id.value()).ifPresent(m -> {
+    session.storage.findMessageRow(id.value()).ifPresent(m -> {
       readFlags = m.readFlags();
       status = m.status();
       localCommitTime = m.localCommitTime();
