@@ -62,7 +62,8 @@ final class MigrateCommand implements Callable<Integer> {
       new Table("message", "id, store_guid, folder_id, cn, deleted, deleted_at, read_flags, status, local_commit_time,"
           + " subject, sender_name, delivery_time, last_mod_time, size, importance, message_class, has_attach, uid,"
           + " modseq", null, "id"),
-      new Table("message_version", "message_id, cn, committed_at, committed_by, kind, based_on_cn, size, content", null,
+      new Table("message_version", "message_id, cn, committed_at, committed_by, kind, based_on_cn, size, content,"
+          + " blobs", null,
           "message_id, cn"),
       new Table("version_blob", "message_id, cn, sha", null, "message_id, cn, sha#"),
       new Table("journal", "position, store_guid, type, kind, object_id, parent_id, old_id, old_parent_id, cn,"

@@ -195,6 +195,24 @@ public final class JdbcRows {
     return out;
   }
 
+  /**
+   * A version's blob references as stored in its {@code message_version.blobs} column (ADR 0036):
+   * the distinct SHA-256s in order, separated by one space, or null for none. Text in both backends,
+   * so that {@code msgstore migrate} copies it as it is.
+   */
+  public static String encodeBlobs(List<String> shas) {
+    if (shas.isEmpty()) {
+      return null;
+    }
+    return String.join(" ", new java.util.LinkedHashSet<>(shas));
+  }
+
+  /** The integrity problem of a version listing a blob its message holds no reference row for (ADR 0036). */
+  public static String unreferencedBlob(long messageId, long cn, String sha) {
+    return "message " + messageId + " cn " + cn + ": refers to blob " + sha
+        + " but the message holds no reference to it (the blob could be collected)";
+  }
+
   public static StoreEvent event(
       long position,
       EventType type,

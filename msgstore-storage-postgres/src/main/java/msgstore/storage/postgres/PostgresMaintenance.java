@@ -57,33 +57,73 @@ final class PostgresMaintenance {
     try (ResultSet rs = bound.executeQuery()) {
       upTo = rs.next() ? rs.getLong(1) : Long.MAX_VALUE;
     }
-    PreparedStatement ps = c.prepare("WITH victims AS (SELECT v.message_id, v.cn FROM message_version v"
+    PreparedStatement pick = c.prepare("SELECT v.message_id, v.cn FROM message_version v"
         + " JOIN message m ON m.id = v.message_id"
         + " WHERE v.message_id > ? AND v.message_id <= ? AND v.committed_at < ? AND v.cn <> m.cn"
         + " AND (?::int = 0 OR v.cn < (SELECT k.cn FROM message_version k WHERE k.message_id = v.message_id"
         + " ORDER BY k.cn DESC LIMIT 1 OFFSET greatest(?::int - 1, 0)))"
-        + " ORDER BY v.message_id, v.cn LIMIT ?),"
-        + " vb AS (DELETE FROM version_blob WHERE (message_id, cn) IN (SELECT message_id, cn FROM victims)),"
-        + " mv AS (DELETE FROM message_version WHERE (message_id, cn) IN (SELECT message_id, cn FROM victims)"
-        + " RETURNING message_id)"
-        + " SELECT count(*), max(message_id) FROM mv");
-    ps.setLong(1, after);
-    ps.setLong(2, upTo);
-    ps.setLong(3, cutoff);
-    ps.setInt(4, keepLast);
-    ps.setInt(5, keepLast);
-    ps.setInt(6, PRUNE_BATCH_VERSIONS);
-    try (ResultSet rs = ps.executeQuery()) {
-      rs.next();
-      int removed = rs.getInt(1);
-      PruneCursor next;
-      if (removed == PRUNE_BATCH_VERSIONS) {
-        next = PruneCursor.after(rs.getLong(2) - 1); // that message may have more victims
-      } else {
-        next = upTo == Long.MAX_VALUE ? PruneCursor.DONE : PruneCursor.after(upTo);
+        + " ORDER BY v.message_id, v.cn LIMIT ?");
+    pick.setLong(1, after);
+    pick.setLong(2, upTo);
+    pick.setLong(3, cutoff);
+    pick.setInt(4, keepLast);
+    pick.setInt(5, keepLast);
+    pick.setInt(6, PRUNE_BATCH_VERSIONS);
+    List<Long> messageIds = new ArrayList<>();
+    List<Long> cns = new ArrayList<>();
+    try (ResultSet rs = pick.executeQuery()) {
+      while (rs.next()) {
+        messageIds.add(rs.getLong(1));
+        cns.add(rs.getLong(2));
       }
-      return new PruneStep(removed, next);
     }
+    int removed = messageIds.size();
+    if (removed > 0) {
+      java.sql.Array ids = c.jdbc().createArrayOf("bigint", messageIds.toArray());
+      java.sql.Array versions = c.jdbc().createArrayOf("bigint", cns.toArray());
+      String victims = "(SELECT * FROM unnest(?::bigint[], ?::bigint[]) AS p(message_id, cn))";
+      PreparedStatement handOver = c.prepare(handOverBlobReferences(victims));
+      for (int i = 1; i <= 8; i += 2) {
+        handOver.setArray(i, ids);
+        handOver.setArray(i + 1, versions);
+      }
+      handOver.executeUpdate();
+      PreparedStatement delete = c.prepare("WITH vb AS (DELETE FROM version_blob WHERE (message_id, cn) IN "
+          + victims + ") DELETE FROM message_version WHERE (message_id, cn) IN " + victims);
+      delete.setArray(1, ids);
+      delete.setArray(2, versions);
+      delete.setArray(3, ids);
+      delete.setArray(4, versions);
+      delete.executeUpdate();
+    }
+    PruneCursor next;
+    if (removed == PRUNE_BATCH_VERSIONS) {
+      next = PruneCursor.after(messageIds.get(removed - 1) - 1); // that message may have more victims
+    } else {
+      next = upTo == Long.MAX_VALUE ? PruneCursor.DONE : PruneCursor.after(upTo);
+    }
+    return new PruneStep(removed, next);
+  }
+
+  /**
+   * Before the versions {@code victims} (a subquery of message_id, cn; its parameters bound four
+   * times) are deleted: a blob reference row they hold (ADR 0036: one row per message and blob,
+   * held by the oldest version that refers to it) passes to the oldest remaining version of the
+   * message that lists the blob, unless a remaining version holds a row of its own (written before
+   * schema version 5). With several victim rows for one blob (versions from before schema version
+   * 5), the oldest one is handed over. Runs in a write transaction (journal_head held): no save of
+   * the message interleaves.
+   */
+  private static String handOverBlobReferences(String victims) {
+    String survivor = "FROM message_version v WHERE v.message_id = vb.message_id"
+        + " AND (v.message_id, v.cn) NOT IN " + victims
+        + " AND vb.sha = ANY (string_to_array(v.blobs, ' '))";
+    return "UPDATE version_blob vb SET cn = (SELECT min(v.cn) " + survivor + ")"
+        + " WHERE (vb.message_id, vb.cn) IN " + victims
+        + " AND vb.cn = (SELECT min(o.cn) FROM version_blob o WHERE o.message_id = vb.message_id AND o.sha = vb.sha)"
+        + " AND NOT EXISTS (SELECT 1 FROM version_blob o WHERE o.message_id = vb.message_id AND o.sha = vb.sha"
+        + " AND (o.message_id, o.cn) NOT IN " + victims + ")"
+        + " AND EXISTS (SELECT 1 " + survivor + ")";
   }
 
   @FunctionalInterface
@@ -137,6 +177,10 @@ final class PostgresMaintenance {
         + " WHERE NOT EXISTS (SELECT 1 FROM blob b WHERE b.sha = vb.sha) GROUP BY vb.sha", rs -> problems.add(
             "blob " + rs.getString(1) + " (referenced by message " + rs.getLong(2) + " cn " + rs.getLong(3)
                 + ") is missing"));
+    rows(c, "SELECT v.message_id, v.cn, b.sha FROM message_version v, unnest(string_to_array(v.blobs, ' ')) AS b(sha)"
+        + " WHERE NOT EXISTS (SELECT 1 FROM version_blob vb WHERE vb.message_id = v.message_id AND vb.sha = b.sha)"
+        + " ORDER BY v.message_id, v.cn, b.sha COLLATE \"C\"",
+        rs -> problems.add(JdbcRows.unreferencedBlob(rs.getLong(1), rs.getLong(2), rs.getString(3))));
     problems.addAll(PostgresBlobs.damaged(c));
     rows(c, "SELECT store_guid, position, cn, prev_position, prev_cn FROM (SELECT store_guid, position, cn,"
         + " lag(position) OVER w AS prev_position, lag(cn) OVER w AS prev_cn FROM journal WHERE cn IS NOT NULL"

@@ -53,7 +53,7 @@ public final class PostgresStorage implements Storage {
   /** Attempts of a commit that fails with a serialization failure or a deadlock. */
   static final int COMMIT_ATTEMPTS = 5;
   /** The latest schema version this code knows (Flyway's V&lt;n&gt; migrations). */
-  static final int LATEST_SCHEMA = 4;
+  static final int LATEST_SCHEMA = 5;
 
   /**
    * How to open a database.

@@ -7,7 +7,6 @@ import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -73,10 +72,15 @@ final class PostgresWriteOps {
       "UPDATE journal_head SET position = CASE WHEN position = ? THEN position END WHERE id = 1";
   private static final String WHERE_SAVE_AT_VERSION = WHERE_SAVE + " AND folder_id = ? RETURNING delivery_time";
   private static final String INSERT_VERSION =
-      "INSERT INTO message_version (message_id, cn, committed_at, committed_by, kind, based_on_cn, size, content)"
-          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
-  private static final String INSERT_VERSION_BLOB =
-      "INSERT INTO version_blob (message_id, cn, sha) VALUES (?, ?, ?) ON CONFLICT DO NOTHING";
+      "INSERT INTO message_version (message_id, cn, committed_at, committed_by, kind, based_on_cn, size, content,"
+          + " blobs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  /**
+   * A reference row only for a blob the message does not refer to yet (ADR 0036: one row per
+   * message and blob); write transactions hold journal_head, so no prune interleaves.
+   */
+  private static final String INSERT_VERSION_BLOB = "INSERT INTO version_blob (message_id, cn, sha)"
+      + " SELECT ?, ?, b.sha FROM unnest(string_to_array(?::text, ' ')) AS b(sha) WHERE NOT EXISTS"
+      + " (SELECT 1 FROM version_blob x WHERE x.message_id = ? AND x.sha = b.sha) ON CONFLICT DO NOTHING";
   private static final String INSERT_JOURNAL =
       "INSERT INTO journal (position, store_guid, type, kind, object_id, parent_id, old_id, old_parent_id, cn,"
           + " changed_tags, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
@@ -275,8 +279,10 @@ final class PostgresWriteOps {
     ps.setLong(i++, o.basedOnCn());
     ps.setLong(i++, col.messageSize());
     ps.setBytes(i++, v.content());
+    String blobs = JdbcRows.encodeBlobs(v.blobs());
+    ps.setString(i++, blobs);
     ps.setLong(i++, cn); // vb
-    ps.setArray(i++, c.jdbc().createArrayOf("text", new LinkedHashSet<>(v.blobs()).toArray()));
+    ps.setString(i++, blobs);
     ps.setLong(i++, position); // fo: HIGHESTMODSEQ
     ps.setLong(i++, o.folderId());
     ps.setLong(i++, position); // jr
@@ -333,9 +339,10 @@ final class PostgresWriteOps {
         + " st AS (UPDATE store SET last_cn = CASE WHEN last_cn = ? THEN ? END WHERE guid = ?"
         + " AND EXISTS (SELECT 1 FROM upd)),"
         + " ver AS (INSERT INTO message_version (message_id, cn, committed_at, committed_by, kind, based_on_cn, size,"
-        + " content) SELECT id, ?, ?, ?, ?, ?, ?, ? FROM upd),"
+        + " content, blobs) SELECT id, ?, ?, ?, ?, ?, ?, ?, ? FROM upd),"
         + " vb AS (INSERT INTO version_blob (message_id, cn, sha) SELECT upd.id, ?, b.sha FROM upd,"
-        + " unnest(?::text[]) AS b(sha) ON CONFLICT DO NOTHING),"
+        + " unnest(string_to_array(?::text, ' ')) AS b(sha) WHERE NOT EXISTS (SELECT 1 FROM version_blob x"
+        + " WHERE x.message_id = upd.id AND x.sha = b.sha) ON CONFLICT DO NOTHING),"
         + " fo AS (UPDATE folder SET highest_modseq = ?" + (newUid ? ", uid_next = uid_next + 1" : "")
         + " WHERE id = ? AND EXISTS (SELECT 1 FROM upd))";
     return switch (tail) {
@@ -1063,16 +1070,17 @@ final class PostgresWriteOps {
     ps.setString(5, kind);
     ps.setLong(6, basedOnCn);
     ps.setLong(7, v.columns().messageSize());
+    String blobs = JdbcRows.encodeBlobs(v.blobs());
     ps.setBytes(8, v.content());
+    ps.setString(9, blobs);
     ps.executeUpdate();
-    if (!v.blobs().isEmpty()) {
+    if (blobs != null) {
       PreparedStatement blob = c.prepare(INSERT_VERSION_BLOB);
-      for (String sha : new LinkedHashSet<>(v.blobs())) {
-        blob.setLong(1, messageId);
-        blob.setLong(2, cn);
-        blob.setString(3, sha);
-        blob.executeUpdate();
-      }
+      blob.setLong(1, messageId);
+      blob.setLong(2, cn);
+      blob.setString(3, blobs);
+      blob.setLong(4, messageId);
+      blob.executeUpdate();
     }
   }
 

@@ -127,12 +127,35 @@ final class SqliteMaintenance {
     } else {
       next = upTo == Long.MAX_VALUE ? PruneCursor.DONE : PruneCursor.after(upTo);
     }
+    handOverBlobReferences(c, "temp.prune_victim");
     c.execute("DELETE FROM version_blob WHERE (message_id, cn) IN (SELECT message_id, cn FROM temp.prune_victim)");
     int removed = c.prepare(
         "DELETE FROM message_version WHERE (message_id, cn) IN (SELECT message_id, cn FROM temp.prune_victim)")
         .executeUpdate();
     c.execute("DELETE FROM temp.prune_victim");
     return new PruneStep(removed, next);
+  }
+
+  /**
+   * Before the versions listed in {@code victims} (a table of message_id, cn) are deleted: a blob
+   * reference row they hold (ADR 0036: one row per message and blob, held by the oldest version
+   * that refers to it) passes to the oldest remaining version of the message that lists the blob,
+   * unless a remaining version holds a row of its own (written before schema version 6). The rows
+   * left with the victims are then theirs alone to delete. With several victim rows for one blob
+   * (versions from before schema version 6), the oldest one is handed over.
+   */
+  static void handOverBlobReferences(SqliteConnection c, String victims) throws SQLException {
+    String survivor = "FROM message_version v WHERE v.message_id = version_blob.message_id"
+        + " AND NOT EXISTS (SELECT 1 FROM " + victims + " p WHERE p.message_id = v.message_id AND p.cn = v.cn)"
+        + " AND instr(' ' || v.blobs || ' ', ' ' || version_blob.sha || ' ') > 0";
+    c.execute("UPDATE version_blob SET cn = (SELECT min(v.cn) " + survivor + ")"
+        + " WHERE (message_id, cn) IN (SELECT message_id, cn FROM " + victims + ")"
+        + " AND cn = (SELECT min(o.cn) FROM version_blob o WHERE o.message_id = version_blob.message_id"
+        + " AND o.sha = version_blob.sha)"
+        + " AND NOT EXISTS (SELECT 1 FROM version_blob o WHERE o.message_id = version_blob.message_id"
+        + " AND o.sha = version_blob.sha"
+        + " AND NOT EXISTS (SELECT 1 FROM " + victims + " p WHERE p.message_id = o.message_id AND p.cn = o.cn))"
+        + " AND EXISTS (SELECT 1 " + survivor + ")");
   }
 
   /**
@@ -198,6 +221,13 @@ final class SqliteMaintenance {
               + ") is missing from " + blobs.dir());
         }
       });
+      rows(jdbc, "WITH RECURSIVE listed (message_id, cn, sha, rest) AS ("
+          + " SELECT message_id, cn, NULL, blobs || ' ' FROM message_version WHERE blobs IS NOT NULL UNION ALL"
+          + " SELECT message_id, cn, substr(rest, 1, instr(rest, ' ') - 1), substr(rest, instr(rest, ' ') + 1)"
+          + " FROM listed WHERE rest <> '')"
+          + " SELECT message_id, cn, sha FROM listed WHERE sha IS NOT NULL AND NOT EXISTS (SELECT 1 FROM version_blob vb"
+          + " WHERE vb.message_id = listed.message_id AND vb.sha = listed.sha) ORDER BY message_id, cn, sha",
+          rs -> problems.add(JdbcRows.unreferencedBlob(rs.getLong(1), rs.getLong(2), rs.getString(3))));
       rows(jdbc, "SELECT store_guid, position, cn, prev_position, prev_cn FROM (SELECT store_guid, position, cn,"
           + " lag(position) OVER w AS prev_position, lag(cn) OVER w AS prev_cn FROM journal WHERE cn IS NOT NULL"
           + " WINDOW w AS (PARTITION BY store_guid ORDER BY position)) WHERE cn <= prev_cn", rs -> problems.add(

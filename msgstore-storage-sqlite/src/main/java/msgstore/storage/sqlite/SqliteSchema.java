@@ -24,7 +24,8 @@ import msgstore.api.StoreException;
  */
 final class SqliteSchema {
   static final List<String> MIGRATIONS = List.of("V1__schema.sql", "V2__folder_counts_and_save_io.sql",
-      "V3__journal_deletions_and_moves_by_message.sql", "V4__inline_blobs.sql", "V5__imap_uid_and_modseq.sql");
+      "V3__journal_deletions_and_moves_by_message.sql", "V4__inline_blobs.sql", "V5__imap_uid_and_modseq.sql",
+      "V6__blob_references_per_message.sql");
 
   private static final String RESOURCE_DIR = "/msgstore/storage/sqlite/";
 

@@ -61,10 +61,11 @@ final class SqliteWriteOps {
   private static final String WHERE_SAVE = " WHERE id = ? AND cn = ? AND deleted = 0";
   private static final String WHERE_SAVE_AT_VERSION = WHERE_SAVE + " AND folder_id = ? RETURNING delivery_time";
   private static final String INSERT_VERSION =
-      "INSERT INTO message_version (message_id, cn, committed_at, committed_by, kind, based_on_cn, size, content)"
-          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
-  private static final String INSERT_VERSION_BLOB =
-      "INSERT OR IGNORE INTO version_blob (message_id, cn, sha) VALUES (?, ?, ?)";
+      "INSERT INTO message_version (message_id, cn, committed_at, committed_by, kind, based_on_cn, size, content,"
+          + " blobs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  /** A reference row only for a blob the message does not refer to yet (ADR 0036: one row per message and blob). */
+  private static final String INSERT_VERSION_BLOB = "INSERT INTO version_blob (message_id, cn, sha) SELECT ?1, ?2, ?3"
+      + " WHERE NOT EXISTS (SELECT 1 FROM version_blob WHERE message_id = ?1 AND sha = ?3)";
   private static final String INSERT_INLINE_BLOB =
       "INSERT OR IGNORE INTO inline_blob (sha, size, stored_at, data) VALUES (?, ?, ?, ?)";
   private static final String INSERT_JOURNAL =
@@ -845,6 +846,7 @@ final class SqliteWriteOps {
     ps.setLong(6, basedOnCn);
     ps.setLong(7, v.columns().messageSize());
     ps.setBytes(8, v.content());
+    ps.setString(9, JdbcRows.encodeBlobs(v.blobs()));
     ps.executeUpdate();
     if (!v.blobs().isEmpty()) {
       PreparedStatement blob = c.prepare(INSERT_VERSION_BLOB);

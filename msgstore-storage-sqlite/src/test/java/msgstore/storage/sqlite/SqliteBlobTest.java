@@ -221,6 +221,92 @@ class SqliteBlobTest {
     assertThat(pathOf(v1Blob.sha256())).doesNotExist();
   }
 
+  /** Saves {@code id} from its current version with content {@code text} referring to {@code shas}. */
+  void save(long id, String text, String... shas) {
+    long cn = storage.findMessageRow(id).orElseThrow().cn();
+    storage.commit(WriteBatch.of("a", new WriteOp.PutMessage(id, inbox, new Expect.AtVersion(cn), ctx -> new NewVersion(
+        text.getBytes(UTF_8), new NewVersion.Columns(text, null, null, null, 2, null, null, shas.length > 0),
+        List.of(shas), 0), "SAVED", cn, EventType.OBJECT_MODIFIED, List.of())));
+  }
+
+  /** The message's blob reference rows as "cn sha-prefix", in key order. */
+  List<String> referenceRows(long id) {
+    return storage.onWriter("reference rows", (c, now) -> {
+      List<String> rows = new java.util.ArrayList<>();
+      try (var ps = c.jdbc().prepareStatement("SELECT cn, sha FROM version_blob WHERE message_id = ? ORDER BY cn, sha")) {
+        ps.setLong(1, id);
+        try (var rs = ps.executeQuery()) {
+          while (rs.next()) {
+            rows.add(rs.getLong(1) + " " + rs.getString(2).substring(0, 8));
+          }
+        }
+      }
+      return rows;
+    });
+  }
+
+  @Test
+  void saveThatKeepsTheBlobsOfItsBaseShouldWriteNoReferenceRow() { // ADR 0036
+    String a = put("original bytes").sha256();
+    String b = put("a new attachment").sha256();
+    long id = createReferring(a);
+    long first = storage.findMessageRow(id).orElseThrow().cn();
+    for (int i = 0; i < 3; i++) {
+      save(id, "subject " + i, a);
+    }
+    assertThat(referenceRows(id)).as("one row per message and blob, held by the first version")
+        .containsExactly(first + " " + a.substring(0, 8));
+    save(id, "with an attachment", a, b);
+    long added = storage.findMessageRow(id).orElseThrow().cn();
+    assertThat(referenceRows(id)).containsExactly(first + " " + a.substring(0, 8), added + " " + b.substring(0, 8));
+  }
+
+  @Test
+  void pruneShouldHandAReferenceToTheOldestRemainingVersionListingTheBlobAndDropItWhenNoneDoes() { // X1, ADR 0036
+    String a = put("attachment that comes and goes").sha256();
+    long id = createReferring(a); // v1 holds the row
+    save(id, "v2 without it");
+    save(id, "v3 with it again", a);
+    long v3 = storage.findMessageRow(id).orElseThrow().cn();
+    save(id, "v4 still with it", a);
+    long v4 = storage.findMessageRow(id).orElseThrow().cn();
+    clock.advance(Duration.ofDays(2));
+
+    assertThat(storage.pruneHistory(clock.instant(), 2)).as("v1 and v2 pruned").isEqualTo(2);
+    assertThat(referenceRows(id)).as("the row passed to v3").containsExactly(v3 + " " + a.substring(0, 8));
+    assertThat(storage.collectGarbage(clock.instant())).as("v3 and v4 still refer to it").isZero();
+    assertThat(storage.checkIntegrity()).isEmpty();
+
+    assertThat(storage.pruneHistory(clock.instant(), 1)).as("v3 pruned").isEqualTo(1);
+    assertThat(referenceRows(id)).as("the row passed to v4").containsExactly(v4 + " " + a.substring(0, 8));
+    assertThat(storage.collectGarbage(clock.instant())).isZero();
+
+    save(id, "v5 without it");
+    clock.advance(Duration.ofDays(2));
+    assertThat(storage.pruneHistory(clock.instant(), 1)).as("v4 pruned").isEqualTo(1);
+    assertThat(referenceRows(id)).as("no remaining version refers to it").isEmpty();
+    assertThat(storage.collectGarbage(clock.instant())).isEqualTo(1);
+    assertThat(pathOf(a)).doesNotExist();
+  }
+
+  @Test
+  void integrityCheckShouldReportAVersionWhoseBlobHasNoReferenceRow() { // ADR 0036
+    String a = put("referred to").sha256();
+    long id = createReferring(a);
+    long cn = storage.findMessageRow(id).orElseThrow().cn();
+    storage.onWriter("lose the row", (c, now) -> c.jdbc().createStatement().executeUpdate("DELETE FROM version_blob"));
+    assertThat(storage.checkIntegrity()).containsExactly("message " + id + " cn " + cn + ": refers to blob " + a
+        + " but the message holds no reference to it (the blob could be collected)");
+    storage.onWriter("mend", (c, now) -> {
+      try (var ps = c.jdbc().prepareStatement("INSERT INTO version_blob (message_id, cn, sha) VALUES (?, ?, ?)")) {
+        ps.setLong(1, id);
+        ps.setLong(2, cn);
+        ps.setString(3, a);
+        return ps.executeUpdate();
+      }
+    });
+  }
+
   @Test
   void blobReferencesShouldNameEachMessageReferringToABlobFromAnyRetainedVersionOnce() {
     ContentRef shared = put("sent to two messages");

@@ -111,6 +111,7 @@ class SqlitePruneTest {
         + " WHERE m.deleted = 1 AND m.deleted_at < ?");
     purged.setLong(1, cutoff);
     purged.executeUpdate();
+    SqliteMaintenance.handOverBlobReferences(c, "temp.ref_victim");
     c.execute("DELETE FROM version_blob WHERE (message_id, cn) IN (SELECT message_id, cn FROM temp.ref_victim)");
     int removed = c.prepare(
         "DELETE FROM message_version WHERE (message_id, cn) IN (SELECT message_id, cn FROM temp.ref_victim)")
@@ -139,6 +140,35 @@ class SqlitePruneTest {
     });
   }
 
+  /**
+   * ADR 0036, checked from the versions themselves: one reference row per message and blob that a
+   * remaining version lists, held by the oldest such version; no other row.
+   */
+  private static void assertOneReferencePerMessageAndListedBlob(SqliteStorage s) {
+    s.onWriter("check references", (c, now) -> {
+      java.util.Set<String> expected = new java.util.TreeSet<>();
+      java.util.Set<String> seen = new java.util.HashSet<>();
+      try (ResultSet rs = c.prepare("SELECT message_id, cn, blobs FROM message_version WHERE blobs IS NOT NULL"
+          + " ORDER BY message_id, cn").executeQuery()) {
+        while (rs.next()) {
+          for (String sha : rs.getString(3).split(" ")) {
+            if (seen.add(rs.getLong(1) + " " + sha)) {
+              expected.add(rs.getLong(1) + " " + rs.getLong(2) + " " + sha);
+            }
+          }
+        }
+      }
+      java.util.Set<String> actual = new java.util.TreeSet<>();
+      try (ResultSet rs = c.prepare("SELECT message_id, cn, sha FROM version_blob").executeQuery()) {
+        while (rs.next()) {
+          actual.add(rs.getLong(1) + " " + rs.getLong(2) + " " + rs.getString(3));
+        }
+      }
+      assertThat(actual).as("blob reference rows").isEqualTo(expected);
+      return null;
+    });
+  }
+
   @Test
   void pruneHistoryShouldRemoveExactlyWhatOnePassRemovedWhateverTheStepSize() { // X1, X3
     record Case(int keepLast, int cutoffDay, PruneLimits limits) {}
@@ -153,12 +183,14 @@ class SqlitePruneTest {
       n++;
       try (SqliteStorage ref = reference.storage(); SqliteStorage inc = incremental.storage()) {
         assertThat(dump(inc)).as("both stores start equal").isEqualTo(dump(ref));
+        assertOneReferencePerMessageAndListedBlob(inc);
         Instant cutoff = T0.plus(Duration.ofDays(k.cutoffDay()));
         int expected = ref.onWriter("one-pass prune", (c, now) -> onePassPrune(c, cutoff, k.keepLast()));
         int removed = inc.pruneHistory(cutoff, k.keepLast(), k.limits());
         assertThat(expected).as("%s: the case prunes something", k).isPositive();
         assertThat(removed).as("%s: versions removed", k).isEqualTo(expected);
         assertThat(dump(inc)).as("%s: rows left", k).isEqualTo(dump(ref));
+        assertOneReferencePerMessageAndListedBlob(inc);
         assertThat(inc.pruneHistory(cutoff, k.keepLast(), k.limits())).as("%s: a second prune finds nothing", k)
             .isZero();
         assertThat(inc.checkIntegrity()).isEmpty();
