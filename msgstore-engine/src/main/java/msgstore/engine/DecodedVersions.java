@@ -11,8 +11,12 @@ import java.util.Map;
  * Bounded by the encoded bytes it stands for; the least recently used entries go first.
  */
 final class DecodedVersions {
-  /** The encoded bytes the cached entries stand for, at most (the decoded objects take about 2-3x). */
-  static final long DEFAULT_BUDGET_BYTES = 4L << 20;
+  /**
+   * The encoded bytes the cached entries stand for, at most (the decoded objects take about 2-3x):
+   * 16 MiB, about the 2,000 current versions of the peer benchmark's store (docs/BENCHMARKS.md,
+   * "An open reads the row alone"); {@code -Dmsgstore.decoded.versions.mib=N} sets another.
+   */
+  static final long DEFAULT_BUDGET_BYTES = Long.getLong("msgstore.decoded.versions.mib", 16) << 20;
 
   private record Key(long messageId, long cn) {}
 
@@ -28,18 +32,30 @@ final class DecodedVersions {
 
   /** The content of version {@code cn} of a message, decoded from {@code encoded} unless it is cached. */
   Content get(long messageId, long cn, byte[] encoded) {
-    Key key = new Key(messageId, cn);
-    synchronized (this) {
-      Entry e = entries.get(key);
-      if (e != null) {
-        return e.content();
-      }
+    Content cached = cached(messageId, cn);
+    if (cached != null) {
+      return cached;
     }
     Content decoded = ContentCodec.decode(encoded);
-    if (encoded.length <= budgetBytes / 8) {
-      put(key, new Entry(decoded, encoded.length));
-    }
+    remember(messageId, cn, decoded, encoded.length);
     return decoded;
+  }
+
+  /** The content of version {@code cn} of a message when it is cached, else null. */
+  synchronized Content cached(long messageId, long cn) {
+    Entry e = entries.get(new Key(messageId, cn));
+    return e == null ? null : e.content();
+  }
+
+  /**
+   * Keeps {@code content}, the decoded form of version {@code cn} ({@code encodedBytes} long
+   * encoded): a save adds the version it committed, so that the next open of the message (another
+   * client's, or the next save's) reads only its row.
+   */
+  void remember(long messageId, long cn, Content content, int encodedBytes) {
+    if (encodedBytes <= budgetBytes / 8) {
+      put(new Key(messageId, cn), new Entry(content, encodedBytes));
+    }
   }
 
   private synchronized void put(Key key, Entry e) {

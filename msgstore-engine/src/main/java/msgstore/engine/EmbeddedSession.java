@@ -309,8 +309,16 @@ final class EmbeddedSession implements Session {
   public Message openMessage(MessageId id, OpenFlag... flags) {
     checkOpen();
     Set<OpenFlag> f = flags.length == 0 ? Set.of() : Set.of(flags);
-    StoredMessage m = storage.findMessage(id.value())
+    // The row first: when its version is decoded already (opened or saved lately), that is all that
+    // is read; else the row again with its content, from one snapshot.
+    StoredMessage m = storage.findMessageRow(id.value())
         .orElseThrow(() -> new StoreException(MapiError.NOT_FOUND, "message " + id + " not found"));
+    Content content = store.decoded.cached(m.id(), m.cn());
+    if (content == null) {
+      m = storage.findMessage(id.value())
+          .orElseThrow(() -> new StoreException(MapiError.NOT_FOUND, "message " + id + " not found"));
+      content = store.decoded.get(m.id(), m.cn(), m.content());
+    }
     if (m.softDeleted() && !f.contains(OpenFlag.SHOW_SOFT_DELETES)) {
       throw softDeleted(m, id, "is deleted"); // R4
     }
@@ -328,7 +336,7 @@ final class EmbeddedSession implements Session {
             : user + " may not modify message " + id + " (rights: " + r + ")");
       }
     }
-    return MessageHandle.open(this, m, level, r);
+    return MessageHandle.open(this, m, content, level, r);
   }
 
   @Override

@@ -88,8 +88,9 @@ final class MessageHandle extends MessageCore<Content.Attach> {
     session.track(this);
   }
 
-  /** A handle on a committed message (R6). */
-  static MessageHandle open(EmbeddedSession session, StoredMessage m, AccessLevel access, FolderRights rights) {
+  /** A handle on a committed message (R6), of content {@code content} (its current version, decoded). */
+  static MessageHandle open(EmbeddedSession session, StoredMessage m, Content content, AccessLevel access,
+      FolderRights rights) {
     MessageHandle h = new MessageHandle(session, new StoreId(m.storeGuid()), FolderId.of(m.folderId()), rights, null, 0,
         access);
     h.id = MessageId.of(m.id());
@@ -99,7 +100,7 @@ final class MessageHandle extends MessageCore<Content.Attach> {
     h.uid = m.uid();
     h.modseq = m.modseq();
     h.st.markSaved();
-    h.rebase(session.store.decoded.get(m.id(), m.cn(), m.content()), m.cn());
+    h.rebase(content, m.cn());
     return h;
   }
 
@@ -442,7 +443,9 @@ final class MessageHandle extends MessageCore<Content.Attach> {
   }
 
   private void adopt(Versions.Built built, CommitResult.OpResult r) {
-    rebase(built.content(), r.cn());
+    Content committed = built.content();
+    rebase(committed, r.cn());
+    session.store.decoded.remember(id.value(), r.cn(), committed, built.encodedBytes);
     modseq = r.position();
     localCommitTime = built.commitTime;
     st.markSaved();

@@ -141,10 +141,12 @@ public final class ServerSupport {
     }
     FolderRights rights = es.rightsOnMessage(m);
     Optional<VersionRecord> v = es.storage.version(id.value(), base.counter());
-    byte[] content = v.map(VersionRecord::content).orElse(m.content());
+    // A version no longer retained shows the current content (kept under the current change number).
+    Content content = v.isPresent() ? es.store.decoded.get(m.id(), base.counter(), v.get().content())
+        : es.store.decoded.get(m.id(), m.cn(), m.content());
     StoredMessage atBase = new StoredMessage(m.id(), m.storeGuid(), m.folderId(), base.counter(), m.softDeleted(),
-        m.readFlags(), m.status(), m.localCommitTime(), content);
-    return MessageHandle.open(es, atBase, level, rights);
+        m.readFlags(), m.status(), m.localCommitTime(), new byte[0]);
+    return MessageHandle.open(es, atBase, content, level, rights);
   }
 
   /**

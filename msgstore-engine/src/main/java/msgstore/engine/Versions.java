@@ -28,6 +28,8 @@ final class Versions {
     private volatile List<PropValue> computed;
     private volatile Content view;
     volatile Instant commitTime;
+    /** The length of the committed version's encoding. */
+    volatile int encodedBytes;
 
     /** The committed content; assembled on the caller's thread, after the commit. */
     Content content() {
@@ -64,6 +66,7 @@ final class Versions {
         out.computed = computed;
         out.view = view;
         out.commitTime = ctx.commitTime();
+        out.encodedBytes = bytes.length;
       }
       return new NewVersion(bytes, viewColumns.with(Computed.modificationTime(base, ctx.commitTime()), base), blobs,
           initialRead);
