@@ -442,10 +442,17 @@ final class MessageHandle extends MessageCore<Content.Attach> {
     return new SaveResult(id, cn, ChangeKey.of(storeId, cn), true, replaced, Optional.empty(), choice);
   }
 
+  /**
+   * The handle's base becomes the version it committed. A new version of an existing message is
+   * kept decoded for the next open (another client's, or this one's next save); a message's first
+   * version is not: most are never opened again soon (an import, a delivery).
+   */
   private void adopt(Versions.Built built, CommitResult.OpResult r) {
     Content committed = built.content();
+    if (id != null && baseCn > 0) {
+      session.store.decoded.remember(id.value(), r.cn(), committed, built.encodedBytes);
+    }
     rebase(committed, r.cn());
-    session.store.decoded.remember(id.value(), r.cn(), committed, built.encodedBytes);
     modseq = r.position();
     localCommitTime = built.commitTime;
     st.markSaved();
