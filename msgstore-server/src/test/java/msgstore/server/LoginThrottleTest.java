@@ -5,11 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import msgstore.testkit.MutableClock;
 import org.junit.jupiter.api.Test;
 
 /** The backoff policy of {@link LoginThrottle}, stepped with a clock that only moves when told (ADR 0011). */
 class LoginThrottleTest {
-  private final TestClock clock = new TestClock(Instant.parse("2026-12-03T08:00:00Z"));
+  private final MutableClock clock = new MutableClock(Instant.parse("2026-12-03T08:00:00Z"));
   private final Metrics metrics = new Metrics(() -> 0);
   private final AbuseLimits limits = AbuseLimits.DEFAULTS.withLogin(3, 10, Duration.ofSeconds(1), Duration.ofSeconds(8))
       .withThrottleEntries(100);

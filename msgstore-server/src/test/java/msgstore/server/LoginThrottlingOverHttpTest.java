@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import msgstore.engine.EngineOptions;
+import msgstore.testkit.MutableClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,7 +31,7 @@ class LoginThrottlingOverHttpTest {
   @TempDir
   Path dir;
   TestServer t;
-  final TestClock clock = new TestClock(Instant.parse("2026-12-03T08:00:00Z"));
+  final MutableClock clock = new MutableClock(Instant.parse("2026-12-03T08:00:00Z"));
 
   @BeforeEach
   void start() {

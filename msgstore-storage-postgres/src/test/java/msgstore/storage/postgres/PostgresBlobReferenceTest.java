@@ -8,19 +8,17 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import msgstore.api.EventType;
 import msgstore.engine.spi.NewVersion;
 import msgstore.engine.spi.WriteBatch;
-import msgstore.engine.spi.WriteOp;
 import msgstore.engine.spi.WriteOp.Expect;
+import msgstore.engine.spi.WriteOp;
+import msgstore.testkit.MutableClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,30 +33,10 @@ class PostgresBlobReferenceTest {
   private static final Instant T0 = Instant.parse("2026-03-01T00:00:00Z");
 
   @TempDir Path dir;
-  private final Tick clock = new Tick();
+  private final MutableClock clock = new MutableClock(T0);
   private String db;
   private PostgresStorage storage;
   private long inbox;
-
-  /** A clock the test moves. */
-  private static final class Tick extends Clock {
-    private volatile Instant now = T0;
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-  }
 
   @BeforeEach
   void open() {
@@ -124,18 +102,18 @@ class PostgresBlobReferenceTest {
     long v3 = save(id, "v3 with it again", a);
     long v4 = save(id, "v4 with both", a, b);
     assertThat(rows(id)).as("one row per message and blob").containsExactly(v1 + " " + a, v4 + " " + b);
-    clock.now = T0.plus(Duration.ofDays(2));
+    clock.advance(Duration.ofDays(2));
 
-    assertThat(storage.pruneHistory(clock.now, 2)).as("v1 and v2 pruned").isEqualTo(2);
+    assertThat(storage.pruneHistory(clock.instant(), 2)).as("v1 and v2 pruned").isEqualTo(2);
     assertThat(rows(id)).as("v1's row passed to v3").containsExactly(v3 + " " + a, v4 + " " + b);
-    assertThat(storage.collectGarbage(clock.now)).isZero();
+    assertThat(storage.collectGarbage(clock.instant())).isZero();
     assertThat(storage.checkIntegrity()).isEmpty();
 
     save(id, "v5 without either");
-    clock.now = T0.plus(Duration.ofDays(4));
-    assertThat(storage.pruneHistory(clock.now, 1)).as("v3 and v4 pruned").isEqualTo(2);
+    clock.advance(Duration.ofDays(2));
+    assertThat(storage.pruneHistory(clock.instant(), 1)).as("v3 and v4 pruned").isEqualTo(2);
     assertThat(rows(id)).as("no remaining version refers to either").isEmpty();
-    assertThat(storage.collectGarbage(clock.now)).isEqualTo(2);
+    assertThat(storage.collectGarbage(clock.instant())).isEqualTo(2);
   }
 
   @Test
@@ -150,11 +128,11 @@ class PostgresBlobReferenceTest {
     assertThat(storage.checkIntegrity()).isEmpty();
     long v3 = save(id, "v3, the first with a list", a);
     assertThat(rows(id)).as("the message refers to it already").containsExactly(v1 + " " + a, v2 + " " + a);
-    clock.now = T0.plus(Duration.ofDays(2));
+    clock.advance(Duration.ofDays(2));
 
-    assertThat(storage.pruneHistory(clock.now, 1)).isEqualTo(2);
+    assertThat(storage.pruneHistory(clock.instant(), 1)).isEqualTo(2);
     assertThat(rows(id)).containsExactly(v3 + " " + a);
-    assertThat(storage.collectGarbage(clock.now)).isZero();
+    assertThat(storage.collectGarbage(clock.instant())).isZero();
   }
 
   @Test

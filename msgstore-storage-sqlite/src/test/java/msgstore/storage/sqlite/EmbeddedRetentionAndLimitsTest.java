@@ -6,10 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.stream.Stream;
 import msgstore.api.Attachment;
@@ -30,6 +28,7 @@ import msgstore.api.StoreLimits;
 import msgstore.api.VersionInfo;
 import msgstore.engine.EmbeddedMessageStore;
 import msgstore.engine.EngineOptions;
+import msgstore.testkit.MutableClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,31 +37,9 @@ import org.junit.jupiter.api.io.TempDir;
  * clock (X1, X3) and limits small enough to exceed in a test.
  */
 class EmbeddedRetentionAndLimitsTest {
-  /** A clock the test moves forward; never sleeps. */
-  private static final class SteppingClock extends Clock {
-    private volatile Instant now = Instant.parse("2026-01-01T00:00:00Z");
+  private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
 
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public java.time.ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-  }
-
-  private static EmbeddedMessageStore open(Path dir, SteppingClock clock, EngineOptions engine) {
+  private static EmbeddedMessageStore open(Path dir, MutableClock clock, EngineOptions engine) {
     return SqliteMessageStore.open(SqliteStorage.Options.defaults(dir.resolve("store.db")).withClock(clock)
         .withBlobGrace(Duration.ZERO), engine.withClock(clock).withMaintenanceInterval(Duration.ZERO));
   }
@@ -73,7 +50,7 @@ class EmbeddedRetentionAndLimitsTest {
 
   @Test
   void maintenanceShouldPruneVersionsPastRetentionButKeepTheNewestOnes(@TempDir Path dir) { // X1
-    SteppingClock clock = new SteppingClock();
+    MutableClock clock = new MutableClock(T0);
     try (EmbeddedMessageStore store = open(dir, clock, EngineOptions.defaults().withHistory(Duration.ofDays(30), 3));
         Session s = store.openSession("alice")) {
       Message m = inbox(s).createMessage();
@@ -99,7 +76,7 @@ class EmbeddedRetentionAndLimitsTest {
 
   @Test
   void softDeletedMessagesShouldBeRecoverableWithinRetentionAndPurgedAfter(@TempDir Path dir) { // X3
-    SteppingClock clock = new SteppingClock();
+    MutableClock clock = new MutableClock(T0);
     try (EmbeddedMessageStore store = open(dir, clock, EngineOptions.defaults());
         Session s = store.openSession("alice")) {
       Message m = inbox(s).createMessage();
@@ -121,7 +98,7 @@ class EmbeddedRetentionAndLimitsTest {
 
   @Test
   void attachmentOverTheLimitShouldFailWithTooBigAndLeaveNoBlob(@TempDir Path dir) throws Exception {
-    SteppingClock clock = new SteppingClock();
+    MutableClock clock = new MutableClock(T0);
     StoreLimits small = new StoreLimits(4 << 20, 32 << 20, 5_000, 1_000, 1_000_000, 8, 256, 5_000);
     try (EmbeddedMessageStore store = open(dir, clock, EngineOptions.defaults().withLimits(small));
         Session s = store.openSession("alice")) {
@@ -147,7 +124,7 @@ class EmbeddedRetentionAndLimitsTest {
 
   @Test
   void messageOverTheEncodedSizeLimitShouldFailWithTooBigAndWriteNothing(@TempDir Path dir) {
-    SteppingClock clock = new SteppingClock();
+    MutableClock clock = new MutableClock(T0);
     StoreLimits small = new StoreLimits(10_000, 20_000, 5_000, 1_000, 1_000_000, 8, 256, 5_000);
     try (EmbeddedMessageStore store = open(dir, clock, EngineOptions.defaults().withLimits(small));
         Session s = store.openSession("alice")) {
@@ -171,7 +148,7 @@ class EmbeddedRetentionAndLimitsTest {
   @Test
   void messageWithMorePropertiesThanTheLimitShouldFailWithTooBigAndKeepTheHandleAsItWas(@TempDir Path dir) {
     StoreLimits small = new StoreLimits(4 << 20, 32 << 20, 5_000, 1_000, 1_000_000, 8, 256, 100);
-    try (EmbeddedMessageStore store = open(dir, new SteppingClock(), EngineOptions.defaults().withLimits(small));
+    try (EmbeddedMessageStore store = open(dir, new MutableClock(T0), EngineOptions.defaults().withLimits(small));
         Session s = store.openSession("alice")) {
       Folder inbox = inbox(s);
       Message m = inbox.createMessage();
@@ -193,7 +170,7 @@ class EmbeddedRetentionAndLimitsTest {
 
   @Test
   void replacingManyPropertiesStaysLinear(@TempDir Path dir) {
-    try (EmbeddedMessageStore store = open(dir, new SteppingClock(), EngineOptions.defaults());
+    try (EmbeddedMessageStore store = open(dir, new MutableClock(T0), EngineOptions.defaults());
         Session s = store.openSession("alice")) {
       Message m = inbox(s).createMessage();
       List<PropValue> many = new java.util.ArrayList<>();

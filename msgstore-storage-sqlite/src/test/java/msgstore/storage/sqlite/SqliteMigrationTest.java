@@ -91,7 +91,7 @@ class SqliteMigrationTest {
     Path blobFile = dir.resolve("v1.db.blobs").resolve(sha.substring(0, 2)).resolve(sha);
     java.nio.file.Files.createDirectories(blobFile.getParent());
     java.nio.file.Files.write(blobFile, attachment);
-    SqliteStorageTest.MutableClock clock = new SqliteStorageTest.MutableClock(java.time.Instant.EPOCH);
+    msgstore.testkit.MutableClock clock = new msgstore.testkit.MutableClock(java.time.Instant.EPOCH);
     try (SqliteStorage s = SqliteStorage.open(SqliteStorage.Options.defaults(file).withClock(clock)
         .withBlobGrace(java.time.Duration.ZERO))) {
       assertThat(s.options().blobDirectory()).isEqualTo(dir.resolve("v1.db.blobs"));

@@ -7,10 +7,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -36,9 +34,10 @@ import msgstore.engine.spi.StoredMessage;
 import msgstore.engine.spi.VersionFactory;
 import msgstore.engine.spi.VersionRecord;
 import msgstore.engine.spi.WriteBatch;
-import msgstore.engine.spi.WriteOp;
 import msgstore.engine.spi.WriteOp.Expect;
+import msgstore.engine.spi.WriteOp;
 import msgstore.storage.sqlite.SqliteStorage.Options;
+import msgstore.testkit.MutableClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -112,33 +111,6 @@ class SqliteStorageTest {
       return e;
     }
     throw new AssertionError("the batch did not fail");
-  }
-
-  static final class MutableClock extends Clock {
-    private final AtomicReference<Instant> now;
-
-    MutableClock(Instant start) {
-      now = new AtomicReference<>(start);
-    }
-
-    void advance(Duration d) {
-      now.updateAndGet(t -> t.plus(d));
-    }
-
-    @Override
-    public Instant instant() {
-      return now.get();
-    }
-
-    @Override
-    public java.time.ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
   }
 
   // ---- stores and folders

@@ -1,4 +1,4 @@
-package msgstore.server;
+package msgstore.testkit;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -6,15 +6,16 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock that stands still until a test advances it. */
-final class TestClock extends Clock {
+/** A clock that stands still until the test moves it, so no test sleeps for time to pass. UTC. */
+public final class MutableClock extends Clock {
   private volatile Instant now;
 
-  TestClock(Instant now) {
-    this.now = now;
+  public MutableClock(Instant start) {
+    this.now = start;
   }
 
-  void advance(Duration d) {
+  /** Moves the clock forward (or back, for a negative {@code d}). */
+  public synchronized void advance(Duration d) {
     now = now.plus(d);
   }
 
