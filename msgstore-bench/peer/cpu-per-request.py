@@ -4,6 +4,7 @@ JSON written without a tree").
 
   cpu-per-request.py URL USER PASSWORD SERVER_PID save SECONDS ROUNDS
   cpu-per-request.py URL USER PASSWORD SERVER_PID first-read ROUNDS
+  cpu-per-request.py URL USER PASSWORD SERVER_PID get SECONDS ROUNDS
 
 One process, one keep-alive connection, HTTP Basic credentials on every request (as clients.py).
 The server must run on this machine: its CPU (user + system) is read from /proc/SERVER_PID/stat.
@@ -13,6 +14,9 @@ The server must run on this machine: its CPU (user + system) is read from /proc/
               alone.
   first-read  each round changes every message once (PATCH with If-Match: *, not measured), then
               GETs each: every GET is the first read of a new version (rendered, not cached).
+  get         runs ROUNDS points of SECONDS each of GETs of a random message (after the first round,
+              mostly answered from the rendered bodies, ADR 0031); each point also gives this
+              client's own CPU per request.
 Prints one line: per point, requests per second and the server's CPU per request.
 """
 import base64, http.client, json, os, random, sys, time, urllib.parse
@@ -60,12 +64,14 @@ class Client:
             if not page["rows"] or offset >= page["rowCount"]:
                 return store, ids
 
-    def point(self, run):
-        """Runs one measured point; returns 'N/s CPU us/request'."""
-        cpu0, t0 = self.cpu_seconds(), time.monotonic()
+    def point(self, run, client_cpu=False):
+        """Runs one measured point; returns 'N/s CPU us/request' (and the client's CPU if asked)."""
+        cpu0, t0, own0 = self.cpu_seconds(), time.monotonic(), os.times()
         n = run()
-        elapsed, cpu = time.monotonic() - t0, self.cpu_seconds() - cpu0
-        return f"{n / elapsed:.0f}/s {cpu * 1e6 / n:.0f} us/request"
+        elapsed, cpu, own1 = time.monotonic() - t0, self.cpu_seconds() - cpu0, os.times()
+        own = (own1.user - own0.user) + (own1.system - own0.system)
+        return f"{n / elapsed:.0f}/s {cpu * 1e6 / n:.0f} us/request" + (
+            f" (client {own * 1e6 / n:.0f} us)" if client_cpu else "")
 
 
 def main():
@@ -91,8 +97,19 @@ def main():
             for m in ids:
                 c.patch_subject(store, m, f"round {k}", "*")
             points.append(c.point(lambda: sum(1 for m in ids if c.get(f"/stores/{store}/messages/{m}"))))
+    elif mode == "get":
+        seconds, rounds = float(sys.argv[6]), int(sys.argv[7])
+
+        def gets():
+            n, end = 0, time.monotonic() + seconds
+            while time.monotonic() < end:
+                c.get(f"/stores/{store}/messages/{random.choice(ids)}")
+                n += 1
+            return n
+
+        points = [c.point(gets, client_cpu=True) for _ in range(rounds)]
     else:
-        raise SystemExit(f"unknown mode {mode!r}: save or first-read")
+        raise SystemExit(f"unknown mode {mode!r}: save, first-read or get")
     print(", ".join(points))
 
 

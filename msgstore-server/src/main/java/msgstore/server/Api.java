@@ -471,6 +471,7 @@ final class Api {
   void getMessage(Req r) {
     MessageId id = r.message();
     if (prefersRfc822(r.ctx().header("Accept"))) {
+      OnSelector.mayBlock();
       getMessageRfc822(r, id);
       return;
     }
@@ -484,6 +485,7 @@ final class Api {
         return;
       }
     }
+    OnSelector.mayBlock(); // an open and a render: on a request thread (ADR 0037)
     try (Message h = r.session().openMessage(id, flags)) {
       requireStore(h.storeId(), r.store(), "message " + id);
       String etag = h.baseChangeKey().map(k -> "\"" + k + "\"").orElse(null);

@@ -136,6 +136,7 @@ final class Exchange {
 
   /** The request body as a stream, cut with 408 when it arrives slower than {@code request.min.data.rate}. */
   InputStream inputStream() {
+    OnSelector.mayBlock();
     return minDataRate.meter(Content.Source.asInputStream(request), request.getBeginNanoTime());
   }
 
@@ -190,6 +191,7 @@ final class Exchange {
    * to hold; the status and headers set so far go out with its first bytes.
    */
   OutputStream outputStream() {
+    OnSelector.mayBlock();
     if (out == null) {
       response.setStatus(status);
       out = new BodyStream(response, 32 * 1024);
@@ -281,6 +283,17 @@ final class Exchange {
   /** The answer cannot be completed (it began and then failed): {@link #finish} cuts the connection. */
   void abort(Throwable cause) {
     failure = cause;
+  }
+
+  /**
+   * Forgets what an attempt on the selector had begun to answer (status, headers, body; nothing was
+   * sent), keeping the request, its route's parameters and the authenticated user (ADR 0037).
+   */
+  void forgetAnswer() {
+    status = 200;
+    result = null;
+    failure = null;
+    response.reset();
   }
 
   /** Forgets a body and a stream not yet sent, so that an error answer can replace them. */

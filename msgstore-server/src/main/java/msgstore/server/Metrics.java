@@ -29,6 +29,7 @@ public final class Metrics {
   private final AtomicLong loginThrottled = new AtomicLong();
   private final AtomicLong hashingRejected = new AtomicLong();
   private final AtomicLong eventStreamsRefused = new AtomicLong();
+  private final AtomicLong answeredOnSelector = new AtomicLong();
 
   /** @param subscribers the current number of event-stream subscribers */
   public Metrics(IntSupplier subscribers) {
@@ -85,6 +86,11 @@ public final class Metrics {
     hashingRejected.incrementAndGet();
   }
 
+  /** A request answered on the selector thread that read it, without a hand-off (ADR 0037). */
+  public void answeredOnSelector() {
+    answeredOnSelector.incrementAndGet();
+  }
+
   /** An event stream refused by the per-user or per-server cap. */
   public void eventStreamRefused() {
     eventStreamsRefused.incrementAndGet();
@@ -132,6 +138,8 @@ public final class Metrics {
         "Logins answered 503 because every password-hashing slot stayed busy.", hashingRejected.get());
     counter(b, "msgstore_event_streams_refused_total", "Event streams refused by the per-user or server cap.",
         eventStreamsRefused.get());
+    counter(b, "msgstore_http_answered_on_selector_total",
+        "HTTP requests answered on the selector thread that read them (cheap reads, ADR 0037).", answeredOnSelector.get());
     b.append("# HELP msgstore_http_requests_total HTTP requests answered, by method and status.\n");
     b.append("# TYPE msgstore_http_requests_total counter\n");
     Map<String, Long> sorted = new TreeMap<>();

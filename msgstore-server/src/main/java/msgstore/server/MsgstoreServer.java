@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import msgstore.api.MapiError;
 import msgstore.api.ObjectChangedException;
@@ -97,6 +98,13 @@ public final class MsgstoreServer implements AutoCloseable {
   private volatile boolean closing;
   private volatile boolean closed;
   private volatile Server jetty;
+  /** Jetty's pool of platform request threads (ADR 0027): every request that is not answered on the selector. */
+  private QueuedThreadPool requestThreads;
+  /**
+   * Whether cheap reads are tried on Jetty's selector thread (ADR 0037): with SQLite, whose reads
+   * are in-process and take microseconds; not with PostgreSQL, where each is a network round trip.
+   */
+  private final boolean readsOnSelector;
   private Router<Route> router;
   private MinDataRate minDataRate;
   private final StaticFiles staticFiles = StaticFiles.webUi();
@@ -111,6 +119,7 @@ public final class MsgstoreServer implements AutoCloseable {
     this.store = store;
     this.accounts = accounts;
     this.initialAdminPassword = adminPassword;
+    this.readsOnSelector = config.db().isEmpty();
     this.events = new EventStream(config.heartbeat(), config.abuse(), () -> metrics().eventStreamRefused());
     this.metrics = new Metrics(events::subscribers);
     this.loginThrottle = new LoginThrottle(config.abuse(), clock, metrics);
@@ -328,7 +337,15 @@ public final class MsgstoreServer implements AutoCloseable {
    */
   enum Kind { PLAIN, API, STREAM }
 
-  record Route(Kind kind, Endpoint endpoint) {}
+  /**
+   * A route and how it runs; {@code triedOnSelector}: a cheap read that is first tried on Jetty's
+   * selector thread (ADR 0037; SQLite only, {@link #readsOnSelector}).
+   */
+  record Route(Kind kind, Endpoint endpoint, boolean triedOnSelector) {
+    Route(Kind kind, Endpoint endpoint) {
+      this(kind, endpoint, false);
+    }
+  }
 
   /**
    * Jetty core, no servlet layer (ADR 0032): one connector (HTTP, or HTTPS when TLS is configured)
@@ -347,6 +364,7 @@ public final class MsgstoreServer implements AutoCloseable {
     // their clients, run on virtual threads of their own (startStream).
     QueuedThreadPool pool = new QueuedThreadPool(250, 8, 60_000);
     pool.setName("msgstore-http");
+    requestThreads = pool;
     Server server = new Server(pool);
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
@@ -426,7 +444,7 @@ public final class MsgstoreServer implements AutoCloseable {
     api(r, "POST", f + "/messages/query", api::query);
     api(r, "POST", st + "/messages/delete", api::deleteMessages);
     String m = st + "/messages/{m}";
-    api(r, "GET", m, api::getMessage);
+    r.add("GET", m, new Route(Kind.API, x -> run(x, api::getMessage), true)); // a kept body: on the selector
     api(r, "PUT", m, q -> saves.save(q, Saves.Kind.PUT));
     api(r, "PATCH", m, q -> saves.save(q, Saves.Kind.PATCH));
     api(r, "DELETE", m, api::deleteMessage);
@@ -476,11 +494,15 @@ public final class MsgstoreServer implements AutoCloseable {
    * answer is written (one that arrives while the server is closing is not counted, and is
    * answered 503); every request waits for the storage within one {@link StorageDeadline} of
    * {@link #STORAGE_DEADLINE} from its arrival (an event stream runs on a thread of its own,
-   * without one). Each request is counted in the metrics, and logged at debug, once answered.
+   * without one). Each request is counted in the metrics, and logged at debug, once answered. A
+   * cheap read may be answered on the selector thread that read it; everything else runs on a
+   * request thread (ADR 0037).
    */
   private final class HttpHandler extends Handler.Abstract {
     HttpHandler() {
-      super(InvocationType.BLOCKING);
+      // handle() runs on the thread that read the request, Jetty's selector included (ADR 0037):
+      // it answers a cheap read there and hands every other request to a request thread.
+      super(InvocationType.NON_BLOCKING);
     }
 
     @Override
@@ -502,15 +524,65 @@ public final class MsgstoreServer implements AutoCloseable {
           leave();
         }
       });
-      StorageDeadline deadline = StorageDeadline.start(STORAGE_DEADLINE);
+      if (readsOnSelector && counted && answeredOnSelector(x, done)) {
+        return true;
+      }
       try {
-        if (!dispatch(x, counted, done)) {
-          x.finish(done);
-        }
-      } finally {
-        deadline.close();
+        requestThreads.execute(() -> handleOnThread(x, counted, start, done));
+      } catch (RejectedExecutionException e) {
+        httpError(503, "the server has no request thread free", x);
+        x.finish(done);
       }
       return true;
+    }
+  }
+
+  /**
+   * Tries a request on the selector thread (ADR 0037): only a route marked {@link Route#triedOnSelector},
+   * with no waiting for a reader connection ({@link StorageDeadline} of zero). True when it was
+   * answered; false when it has to wait for something ({@link OnSelector.MustBlock}) or failed (the
+   * request thread meets the failure again and answers it), with the answer begun forgotten.
+   */
+  private boolean answeredOnSelector(Exchange x, Callback done) {
+    Router.Match<Route> m;
+    try {
+      m = router.match(x.method(), x.path());
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+    if (!m.found() || !m.route().handler().triedOnSelector()) {
+      return false;
+    }
+    StorageDeadline noWait = StorageDeadline.start(Duration.ZERO);
+    OnSelector attempt = OnSelector.enter();
+    try {
+      x.pathParams(m.params());
+      m.route().handler().endpoint().handle(x);
+    } catch (Throwable e) {
+      x.forgetAnswer();
+      return false;
+    } finally {
+      attempt.close();
+      noWait.close();
+    }
+    metrics.answeredOnSelector();
+    x.finish(done);
+    return true;
+  }
+
+  /**
+   * Runs a request on a request thread, within one {@link StorageDeadline} of {@link
+   * #STORAGE_DEADLINE} from its arrival.
+   */
+  private void handleOnThread(Exchange x, boolean counted, long arrivalNanos, Callback done) {
+    Duration left = STORAGE_DEADLINE.minusNanos(System.nanoTime() - arrivalNanos);
+    StorageDeadline deadline = StorageDeadline.start(left.isNegative() ? Duration.ZERO : left);
+    try {
+      if (!dispatch(x, counted, done)) {
+        x.finish(done);
+      }
+    } finally {
+      deadline.close();
     }
   }
 
@@ -605,7 +677,8 @@ public final class MsgstoreServer implements AutoCloseable {
   private final AtomicInteger streams = new AtomicInteger();
 
   private void run(Exchange ctx, ApiHandler h) throws Exception {
-    String user = authenticate(ctx);
+    // Authenticated already when an attempt on the selector got that far (ADR 0037).
+    String user = ctx.user() != null ? ctx.user() : authenticate(ctx);
     ctx.user(user);
     try (Session s = store.openSession(user)) {
       ensureMailbox(user, s);
@@ -627,6 +700,7 @@ public final class MsgstoreServer implements AutoCloseable {
   private String authenticate(Exchange ctx) {
     String header = ctx.header("Authorization");
     if (header == null) {
+      OnSelector.mayBlock(); // the web UI's session: not tried on the selector
       // The web UI's browser session (ADR 0021): writes only from the UI's own origin with the CSRF token.
       Optional<WebSessions.WebSession> web = webUi.session(ctx);
       if (web.isPresent()) {
@@ -660,6 +734,7 @@ public final class MsgstoreServer implements AutoCloseable {
           Map.of("Retry-After", "1"));
     }
     if (user.isEmpty()) {
+      OnSelector.mayBlock(); // counted once, on the request thread
       loginThrottle.failed(claimed, address);
       throw unauthorized("the credentials were not accepted");
     }
@@ -683,6 +758,10 @@ public final class MsgstoreServer implements AutoCloseable {
    * the request fails and the next one tries again.
    */
   private void ensureMailbox(String user, Session s) {
+    if (mailboxChecked.contains(user)) {
+      return;
+    }
+    OnSelector.mayBlock(); // may create the store
     if (!mailboxChecked.add(user)) {
       return;
     }

@@ -50,6 +50,7 @@ import javax.sql.DataSource;
 import javax.crypto.spec.SecretKeySpec;
 import msgstore.api.MapiError;
 import msgstore.api.StoreException;
+import msgstore.server.OnSelector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -782,6 +783,7 @@ public final class Accounts implements AutoCloseable {
         }
       }
       if (now - lastUsed >= LAST_USED_GRANULARITY.toMillis()) {
+        OnSelector.mayBlock(); // a write: the request thread records the use
         try (PreparedStatement s = c.prepareStatement("UPDATE tokens SET last_used_at = ? WHERE id = ?")) {
           s.setLong(1, now);
           s.setString(2, id);
@@ -927,6 +929,7 @@ public final class Accounts implements AutoCloseable {
 
   /** Runs Argon2 work on a hashing thread once a slot is free, waiting at most {@link HashingLimit#maxWait}. */
   private <T> T argon2(Supplier<T> work) {
+    OnSelector.mayBlock(); // ~0.2 s of hashing: never on Jetty's selector (ADR 0037)
     try {
       if (!argon2Permits.tryAcquire(argon2Wait.toNanos(), TimeUnit.NANOSECONDS)) {
         throw new PasswordCheckBusyException("every password-hashing slot (" + argon2Threads.getMaximumPoolSize()
@@ -1046,6 +1049,7 @@ public final class Accounts implements AutoCloseable {
 
   private <T> T withConnection(String operation, SqlWork<T> work) {
     if (shared != null) {
+      OnSelector.mayBlock(); // a pooled connection to PostgreSQL
       if (closed) {
         throw new StoreException(MapiError.INVALID_OBJECT, "cannot " + operation + ": accounts in " + name
             + " are closed");
@@ -1056,7 +1060,10 @@ public final class Accounts implements AutoCloseable {
         throw translateShared(e, operation);
       }
     }
-    lock.lock();
+    if (!lock.tryLock()) {
+      OnSelector.mayBlock(); // another thread holds the connection, perhaps for a write
+      lock.lock();
+    }
     try {
       return work.run(open(operation));
     } catch (SQLException e) {

@@ -23,6 +23,7 @@ import msgstore.engine.spi.FolderPage;
 import msgstore.engine.spi.IndexedColumn;
 import msgstore.engine.spi.NamedPropRow;
 import msgstore.engine.spi.Storage;
+import msgstore.engine.spi.StorageDeadline;
 import msgstore.engine.spi.StoredFolder;
 import msgstore.engine.spi.StoredMessage;
 import msgstore.engine.spi.StoredStore;
@@ -43,6 +44,8 @@ final class SqliteReader implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(SqliteReader.class.getName());
   /** What the current thread is scanning while a {@link #scanFolder} sink runs; null otherwise. */
   private static final ThreadLocal<String> SCANNING = new ThreadLocal<>();
+  /** How long one wait for a free reader connection lasts before the loop checks for close and the deadline. */
+  private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
   private final Path file;
   private final int size;
@@ -121,15 +124,24 @@ final class SqliteReader implements AutoCloseable {
     }
   }
 
+  /**
+   * A reader connection, waiting while all are in use, at most until the thread's {@link
+   * StorageDeadline} (BUSY after it; a deadline of zero takes one only if one is free).
+   */
   private SqliteConnection acquire(String operation) {
     try {
       while (true) {
         if (closed) {
           throw new StoreException(MapiError.CALL_FAILED, operation + " failed: storage " + file + " is closed");
         }
-        SqliteConnection c = idle.poll(100, TimeUnit.MILLISECONDS);
+        long left = StorageDeadline.remainingNanos();
+        SqliteConnection c = idle.poll(Math.max(0, Math.min(left, POLL_NANOS)), TimeUnit.NANOSECONDS);
         if (c != null) {
           return c;
+        }
+        if (StorageDeadline.remainingNanos() <= 0) {
+          throw new StoreException(MapiError.BUSY, operation + ": every reader connection of " + file
+              + " stayed in use until the request's storage deadline");
         }
       }
     } catch (InterruptedException e) {

@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicReference;
 import msgstore.api.ChangeKey;
@@ -29,6 +30,7 @@ import msgstore.engine.spi.CommitResult;
 import msgstore.engine.spi.IndexedColumn;
 import msgstore.engine.spi.NewVersion;
 import msgstore.engine.spi.PreconditionFailedException;
+import msgstore.engine.spi.StorageDeadline;
 import msgstore.engine.spi.StoredFolder;
 import msgstore.engine.spi.StoredMessage;
 import msgstore.engine.spi.VersionFactory;
@@ -794,6 +796,55 @@ class SqliteStorageTest {
     List<Long> after = new ArrayList<>();
     storage.scanFolder(inbox, m -> after.add(m.id()));
     assertThat(after).hasSize(600).contains(movedTo.get()).doesNotContain(first, last);
+  }
+
+  @Test
+  void aReadShouldWaitForAFreeReaderConnectionOnlyUntilTheThreadsStorageDeadline() throws Exception {
+    long id = create(inbox, "one");
+    storage.close();
+    storage = SqliteStorage.open(Options.defaults(dir.resolve("store.db")).withClock(clock)
+        .withBlobGrace(Duration.ZERO).withReaderConnections(1));
+    CountDownLatch holding = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Thread scan = Thread.ofPlatform().start(() -> storage.scanFolder(inbox, m -> {
+      holding.countDown(); // the only reader connection is this scan's until release
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+    }));
+    AtomicReference<StoredMessage> waited = new AtomicReference<>();
+    Thread patient = null;
+    try {
+      holding.await();
+      StorageDeadline none = StorageDeadline.start(Duration.ZERO);
+      try {
+        assertThatThrownBy(() -> storage.findMessageRow(id)).as("a deadline of zero: only a free connection")
+            .isInstanceOfSatisfying(StoreException.class, e -> {
+              assertThat(e.error()).isEqualTo(MapiError.BUSY);
+              assertThat(e.getMessage()).contains("reader connection", "store.db", "find message " + id);
+            });
+      } finally {
+        none.close();
+      }
+      long start = System.nanoTime();
+      StorageDeadline soon = StorageDeadline.start(Duration.ofMillis(150));
+      try {
+        assertThatThrownBy(() -> storage.findMessageRow(id)).isInstanceOfSatisfying(StoreException.class,
+            e -> assertThat(e.error()).isEqualTo(MapiError.BUSY));
+      } finally {
+        soon.close();
+      }
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).as("it waited for the deadline")
+          .isGreaterThanOrEqualTo(Duration.ofMillis(150));
+      patient = Thread.ofPlatform().start(() -> waited.set(storage.findMessageRow(id).orElseThrow()));
+    } finally {
+      release.countDown();
+      scan.join();
+    }
+    patient.join();
+    assertThat(waited.get().id()).as("without a deadline a read waits until a connection is free").isEqualTo(id);
   }
 
   @Test
