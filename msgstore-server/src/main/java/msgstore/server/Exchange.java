@@ -46,6 +46,8 @@ final class Exchange {
   private OutputStream out;
   private String user;
   private Throwable failure;
+  /** Whether the route opened the request body ({@link #inputStream}). */
+  private boolean bodyRead;
 
   Exchange(Request request, Response response, MinDataRate minDataRate) {
     this.request = request;
@@ -137,6 +139,7 @@ final class Exchange {
   /** The request body as a stream, cut with 408 when it arrives slower than {@code request.min.data.rate}. */
   InputStream inputStream() {
     OnSelector.mayBlock();
+    bodyRead = true;
     return minDataRate.meter(Content.Source.asInputStream(request), request.getBeginNanoTime());
   }
 
@@ -305,6 +308,7 @@ final class Exchange {
   /**
    * Ends the exchange: a streamed body is flushed and closed (blocking), a whole body is written
    * in one write completing {@code done}; without a body, the answer is the status and headers.
+   * A small request body the route never read is read first ({@link #MAX_UNREAD_BODY}).
    */
   void finish(Callback done) {
     if (failure != null) {
@@ -321,6 +325,23 @@ final class Exchange {
       done.succeeded();
       return;
     }
+    long declared = request.getLength();
+    if (!bodyRead && declared > 0 && declared <= MAX_UNREAD_BODY && !request.getHeaders().contains(HttpHeader.EXPECT)) {
+      // A small body the route never read (it refused the request first): read and drop it before
+      // answering, without blocking, so that Jetty keeps the connection for the client's next
+      // request instead of closing it after the answer (the client may have sent that request
+      // already). A body the route began to read and gave up on (too big, too slow) is left, and
+      // so is one the client holds back until told to send it (Expect: 100-continue).
+      Content.Source.consumeAll(request, Callback.from(() -> writeAnswer(done), e -> writeAnswer(done)));
+      return;
+    }
+    writeAnswer(done);
+  }
+
+  /** The largest declared request body {@link #finish} reads when the route did not. */
+  static final long MAX_UNREAD_BODY = 64 * 1024;
+
+  private void writeAnswer(Callback done) {
     response.setStatus(status);
     byte[] body = result;
     if (body == null) {
