@@ -539,7 +539,7 @@ public final class MsgstoreServer implements AutoCloseable {
 
   /**
    * Tries a request on the selector thread (ADR 0037): only a route marked {@link Route#triedOnSelector},
-   * with no waiting for a reader connection ({@link StorageDeadline} of zero). True when it was
+   * with no waiting for the storage ({@link StorageDeadline#startWithoutWaiting}). True when it was
    * answered; false when it has to wait for something ({@link OnSelector.MustBlock}) or failed (the
    * request thread meets the failure again and answers it), with the answer begun forgotten.
    */
@@ -553,7 +553,7 @@ public final class MsgstoreServer implements AutoCloseable {
     if (!m.found() || !m.route().handler().triedOnSelector()) {
       return false;
     }
-    StorageDeadline noWait = StorageDeadline.start(Duration.ZERO);
+    StorageDeadline noWait = StorageDeadline.startWithoutWaiting();
     OnSelector attempt = OnSelector.enter();
     try {
       x.pathParams(m.params());

@@ -17,10 +17,12 @@ public final class StorageDeadline implements AutoCloseable {
 
   private final long deadlineNanos;
   private final StorageDeadline outer;
+  private final boolean noWaiting;
 
-  private StorageDeadline(long deadlineNanos, StorageDeadline outer) {
+  private StorageDeadline(long deadlineNanos, StorageDeadline outer, boolean noWaiting) {
     this.deadlineNanos = deadlineNanos;
     this.outer = outer;
+    this.noWaiting = noWaiting;
   }
 
   /**
@@ -38,9 +40,27 @@ public final class StorageDeadline implements AutoCloseable {
     if (outer != null && outer.deadlineNanos - at < 0) {
       at = outer.deadlineNanos;
     }
-    StorageDeadline d = new StorageDeadline(at, outer);
+    StorageDeadline d = new StorageDeadline(at, outer, outer != null && outer.noWaiting);
     CURRENT.set(d);
     return d;
+  }
+
+  /**
+   * Starts, until {@link #close}, work that must not wait for its storage at all: a backend takes
+   * what is free at once (a pooled connection) or fails BUSY, without the least wait it may grant
+   * work whose deadline has passed. For a request tried on the HTTP selector thread (ADR 0037),
+   * which starts again on a request thread when something is not free.
+   */
+  public static StorageDeadline startWithoutWaiting() {
+    StorageDeadline d = new StorageDeadline(System.nanoTime(), CURRENT.get(), true);
+    CURRENT.set(d);
+    return d;
+  }
+
+  /** False inside {@link #startWithoutWaiting}: the current thread's work must not wait for its storage. */
+  public static boolean waitingAllowed() {
+    StorageDeadline d = CURRENT.get();
+    return d == null || !d.noWaiting;
   }
 
   /** Nanoseconds left before this thread's deadline (zero or negative once passed); {@link Long#MAX_VALUE} without one. */

@@ -46,6 +46,8 @@ final class SqliteReader implements AutoCloseable {
   private static final ThreadLocal<String> SCANNING = new ThreadLocal<>();
   /** How long one wait for a free reader connection lasts before the loop checks for close and the deadline. */
   private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  /** The least a read waits for a reader connection, even past its deadline (as the PostgreSQL pool, ADR 0030). */
+  private static final long MIN_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
   private final Path file;
   private final int size;
@@ -125,23 +127,35 @@ final class SqliteReader implements AutoCloseable {
   }
 
   /**
-   * A reader connection, waiting while all are in use, at most until the thread's {@link
-   * StorageDeadline} (BUSY after it; a deadline of zero takes one only if one is free).
+   * A reader connection, waiting while all are in use: at most until the thread's {@link
+   * StorageDeadline}, but at least {@link #MIN_WAIT_NANOS} (so work that outlives its deadline, an
+   * answer streamed to a slow client, still gets one when one comes free soon), and not at all in
+   * work that must not wait ({@link StorageDeadline#startWithoutWaiting}). BUSY when none came free.
    */
   private SqliteConnection acquire(String operation) {
     try {
+      SqliteConnection c = idle.poll();
+      if (c != null) {
+        return c;
+      }
+      if (!StorageDeadline.waitingAllowed()) {
+        throw new StoreException(MapiError.BUSY, operation + ": every reader connection of " + file
+            + " is in use, and this work may not wait for one");
+      }
+      long left = StorageDeadline.remainingNanos();
+      long until = left == Long.MAX_VALUE ? Long.MAX_VALUE : System.nanoTime() + Math.max(left, MIN_WAIT_NANOS);
       while (true) {
         if (closed) {
           throw new StoreException(MapiError.CALL_FAILED, operation + " failed: storage " + file + " is closed");
         }
-        long left = StorageDeadline.remainingNanos();
-        SqliteConnection c = idle.poll(Math.max(0, Math.min(left, POLL_NANOS)), TimeUnit.NANOSECONDS);
-        if (c != null) {
-          return c;
-        }
-        if (StorageDeadline.remainingNanos() <= 0) {
+        long wait = until == Long.MAX_VALUE ? POLL_NANOS : Math.min(POLL_NANOS, until - System.nanoTime());
+        if (wait <= 0) {
           throw new StoreException(MapiError.BUSY, operation + ": every reader connection of " + file
               + " stayed in use until the request's storage deadline");
+        }
+        c = idle.poll(wait, TimeUnit.NANOSECONDS);
+        if (c != null) {
+          return c;
         }
       }
     } catch (InterruptedException e) {

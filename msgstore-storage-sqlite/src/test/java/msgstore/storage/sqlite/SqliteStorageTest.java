@@ -799,7 +799,7 @@ class SqliteStorageTest {
   }
 
   @Test
-  void aReadShouldWaitForAFreeReaderConnectionOnlyUntilTheThreadsStorageDeadline() throws Exception {
+  void aReadShouldWaitForAFreeReaderConnectionUntilItsDeadlineAndNotAtAllWhenItMayNotWait() throws Exception {
     long id = create(inbox, "one");
     storage.close();
     storage = SqliteStorage.open(Options.defaults(dir.resolve("store.db")).withClock(clock)
@@ -818,9 +818,10 @@ class SqliteStorageTest {
     Thread patient = null;
     try {
       holding.await();
-      StorageDeadline none = StorageDeadline.start(Duration.ZERO);
+      StorageDeadline none = StorageDeadline.startWithoutWaiting();
+      long start = System.nanoTime();
       try {
-        assertThatThrownBy(() -> storage.findMessageRow(id)).as("a deadline of zero: only a free connection")
+        assertThatThrownBy(() -> storage.findMessageRow(id)).as("work that may not wait: only a free connection")
             .isInstanceOfSatisfying(StoreException.class, e -> {
               assertThat(e.error()).isEqualTo(MapiError.BUSY);
               assertThat(e.getMessage()).contains("reader connection", "store.db", "find message " + id);
@@ -828,8 +829,9 @@ class SqliteStorageTest {
       } finally {
         none.close();
       }
-      long start = System.nanoTime();
-      StorageDeadline soon = StorageDeadline.start(Duration.ofMillis(150));
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).as("at once").isLessThan(Duration.ofMillis(200));
+      start = System.nanoTime();
+      StorageDeadline soon = StorageDeadline.start(Duration.ofMillis(400));
       try {
         assertThatThrownBy(() -> storage.findMessageRow(id)).isInstanceOfSatisfying(StoreException.class,
             e -> assertThat(e.error()).isEqualTo(MapiError.BUSY));
@@ -837,7 +839,17 @@ class SqliteStorageTest {
         soon.close();
       }
       assertThat(Duration.ofNanos(System.nanoTime() - start)).as("it waited for the deadline")
-          .isGreaterThanOrEqualTo(Duration.ofMillis(150));
+          .isGreaterThanOrEqualTo(Duration.ofMillis(400));
+      start = System.nanoTime();
+      StorageDeadline passed = StorageDeadline.start(Duration.ZERO);
+      try {
+        assertThatThrownBy(() -> storage.findMessageRow(id)).isInstanceOfSatisfying(StoreException.class,
+            e -> assertThat(e.error()).isEqualTo(MapiError.BUSY));
+      } finally {
+        passed.close();
+      }
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).as("past its deadline, still the least wait (250 ms)")
+          .isGreaterThanOrEqualTo(Duration.ofMillis(250));
       patient = Thread.ofPlatform().start(() -> waited.set(storage.findMessageRow(id).orElseThrow()));
     } finally {
       release.countDown();
