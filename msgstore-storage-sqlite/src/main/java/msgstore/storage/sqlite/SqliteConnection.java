@@ -16,6 +16,11 @@ import java.util.Properties;
 final class SqliteConnection implements AutoCloseable {
   private final Connection connection;
   private final Map<String, PreparedStatement> statements = new HashMap<>();
+  /**
+   * For a reader connection: the writer's commit count its open read transaction began after, or
+   * -1 without one ({@link SqliteReader}).
+   */
+  long snapshot = -1;
 
   private SqliteConnection(Connection connection) {
     this.connection = connection;

@@ -170,87 +170,81 @@ final class SqliteMaintenance {
     return ps.executeUpdate();
   }
 
-  /** The database's problems as readable strings; empty when sound. */
+  /**
+   * The database's problems as readable strings; empty when sound. {@code c} is a reader
+   * connection in its read transaction ({@link SqliteReader}): every check sees the same snapshot.
+   */
   static List<String> checkIntegrity(SqliteConnection c, SqliteBlobs blobs) throws SQLException {
     List<String> problems = new ArrayList<>();
     Connection jdbc = c.jdbc();
-    jdbc.setAutoCommit(false); // one read transaction: every check sees the same snapshot
-    try {
-      rows(jdbc, "PRAGMA integrity_check", rs -> {
-        String row = rs.getString(1);
-        if (!"ok".equals(row)) {
-          problems.add("integrity_check: " + row);
-        }
-      });
-      rows(jdbc, "SELECT m.id, m.cn FROM message m LEFT JOIN message_version v ON v.message_id = m.id AND v.cn = m.cn"
-          + " WHERE v.message_id IS NULL ORDER BY m.id", rs -> problems.add(
-              "message " + rs.getLong(1) + ": its current cn " + rs.getLong(2) + " has no message_version row"));
-      rows(jdbc, "SELECT m.store_guid, v.cn, group_concat(v.message_id) FROM message_version v"
-          + " JOIN message m ON m.id = v.message_id GROUP BY m.store_guid, v.cn HAVING count(*) > 1", rs -> problems.add(
-              "store " + rs.getString(1) + ": cn " + rs.getLong(2) + " is used by more than one version (messages "
-                  + rs.getString(3) + ")"));
-      rows(jdbc, "SELECT store_guid, cn, group_concat(id) FROM message GROUP BY store_guid, cn HAVING count(*) > 1",
-          rs -> problems.add("store " + rs.getString(1) + ": cn " + rs.getLong(2) + " is current for more than one"
-              + " message (" + rs.getString(3) + ")"));
-      rows(jdbc, "SELECT s.guid, s.last_cn, max(v.cn) FROM store s JOIN message m ON m.store_guid = s.guid"
-          + " JOIN message_version v ON v.message_id = m.id GROUP BY s.guid HAVING max(v.cn) > s.last_cn", rs ->
-              problems.add("store " + rs.getString(1) + ": version cn " + rs.getLong(3) + " is above last_cn "
-                  + rs.getLong(2)));
-      rows(jdbc, "SELECT m.id, m.cn FROM message m WHERE m.deleted = 0 AND (m.store_guid, m.cn, m.id) NOT IN"
-          + " (SELECT store_guid, cn, object_id FROM journal WHERE cn IS NOT NULL) ORDER BY m.id", rs ->
-              problems.add("message " + rs.getLong(1) + ": its current cn " + rs.getLong(2) + " has no journal entry"));
-      rows(jdbc, "SELECT m.id, m.folder_id FROM message m LEFT JOIN folder f ON f.id = m.folder_id"
-          + " WHERE f.id IS NULL ORDER BY m.id", rs -> problems.add(
-              "message " + rs.getLong(1) + ": its folder " + rs.getLong(2) + " does not exist"));
-      rows(jdbc, "SELECT f.id, f.content_count, f.unread_count, f.child_count,"
-          + " (SELECT count(*) FROM message m WHERE m.folder_id = f.id AND m.deleted = 0),"
-          + " (SELECT count(*) FROM message m WHERE m.folder_id = f.id AND m.deleted = 0 AND m.read_flags & 1 = 0),"
-          + " (SELECT count(*) FROM folder k WHERE k.parent_id = f.id AND k.deleted = 0)"
-          + " FROM folder f WHERE f.deleted = 0", rs -> {
-            if (rs.getLong(2) != rs.getLong(5) || rs.getLong(3) != rs.getLong(6) || rs.getLong(4) != rs.getLong(7)) {
-              problems.add("folder " + rs.getLong(1) + ": kept counts (content " + rs.getLong(2) + ", unread "
-                  + rs.getLong(3) + ", children " + rs.getLong(4) + ") differ from the rows (" + rs.getLong(5) + ", "
-                  + rs.getLong(6) + ", " + rs.getLong(7) + ")");
+    rows(jdbc, "PRAGMA integrity_check", rs -> {
+      String row = rs.getString(1);
+      if (!"ok".equals(row)) {
+        problems.add("integrity_check: " + row);
+      }
+    });
+    rows(jdbc, "SELECT m.id, m.cn FROM message m LEFT JOIN message_version v ON v.message_id = m.id AND v.cn = m.cn"
+        + " WHERE v.message_id IS NULL ORDER BY m.id", rs -> problems.add(
+            "message " + rs.getLong(1) + ": its current cn " + rs.getLong(2) + " has no message_version row"));
+    rows(jdbc, "SELECT m.store_guid, v.cn, group_concat(v.message_id) FROM message_version v"
+        + " JOIN message m ON m.id = v.message_id GROUP BY m.store_guid, v.cn HAVING count(*) > 1", rs -> problems.add(
+            "store " + rs.getString(1) + ": cn " + rs.getLong(2) + " is used by more than one version (messages "
+                + rs.getString(3) + ")"));
+    rows(jdbc, "SELECT store_guid, cn, group_concat(id) FROM message GROUP BY store_guid, cn HAVING count(*) > 1",
+        rs -> problems.add("store " + rs.getString(1) + ": cn " + rs.getLong(2) + " is current for more than one"
+            + " message (" + rs.getString(3) + ")"));
+    rows(jdbc, "SELECT s.guid, s.last_cn, max(v.cn) FROM store s JOIN message m ON m.store_guid = s.guid"
+        + " JOIN message_version v ON v.message_id = m.id GROUP BY s.guid HAVING max(v.cn) > s.last_cn", rs ->
+            problems.add("store " + rs.getString(1) + ": version cn " + rs.getLong(3) + " is above last_cn "
+                + rs.getLong(2)));
+    rows(jdbc, "SELECT m.id, m.cn FROM message m WHERE m.deleted = 0 AND (m.store_guid, m.cn, m.id) NOT IN"
+        + " (SELECT store_guid, cn, object_id FROM journal WHERE cn IS NOT NULL) ORDER BY m.id", rs ->
+            problems.add("message " + rs.getLong(1) + ": its current cn " + rs.getLong(2) + " has no journal entry"));
+    rows(jdbc, "SELECT m.id, m.folder_id FROM message m LEFT JOIN folder f ON f.id = m.folder_id"
+        + " WHERE f.id IS NULL ORDER BY m.id", rs -> problems.add(
+            "message " + rs.getLong(1) + ": its folder " + rs.getLong(2) + " does not exist"));
+    rows(jdbc, "SELECT f.id, f.content_count, f.unread_count, f.child_count,"
+        + " (SELECT count(*) FROM message m WHERE m.folder_id = f.id AND m.deleted = 0),"
+        + " (SELECT count(*) FROM message m WHERE m.folder_id = f.id AND m.deleted = 0 AND m.read_flags & 1 = 0),"
+        + " (SELECT count(*) FROM folder k WHERE k.parent_id = f.id AND k.deleted = 0)"
+        + " FROM folder f WHERE f.deleted = 0", rs -> {
+          if (rs.getLong(2) != rs.getLong(5) || rs.getLong(3) != rs.getLong(6) || rs.getLong(4) != rs.getLong(7)) {
+            problems.add("folder " + rs.getLong(1) + ": kept counts (content " + rs.getLong(2) + ", unread "
+                + rs.getLong(3) + ", children " + rs.getLong(4) + ") differ from the rows (" + rs.getLong(5) + ", "
+                + rs.getLong(6) + ", " + rs.getLong(7) + ")");
+          }
+        });
+    rows(jdbc, "SELECT sha, min(message_id), min(cn) FROM version_blob"
+        + " WHERE sha NOT IN (SELECT sha FROM inline_blob) GROUP BY sha", rs -> {
+      String sha = rs.getString(1);
+      if (!blobs.exists(sha)) {
+        problems.add("blob " + sha + " (referenced by message " + rs.getLong(2) + " cn " + rs.getLong(3)
+            + ") is missing from " + blobs.dir());
+      }
+    });
+    rows(jdbc, "WITH RECURSIVE listed (message_id, cn, sha, rest) AS ("
+        + " SELECT message_id, cn, NULL, blobs || ' ' FROM message_version WHERE blobs IS NOT NULL UNION ALL"
+        + " SELECT message_id, cn, substr(rest, 1, instr(rest, ' ') - 1), substr(rest, instr(rest, ' ') + 1)"
+        + " FROM listed WHERE rest <> '')"
+        + " SELECT message_id, cn, sha FROM listed WHERE sha IS NOT NULL AND NOT EXISTS (SELECT 1 FROM version_blob vb"
+        + " WHERE vb.message_id = listed.message_id AND vb.sha = listed.sha) ORDER BY message_id, cn, sha",
+        rs -> problems.add(JdbcRows.unreferencedBlob(rs.getLong(1), rs.getLong(2), rs.getString(3))));
+    rows(jdbc, "SELECT store_guid, position, cn, prev_position, prev_cn FROM (SELECT store_guid, position, cn,"
+        + " lag(position) OVER w AS prev_position, lag(cn) OVER w AS prev_cn FROM journal WHERE cn IS NOT NULL"
+        + " WINDOW w AS (PARTITION BY store_guid ORDER BY position)) WHERE cn <= prev_cn", rs -> problems.add(
+            "journal of store " + rs.getString(1) + ": position " + rs.getLong(2) + " has cn " + rs.getLong(3)
+                + ", not above cn " + rs.getLong(5) + " at the earlier position " + rs.getLong(4)));
+    for (String table : List.of("journal", "message", "folder")) {
+      String key = table.equals("journal") ? "position" : "id";
+      rows(jdbc, "SELECT (SELECT max(" + key + ") FROM " + table + "),"
+          + " (SELECT seq FROM sqlite_sequence WHERE name = '" + table + "')", rs -> {
+            long max = rs.getLong(1);
+            long seq = rs.getLong(2);
+            if (max > seq) {
+              problems.add(table + ": largest " + key + " " + max + " is above its sequence " + seq
+                  + " (ids could be reused)");
             }
           });
-      rows(jdbc, "SELECT sha, min(message_id), min(cn) FROM version_blob"
-          + " WHERE sha NOT IN (SELECT sha FROM inline_blob) GROUP BY sha", rs -> {
-        String sha = rs.getString(1);
-        if (!blobs.exists(sha)) {
-          problems.add("blob " + sha + " (referenced by message " + rs.getLong(2) + " cn " + rs.getLong(3)
-              + ") is missing from " + blobs.dir());
-        }
-      });
-      rows(jdbc, "WITH RECURSIVE listed (message_id, cn, sha, rest) AS ("
-          + " SELECT message_id, cn, NULL, blobs || ' ' FROM message_version WHERE blobs IS NOT NULL UNION ALL"
-          + " SELECT message_id, cn, substr(rest, 1, instr(rest, ' ') - 1), substr(rest, instr(rest, ' ') + 1)"
-          + " FROM listed WHERE rest <> '')"
-          + " SELECT message_id, cn, sha FROM listed WHERE sha IS NOT NULL AND NOT EXISTS (SELECT 1 FROM version_blob vb"
-          + " WHERE vb.message_id = listed.message_id AND vb.sha = listed.sha) ORDER BY message_id, cn, sha",
-          rs -> problems.add(JdbcRows.unreferencedBlob(rs.getLong(1), rs.getLong(2), rs.getString(3))));
-      rows(jdbc, "SELECT store_guid, position, cn, prev_position, prev_cn FROM (SELECT store_guid, position, cn,"
-          + " lag(position) OVER w AS prev_position, lag(cn) OVER w AS prev_cn FROM journal WHERE cn IS NOT NULL"
-          + " WINDOW w AS (PARTITION BY store_guid ORDER BY position)) WHERE cn <= prev_cn", rs -> problems.add(
-              "journal of store " + rs.getString(1) + ": position " + rs.getLong(2) + " has cn " + rs.getLong(3)
-                  + ", not above cn " + rs.getLong(5) + " at the earlier position " + rs.getLong(4)));
-      for (String table : List.of("journal", "message", "folder")) {
-        String key = table.equals("journal") ? "position" : "id";
-        rows(jdbc, "SELECT (SELECT max(" + key + ") FROM " + table + "),"
-            + " (SELECT seq FROM sqlite_sequence WHERE name = '" + table + "')", rs -> {
-              long max = rs.getLong(1);
-              long seq = rs.getLong(2);
-              if (max > seq) {
-                problems.add(table + ": largest " + key + " " + max + " is above its sequence " + seq
-                    + " (ids could be reused)");
-              }
-            });
-      }
-    } finally {
-      try {
-        jdbc.rollback();
-      } finally {
-        jdbc.setAutoCommit(true);
-      }
     }
     return problems;
   }

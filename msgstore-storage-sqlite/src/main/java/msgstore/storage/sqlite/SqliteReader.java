@@ -12,6 +12,7 @@ import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import msgstore.api.EventType;
@@ -44,6 +45,8 @@ final class SqliteReader implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(SqliteReader.class.getName());
   /** What the current thread is scanning while a {@link #scanFolder} sink runs; null otherwise. */
   private static final ThreadLocal<String> SCANNING = new ThreadLocal<>();
+  /** Commits the writer has made since the start ({@link #committed}). */
+  private final AtomicLong commits = new AtomicLong();
   /** How long one wait for a free reader connection lasts before the loop checks for close and the deadline. */
   private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   /** The least a read waits for a reader connection, even past its deadline (as the PostgreSQL pool, ADR 0030). */
@@ -77,6 +80,9 @@ final class SqliteReader implements AutoCloseable {
     SqliteConnection c = SqliteConnection.open(file);
     try {
       SqlitePragmas.apply(c.jdbc(), SqlitePragmas.reader());
+      // Manual-commit mode keeps the driver out of our read transactions; end the one it opens.
+      c.jdbc().setAutoCommit(false);
+      c.execute("COMMIT");
     } catch (SQLException | RuntimeException e) {
       c.close();
       throw e;
@@ -92,11 +98,68 @@ final class SqliteReader implements AutoCloseable {
     }
     SqliteConnection c = acquire(operation);
     try {
+      snapshot(c);
       return query.run(c);
     } catch (SQLException e) {
       c = recover(c);
       throw SqliteErrorTranslator.translate(e, operation);
     } finally {
+      if (c != null) {
+        release(c);
+      }
+    }
+  }
+
+  /**
+   * Puts {@code c} in a read transaction that has seen every commit the writer has counted: the
+   * one it holds when no commit came since it began (no locking at all: a read of an unchanged
+   * database costs no system call), else a new one. A transaction begins at its first read, after
+   * the count was taken, so it can only be newer than its count says, never older. The writer
+   * counts a commit right after it (before it answers its callers or publishes the events), so a
+   * read that follows a commit, in any thread, sees it.
+   */
+  private void snapshot(SqliteConnection c) throws SQLException {
+    long now = commits.get();
+    if (c.snapshot == now) {
+      return;
+    }
+    if (c.snapshot >= 0) {
+      c.execute("COMMIT");
+      c.snapshot = -1;
+    }
+    c.execute("BEGIN");
+    c.snapshot = now;
+  }
+
+  /**
+   * Called by the writer right after each COMMIT: later reads begin a new read transaction
+   * ({@link #snapshot}), and the idle connections' older ones end now.
+   */
+  void committed() {
+    commits.incrementAndGet();
+    endIdleSnapshots();
+  }
+
+  /**
+   * Called by the writer before each write transaction: ends the read transactions of the idle
+   * connections, so that none keeps the writer from starting the WAL over once a checkpoint has
+   * copied all of it back (SQLite restarts the WAL only when no reader holds a part of it; a WAL
+   * that cannot restart grows, and past the auto-checkpoint size every commit checkpoints).
+   */
+  void endIdleSnapshots() {
+    for (int i = 0, n = idle.size(); i < n; i++) {
+      SqliteConnection c = idle.poll();
+      if (c == null) {
+        return;
+      }
+      if (c.snapshot >= 0) {
+        try {
+          c.execute("COMMIT");
+          c.snapshot = -1;
+        } catch (SQLException e) {
+          c = recover(c);
+        }
+      }
       if (c != null) {
         release(c);
       }
@@ -110,12 +173,16 @@ final class SqliteReader implements AutoCloseable {
    */
   private SqliteConnection recover(SqliteConnection c) {
     c.forgetStatements();
+    c.snapshot = -1;
     try {
       if (!c.jdbc().getAutoCommit()) {
-        c.jdbc().setAutoCommit(true);
+        c.execute("ROLLBACK");
       }
       return c;
     } catch (SQLException e) {
+      if (e.getMessage() != null && e.getMessage().contains("no transaction is active")) {
+        return c;
+      }
       c.close();
       try {
         return openConnection(file);
@@ -292,39 +359,32 @@ final class SqliteReader implements AutoCloseable {
       throw new StoreException(MapiError.INVALID_PARAMETER,
           "page of folder " + folderId + ": bad sort " + sort + ", offset " + offset + " or limit " + limit);
     }
-    return read("page folder " + folderId, c -> {
-      Connection jdbc = c.jdbc();
-      jdbc.setAutoCommit(false);
-      try {
-        PreparedStatement count = c.prepare("SELECT content_count FROM folder WHERE id = ? AND deleted = 0");
-        count.setLong(1, folderId);
-        long live;
-        try (ResultSet rs = count.executeQuery()) {
-          live = rs.next() ? rs.getLong(1) : 0;
-        }
-        List<StoredMessage> out = new ArrayList<>();
-        if (limit > 0 && live > 0) {
-          // The page's ids are cut from the message rows alone (an index, or a sort of the kept
-          // columns: no version content is carried through a sort), then joined with their content.
-          String order = sort.stream().map(k -> sortTerm(k.column(), k.descending())).collect(Collectors.joining(", "))
-              + ", m.id ASC";
-          PreparedStatement ps = c.prepare("SELECT " + JdbcRows.MESSAGE_COLUMNS + " FROM "
-              + JdbcRows.MESSAGE_WITH_CONTENT + " WHERE m.id IN (SELECT m.id FROM message m"
-              + " WHERE m.folder_id = ? AND m.deleted = 0 ORDER BY " + order + " LIMIT ? OFFSET ?) ORDER BY " + order);
-          ps.setLong(1, folderId);
-          ps.setInt(2, limit);
-          ps.setInt(3, offset);
-          try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-              out.add(JdbcRows.message(rs));
-            }
+    return read("page folder " + folderId, c -> { // one read transaction: one snapshot in WAL mode
+      PreparedStatement count = c.prepare("SELECT content_count FROM folder WHERE id = ? AND deleted = 0");
+      count.setLong(1, folderId);
+      long live;
+      try (ResultSet rs = count.executeQuery()) {
+        live = rs.next() ? rs.getLong(1) : 0;
+      }
+      List<StoredMessage> out = new ArrayList<>();
+      if (limit > 0 && live > 0) {
+        // The page's ids are cut from the message rows alone (an index, or a sort of the kept
+        // columns: no version content is carried through a sort), then joined with their content.
+        String order = sort.stream().map(k -> sortTerm(k.column(), k.descending())).collect(Collectors.joining(", "))
+            + ", m.id ASC";
+        PreparedStatement ps = c.prepare("SELECT " + JdbcRows.MESSAGE_COLUMNS + " FROM "
+            + JdbcRows.MESSAGE_WITH_CONTENT + " WHERE m.id IN (SELECT m.id FROM message m"
+            + " WHERE m.folder_id = ? AND m.deleted = 0 ORDER BY " + order + " LIMIT ? OFFSET ?) ORDER BY " + order);
+        ps.setLong(1, folderId);
+        ps.setInt(2, limit);
+        ps.setInt(3, offset);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(JdbcRows.message(rs));
           }
         }
-        return new FolderPage(out, live);
-      } finally {
-        jdbc.rollback();
-        jdbc.setAutoCommit(true);
       }
+      return new FolderPage(out, live);
     });
   }
 

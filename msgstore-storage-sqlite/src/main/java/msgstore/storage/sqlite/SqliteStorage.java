@@ -196,7 +196,7 @@ public final class SqliteStorage implements Storage {
       }
       blobs.open();
       SqliteStaging staging = new SqliteStaging();
-      SqliteWriter writer = new SqliteWriter(file, writeConnection, o.clock(), staging);
+      SqliteWriter writer = new SqliteWriter(file, writeConnection, o.clock(), staging, reader);
       SqliteStorage storage = new SqliteStorage(o, lockChannel, lock, reader, writer, blobs, staging);
       writer.start();
       return storage;

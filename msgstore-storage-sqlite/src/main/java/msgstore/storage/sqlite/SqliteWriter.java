@@ -67,6 +67,8 @@ final class SqliteWriter implements AutoCloseable {
   private final Path file;
   private final SqliteConnection c;
   private final Clock clock;
+  /** The readers, whose read transactions follow the commits ({@link SqliteReader#committed}). */
+  private final SqliteReader readers;
   private final SqliteCounters counters = new SqliteCounters();
   private final SqliteWriteOps ops;
   private final SqliteStaging staging;
@@ -78,8 +80,9 @@ final class SqliteWriter implements AutoCloseable {
   private String cacheSize = "";
 
   /** Takes ownership of {@code c}, which must be in JDBC manual-commit mode with no transaction open. */
-  SqliteWriter(Path file, SqliteConnection c, Clock clock, SqliteStaging staging) {
+  SqliteWriter(Path file, SqliteConnection c, Clock clock, SqliteStaging staging, SqliteReader readers) {
     this.file = file;
+    this.readers = readers;
     this.c = c;
     this.clock = clock;
     this.staging = staging;
@@ -189,12 +192,14 @@ final class SqliteWriter implements AutoCloseable {
     Instant now = JdbcRows.truncate(clock.instant());
     Outcome[] outcomes = new Outcome[group.size()];
     try {
+      readers.endIdleSnapshots();
       c.execute("BEGIN IMMEDIATE");
       for (int i = 0; i < outcomes.length; i++) {
         outcomes[i] = writeBatch(group.get(i).batch(), now);
       }
       counters.flush(c);
       c.execute("COMMIT");
+      readers.committed(); // before any caller hears of it: their next reads must see it
     } catch (SQLException | RuntimeException | Error e) {
       abort(e);
       throw e;
@@ -266,9 +271,11 @@ final class SqliteWriter implements AutoCloseable {
     try {
       T result;
       try {
+        readers.endIdleSnapshots();
         c.execute("BEGIN IMMEDIATE");
         result = task.run(c, now);
         c.execute("COMMIT");
+        readers.committed();
       } catch (SQLException | RuntimeException | Error e) {
         abort(e);
         throw e;

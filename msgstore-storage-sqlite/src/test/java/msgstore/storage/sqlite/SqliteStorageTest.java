@@ -860,6 +860,39 @@ class SqliteStorageTest {
   }
 
   @Test
+  void readsBetweenCommitsShouldNotKeepTheWalFromStartingOver() throws Exception {
+    storage.close();
+    storage = SqliteStorage.open(Options.defaults(dir.resolve("store.db")).withClock(clock).withBlobGrace(Duration.ZERO)
+        .withDurability(SqliteStorage.Durability.RELAXED_MAY_LOSE_RECENT_COMMITS_ON_POWER_LOSS));
+    long id = create(inbox, "first");
+    long cn = storage.findMessageRow(id).orElseThrow().cn();
+    String big = "x".repeat(32 * 1024); // about nine WAL pages a commit
+    Path wal = dir.resolve("store.db-wal");
+    long autoCheckpointBytes = 16384L * 4096;
+    for (int i = 0; i < 3_600; i++) {
+      cn = save(id, inbox, cn, big + i).cn();
+      // A read after each commit leaves its connection's read transaction open (one snapshot per
+      // commit): the writer must end it before it writes again, or the WAL never starts over.
+      assertThat(storage.findMessageRow(id).orElseThrow().cn()).isEqualTo(cn);
+    }
+    assertThat(Files.size(wal)).as("past the auto-checkpoint size the WAL starts over instead of growing")
+        .isLessThan(autoCheckpointBytes + autoCheckpointBytes / 4);
+  }
+
+  @Test
+  void aReadShouldSeeTheCommitBeforeItAndNothingLaterFromOneSnapshot() {
+    long one = create(inbox, "one");
+    long first = storage.findMessageRow(one).orElseThrow().cn();
+    long two = create(inbox, "two");
+    assertThat(storage.findMessageRow(two)).as("a commit is seen by the next read").isPresent();
+    long second = save(one, inbox, first, "one, again").cn();
+    assertThat(storage.findMessageRow(one).orElseThrow().cn()).isEqualTo(second);
+    assertThat(content(message(one))).isEqualTo("one, again");
+    assertThat(storage.pageFolder(inbox, List.of(new msgstore.engine.spi.Storage.SortKey(IndexedColumn.IMAP_UID, false)),
+        0, 10).liveCount()).isEqualTo(2);
+  }
+
+  @Test
   void scanFolderShouldRefuseASinkThatReadsTheStorage() {
     long id = create(inbox, "one");
     assertThatThrownBy(() -> storage.scanFolder(inbox, m -> storage.findMessage(m.id())))
