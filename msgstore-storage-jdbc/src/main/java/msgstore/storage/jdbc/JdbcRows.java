@@ -10,13 +10,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.BiFunction;
+import java.util.stream.Collectors;
 import msgstore.api.ChangeKey;
 import msgstore.api.ChangeNumber;
 import msgstore.api.EventType;
 import msgstore.api.FolderId;
+import msgstore.api.MapiError;
 import msgstore.api.PropTag;
 import msgstore.api.StoreEvent;
+import msgstore.api.StoreException;
 import msgstore.api.StoreId;
+import msgstore.engine.spi.FolderPage;
+import msgstore.engine.spi.IndexedColumn;
+import msgstore.engine.spi.Storage;
 import msgstore.engine.spi.StoredFolder;
 import msgstore.engine.spi.StoredMessage;
 import msgstore.engine.spi.StoredStore;
@@ -104,6 +111,57 @@ public final class JdbcRows {
   }
 
   // ---- rows
+
+  /** Prepares a statement on a backend's connection (cached or not). */
+  @FunctionalInterface
+  public interface Statements {
+    PreparedStatement prepare(String sql) throws SQLException;
+  }
+
+  /**
+   * Refuses a page request the backends cannot run: no sort, a sort key without a column, a
+   * negative offset or limit (INVALID_PARAMETER naming the folder).
+   */
+  public static void checkPage(long folderId, List<Storage.SortKey> sort, int offset, int limit) {
+    if (sort == null || sort.isEmpty() || sort.stream().anyMatch(k -> k == null || k.column() == null) || offset < 0
+        || limit < 0) {
+      throw new StoreException(MapiError.INVALID_PARAMETER,
+          "page of folder " + folderId + ": bad sort " + sort + ", offset " + offset + " or limit " + limit);
+    }
+  }
+
+  /**
+   * A page of a folder's live messages and the folder's live count, read with {@code c} inside
+   * one read transaction of the caller's (one snapshot); {@code sortTerm} is the backend's ORDER BY
+   * term of a column. The page's ids are cut from the message rows alone (an index, or a sort of
+   * the kept columns: no version content is carried through a sort), then joined with their content.
+   */
+  public static FolderPage folderPage(Statements c, long folderId, List<Storage.SortKey> sort,
+      BiFunction<IndexedColumn, Boolean, String> sortTerm, int offset, int limit) throws SQLException {
+    PreparedStatement count = c.prepare("SELECT content_count FROM folder WHERE id = ? AND deleted = 0");
+    count.setLong(1, folderId);
+    long live;
+    try (ResultSet rs = count.executeQuery()) {
+      live = rs.next() ? rs.getLong(1) : 0;
+    }
+    List<StoredMessage> out = new ArrayList<>();
+    if (limit > 0 && live > 0) {
+      String order = sort.stream().map(k -> sortTerm.apply(k.column(), k.descending()))
+          .collect(Collectors.joining(", ")) + ", m.id ASC";
+      PreparedStatement ps = c.prepare("SELECT " + MESSAGE_COLUMNS + " FROM " + MESSAGE_WITH_CONTENT
+          + " WHERE m.id IN (SELECT m.id FROM message m WHERE m.folder_id = ? AND m.deleted = 0 ORDER BY " + order
+          + " LIMIT ? OFFSET ?) ORDER BY " + order);
+      ps.setLong(1, folderId);
+      ps.setInt(2, limit);
+      ps.setInt(3, offset);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(message(rs));
+        }
+      }
+    }
+    return new FolderPage(out, live);
+  }
 
   public static StoredMessage message(ResultSet rs) throws SQLException {
     return new StoredMessage(

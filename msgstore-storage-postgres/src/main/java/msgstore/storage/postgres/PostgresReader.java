@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
 import msgstore.api.EventType;
 import msgstore.api.MapiError;
 import msgstore.api.StoreEvent;
@@ -175,40 +174,9 @@ final class PostgresReader {
 
   /** The page and the folder's live count in one read transaction (one snapshot). */
   FolderPage pageFolder(long folderId, List<Storage.SortKey> sort, int offset, int limit) {
-    if (sort == null || sort.isEmpty() || sort.stream().anyMatch(k -> k == null || k.column() == null) || offset < 0
-        || limit < 0) {
-      throw new StoreException(MapiError.INVALID_PARAMETER,
-          "page of folder " + folderId + ": bad sort " + sort + ", offset " + offset + " or limit " + limit);
-    }
-    return readSnapshot("page folder " + folderId, c -> {
-      {
-        PreparedStatement count = c.prepare("SELECT content_count FROM folder WHERE id = ? AND deleted = 0");
-        count.setLong(1, folderId);
-        long live;
-        try (ResultSet rs = count.executeQuery()) {
-          live = rs.next() ? rs.getLong(1) : 0;
-        }
-        List<StoredMessage> out = new ArrayList<>();
-        if (limit > 0 && live > 0) {
-          // The page's ids are cut from the message rows alone (an index, or a sort of the kept
-          // columns: no version content is carried through a sort), then joined with their content.
-          String order = sort.stream().map(k -> sortTerm(k.column(), k.descending())).collect(Collectors.joining(", "))
-              + ", m.id ASC";
-          PreparedStatement ps = c.prepare("SELECT " + JdbcRows.MESSAGE_COLUMNS + " FROM "
-              + JdbcRows.MESSAGE_WITH_CONTENT + " WHERE m.id IN (SELECT m.id FROM message m"
-              + " WHERE m.folder_id = ? AND m.deleted = 0 ORDER BY " + order + " LIMIT ? OFFSET ?) ORDER BY " + order);
-          ps.setLong(1, folderId);
-          ps.setInt(2, limit);
-          ps.setInt(3, offset);
-          try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-              out.add(JdbcRows.message(rs));
-            }
-          }
-        }
-        return new FolderPage(out, live);
-      }
-    });
+    JdbcRows.checkPage(folderId, sort, offset, limit);
+    return readSnapshot("page folder " + folderId,
+        c -> JdbcRows.folderPage(c::prepare, folderId, sort, PostgresReader::sortTerm, offset, limit));
   }
 
   /**

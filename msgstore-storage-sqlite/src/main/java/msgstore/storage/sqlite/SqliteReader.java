@@ -1,7 +1,6 @@
 package msgstore.storage.sqlite;
 
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -14,7 +13,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
 import msgstore.api.EventType;
 import msgstore.api.MapiError;
 import msgstore.api.StoreEvent;
@@ -354,38 +352,9 @@ final class SqliteReader implements AutoCloseable {
 
   /** The page and the folder's live count in one read transaction (one snapshot in WAL mode). */
   FolderPage pageFolder(long folderId, List<Storage.SortKey> sort, int offset, int limit) {
-    if (sort == null || sort.isEmpty() || sort.stream().anyMatch(k -> k == null || k.column() == null) || offset < 0
-        || limit < 0) {
-      throw new StoreException(MapiError.INVALID_PARAMETER,
-          "page of folder " + folderId + ": bad sort " + sort + ", offset " + offset + " or limit " + limit);
-    }
-    return read("page folder " + folderId, c -> { // one read transaction: one snapshot in WAL mode
-      PreparedStatement count = c.prepare("SELECT content_count FROM folder WHERE id = ? AND deleted = 0");
-      count.setLong(1, folderId);
-      long live;
-      try (ResultSet rs = count.executeQuery()) {
-        live = rs.next() ? rs.getLong(1) : 0;
-      }
-      List<StoredMessage> out = new ArrayList<>();
-      if (limit > 0 && live > 0) {
-        // The page's ids are cut from the message rows alone (an index, or a sort of the kept
-        // columns: no version content is carried through a sort), then joined with their content.
-        String order = sort.stream().map(k -> sortTerm(k.column(), k.descending())).collect(Collectors.joining(", "))
-            + ", m.id ASC";
-        PreparedStatement ps = c.prepare("SELECT " + JdbcRows.MESSAGE_COLUMNS + " FROM "
-            + JdbcRows.MESSAGE_WITH_CONTENT + " WHERE m.id IN (SELECT m.id FROM message m"
-            + " WHERE m.folder_id = ? AND m.deleted = 0 ORDER BY " + order + " LIMIT ? OFFSET ?) ORDER BY " + order);
-        ps.setLong(1, folderId);
-        ps.setInt(2, limit);
-        ps.setInt(3, offset);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            out.add(JdbcRows.message(rs));
-          }
-        }
-      }
-      return new FolderPage(out, live);
-    });
+    JdbcRows.checkPage(folderId, sort, offset, limit);
+    return read("page folder " + folderId, // one read transaction: one snapshot in WAL mode
+        c -> JdbcRows.folderPage(c::prepare, folderId, sort, SqliteReader::sortTerm, offset, limit));
   }
 
   /**
