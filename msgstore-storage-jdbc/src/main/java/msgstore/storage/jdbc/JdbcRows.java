@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import msgstore.api.ChangeKey;
 import msgstore.api.ChangeNumber;
@@ -111,6 +112,59 @@ public final class JdbcRows {
   }
 
   // ---- rows
+
+  /** Runs a query on a backend's connection and hands each row to {@code row}. */
+  @FunctionalInterface
+  public interface Rows {
+    void each(String sql, Row row) throws SQLException;
+  }
+
+  /** What to do with one row of a result. */
+  @FunctionalInterface
+  public interface Row {
+    void accept(ResultSet rs) throws SQLException;
+  }
+
+  /**
+   * The invariants of the message, version, journal and folder rows, checked the same way on every
+   * backend; each violation is added to {@code problems} as a readable string. {@code idList}
+   * aggregates an id column into one comma-separated text in the backend's dialect (SQLite
+   * {@code group_concat}, PostgreSQL {@code string_agg}). Run inside one read transaction.
+   */
+  public static void checkRowInvariants(Rows rows, Function<String, String> idList, List<String> problems)
+      throws SQLException {
+    rows.each("SELECT m.id, m.cn FROM message m LEFT JOIN message_version v ON v.message_id = m.id AND v.cn = m.cn"
+        + " WHERE v.message_id IS NULL ORDER BY m.id", rs -> problems.add(
+            "message " + rs.getLong(1) + ": its current cn " + rs.getLong(2) + " has no message_version row"));
+    rows.each("SELECT m.store_guid, v.cn, " + idList.apply("v.message_id") + " FROM message_version v"
+        + " JOIN message m ON m.id = v.message_id GROUP BY m.store_guid, v.cn HAVING count(*) > 1", rs -> problems.add(
+            "store " + rs.getString(1) + ": cn " + rs.getLong(2) + " is used by more than one version (messages "
+                + rs.getString(3) + ")"));
+    rows.each("SELECT store_guid, cn, " + idList.apply("id") + " FROM message GROUP BY store_guid, cn"
+        + " HAVING count(*) > 1", rs -> problems.add("store " + rs.getString(1) + ": cn " + rs.getLong(2)
+            + " is current for more than one message (" + rs.getString(3) + ")"));
+    rows.each("SELECT s.guid, s.last_cn, max(v.cn) FROM store s JOIN message m ON m.store_guid = s.guid"
+        + " JOIN message_version v ON v.message_id = m.id GROUP BY s.guid, s.last_cn HAVING max(v.cn) > s.last_cn",
+        rs -> problems.add("store " + rs.getString(1) + ": version cn " + rs.getLong(3) + " is above last_cn "
+            + rs.getLong(2)));
+    rows.each("SELECT m.id, m.cn FROM message m WHERE m.deleted = 0 AND (m.store_guid, m.cn, m.id) NOT IN"
+        + " (SELECT store_guid, cn, object_id FROM journal WHERE cn IS NOT NULL) ORDER BY m.id", rs ->
+            problems.add("message " + rs.getLong(1) + ": its current cn " + rs.getLong(2) + " has no journal entry"));
+    rows.each("SELECT m.id, m.folder_id FROM message m LEFT JOIN folder f ON f.id = m.folder_id"
+        + " WHERE f.id IS NULL ORDER BY m.id", rs -> problems.add(
+            "message " + rs.getLong(1) + ": its folder " + rs.getLong(2) + " does not exist"));
+    rows.each("SELECT f.id, f.content_count, f.unread_count, f.child_count,"
+        + " (SELECT count(*) FROM message m WHERE m.folder_id = f.id AND m.deleted = 0),"
+        + " (SELECT count(*) FROM message m WHERE m.folder_id = f.id AND m.deleted = 0 AND m.read_flags & 1 = 0),"
+        + " (SELECT count(*) FROM folder k WHERE k.parent_id = f.id AND k.deleted = 0)"
+        + " FROM folder f WHERE f.deleted = 0", rs -> {
+          if (rs.getLong(2) != rs.getLong(5) || rs.getLong(3) != rs.getLong(6) || rs.getLong(4) != rs.getLong(7)) {
+            problems.add("folder " + rs.getLong(1) + ": kept counts (content " + rs.getLong(2) + ", unread "
+                + rs.getLong(3) + ", children " + rs.getLong(4) + ") differ from the rows (" + rs.getLong(5) + ", "
+                + rs.getLong(6) + ", " + rs.getLong(7) + ")");
+          }
+        });
+  }
 
   /** Prepares a statement on a backend's connection (cached or not). */
   @FunctionalInterface

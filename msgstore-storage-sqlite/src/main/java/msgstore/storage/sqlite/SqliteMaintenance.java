@@ -183,37 +183,8 @@ final class SqliteMaintenance {
         problems.add("integrity_check: " + row);
       }
     });
-    rows(jdbc, "SELECT m.id, m.cn FROM message m LEFT JOIN message_version v ON v.message_id = m.id AND v.cn = m.cn"
-        + " WHERE v.message_id IS NULL ORDER BY m.id", rs -> problems.add(
-            "message " + rs.getLong(1) + ": its current cn " + rs.getLong(2) + " has no message_version row"));
-    rows(jdbc, "SELECT m.store_guid, v.cn, group_concat(v.message_id) FROM message_version v"
-        + " JOIN message m ON m.id = v.message_id GROUP BY m.store_guid, v.cn HAVING count(*) > 1", rs -> problems.add(
-            "store " + rs.getString(1) + ": cn " + rs.getLong(2) + " is used by more than one version (messages "
-                + rs.getString(3) + ")"));
-    rows(jdbc, "SELECT store_guid, cn, group_concat(id) FROM message GROUP BY store_guid, cn HAVING count(*) > 1",
-        rs -> problems.add("store " + rs.getString(1) + ": cn " + rs.getLong(2) + " is current for more than one"
-            + " message (" + rs.getString(3) + ")"));
-    rows(jdbc, "SELECT s.guid, s.last_cn, max(v.cn) FROM store s JOIN message m ON m.store_guid = s.guid"
-        + " JOIN message_version v ON v.message_id = m.id GROUP BY s.guid HAVING max(v.cn) > s.last_cn", rs ->
-            problems.add("store " + rs.getString(1) + ": version cn " + rs.getLong(3) + " is above last_cn "
-                + rs.getLong(2)));
-    rows(jdbc, "SELECT m.id, m.cn FROM message m WHERE m.deleted = 0 AND (m.store_guid, m.cn, m.id) NOT IN"
-        + " (SELECT store_guid, cn, object_id FROM journal WHERE cn IS NOT NULL) ORDER BY m.id", rs ->
-            problems.add("message " + rs.getLong(1) + ": its current cn " + rs.getLong(2) + " has no journal entry"));
-    rows(jdbc, "SELECT m.id, m.folder_id FROM message m LEFT JOIN folder f ON f.id = m.folder_id"
-        + " WHERE f.id IS NULL ORDER BY m.id", rs -> problems.add(
-            "message " + rs.getLong(1) + ": its folder " + rs.getLong(2) + " does not exist"));
-    rows(jdbc, "SELECT f.id, f.content_count, f.unread_count, f.child_count,"
-        + " (SELECT count(*) FROM message m WHERE m.folder_id = f.id AND m.deleted = 0),"
-        + " (SELECT count(*) FROM message m WHERE m.folder_id = f.id AND m.deleted = 0 AND m.read_flags & 1 = 0),"
-        + " (SELECT count(*) FROM folder k WHERE k.parent_id = f.id AND k.deleted = 0)"
-        + " FROM folder f WHERE f.deleted = 0", rs -> {
-          if (rs.getLong(2) != rs.getLong(5) || rs.getLong(3) != rs.getLong(6) || rs.getLong(4) != rs.getLong(7)) {
-            problems.add("folder " + rs.getLong(1) + ": kept counts (content " + rs.getLong(2) + ", unread "
-                + rs.getLong(3) + ", children " + rs.getLong(4) + ") differ from the rows (" + rs.getLong(5) + ", "
-                + rs.getLong(6) + ", " + rs.getLong(7) + ")");
-          }
-        });
+    JdbcRows.checkRowInvariants((sql, row) -> rows(jdbc, sql, row::accept), ids -> "group_concat(" + ids + ")",
+        problems);
     rows(jdbc, "SELECT sha, min(message_id), min(cn) FROM version_blob"
         + " WHERE sha NOT IN (SELECT sha FROM inline_blob) GROUP BY sha", rs -> {
       String sha = rs.getString(1);

@@ -893,6 +893,35 @@ class SqliteStorageTest {
   }
 
   @Test
+  void integrityCheckShouldReportRowsThatBreakTheInvariants() throws Exception {
+    long broken = create(inbox, "one");
+    long other = create(inbox, "two");
+    storage.close();
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("store.db"));
+        java.sql.Statement st = c.createStatement()) {
+      st.executeUpdate("UPDATE message SET cn = cn + 1000 WHERE id = " + broken); // no version, no journal entry
+      st.executeUpdate("UPDATE message SET folder_id = 424242 WHERE id = " + other);
+      st.executeUpdate("UPDATE folder SET content_count = 99 WHERE id = " + inbox); // after the triggers of the move
+    }
+    storage = SqliteStorage.open(Options.defaults(dir.resolve("store.db")).withClock(clock).withBlobGrace(Duration.ZERO));
+    List<String> problems = storage.checkIntegrity();
+    assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("message " + broken + ": its current cn")
+        .endsWith("has no message_version row"));
+    assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("message " + broken + ": its current cn")
+        .endsWith("has no journal entry"));
+    assertThat(problems).anySatisfy(p -> assertThat(p).isEqualTo("message " + other + ": its folder 424242 does not exist"));
+    assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("folder " + inbox + ": kept counts (content 99"));
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("store.db"));
+        java.sql.Statement st = c.createStatement()) { // mended, so that the check after each test passes
+      storage.close();
+      st.executeUpdate("UPDATE message SET cn = cn - 1000 WHERE id = " + broken);
+      st.executeUpdate("UPDATE message SET folder_id = " + inbox + " WHERE id = " + other);
+      st.executeUpdate("UPDATE folder SET content_count = 2 WHERE id = " + inbox);
+    }
+    storage = SqliteStorage.open(Options.defaults(dir.resolve("store.db")).withClock(clock).withBlobGrace(Duration.ZERO));
+  }
+
+  @Test
   void scanFolderShouldRefuseASinkThatReadsTheStorage() {
     long id = create(inbox, "one");
     assertThatThrownBy(() -> storage.scanFolder(inbox, m -> storage.findMessage(m.id())))
