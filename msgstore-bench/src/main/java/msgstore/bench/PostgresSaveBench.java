@@ -48,7 +48,8 @@ import msgstore.storage.postgres.PostgresUrl;
  * ({@code --writers 16} or {@code --writers 1,16}, {@code --nodes 1} and {@code --no-latency} run a
  * part, for profiling one point; {@code --jit-warmup N}, default 10, the seconds of saves run first
  * and not measured, so that the JIT has compiled the save path before the first point): without
- * {@code --db} it starts an embedded PostgreSQL (fsync on) in a temporary folder. The database
+ * {@code --db} it starts an embedded PostgreSQL in a temporary folder, with {@code fsync} and
+ * {@code synchronous_commit} on (zonky's defaults turn both off; before 2026-12-07 they did here). The database
  * given must be empty or a msgstore database it may fill.
  */
 public final class PostgresSaveBench {
@@ -80,7 +81,10 @@ public final class PostgresSaveBench {
     }
     EmbeddedPostgres embedded = null;
     if (db == null) {
-      embedded = EmbeddedPostgres.builder().setServerConfig("max_connections", "300").start();
+      // zonky starts its server with fsync off (postgres -F) and synchronous_commit off, which
+      // suits tests and would make every rate here a lie: a later -c overrides both.
+      embedded = EmbeddedPostgres.builder().setServerConfig("max_connections", "300")
+          .setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on").start();
       db = "postgresql://postgres@localhost:" + embedded.getPort() + "/postgres";
     }
     try {

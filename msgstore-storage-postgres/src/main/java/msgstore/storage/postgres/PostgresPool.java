@@ -33,6 +33,10 @@ final class PostgresPool implements AutoCloseable {
   private final HikariPool hikari;
   private final long connectTimeoutMillis;
   private final DataSource dataSource = new Lender();
+  /** Run on each new connection: raises {@code synchronous_commit = off} to {@code on} for msgstore's sessions. */
+  static final String DURABLE_COMMITS = "SELECT set_config('synchronous_commit', 'on', false)"
+      + " WHERE current_setting('synchronous_commit') = 'off'";
+
   private final String name;
   private volatile boolean closed;
 
@@ -55,6 +59,9 @@ final class PostgresPool implements AutoCloseable {
     config.addDataSourceProperty("connectTimeout", Math.max(1, o.connectTimeout().toSeconds()));
     config.addDataSourceProperty("tcpKeepAlive", true);
     config.addDataSourceProperty("ApplicationName", "msgstore");
+    // A save is acknowledged after its COMMIT: that COMMIT must have flushed its WAL, whatever the
+    // server, role or database says (a stronger setting, remote_apply or on, is kept).
+    config.setConnectionInitSql(DURABLE_COMMITS);
     this.name = o.redactedUrl();
     this.connectTimeoutMillis = o.connectTimeout().toMillis();
     try {

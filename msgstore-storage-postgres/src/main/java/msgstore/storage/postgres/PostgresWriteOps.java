@@ -184,7 +184,7 @@ final class PostgresWriteOps {
     if (guard >= 0) {
       ps.setLong(i++, guard);
     }
-    i = bindSaveWrites(ps, i, -1, o, expected, allocated, v, position);
+    i = bindSaveWrites(ps, i, o, expected, allocated, v, position);
     if (commit) {
       ps.setLong(i++, position); // hd
       ps.setLong(i++, position - 1);
@@ -214,20 +214,25 @@ final class PostgresWriteOps {
   }
 
   /**
-   * Several saves ({@link #isSaveAtVersion}, all keeping or all taking a new UID) in one round
-   * trip, speculatively: each is given the next change number and position as if the ones before
-   * it matched, and their statements go as one JDBC batch. Returns their results (and appends
-   * each one's journal entry to its list of {@code eventsOut}) when every compare-and-set
-   * matched; null when one did not: then the numbers after it are wrong and the caller must roll
-   * the transaction back (and write them one by one).
+   * Several saves ({@link #isSaveAtVersion}, all keeping or all taking a new UID) and the COMMIT
+   * of their transaction in one round trip and one statement ({@link #groupWrites}),
+   * speculatively: each is given the next change number and position as if the ones before it
+   * matched. Returns their results (and appends each one's journal entry to its list of {@code
+   * eventsOut}) once committed. Null when one of them cannot be built (its folder is gone); when
+   * one of them does not match, or another transaction wrote one of their stores, the statement
+   * fails and writes nothing (its stores' guard, {@link PostgresErrors#guardFailed}): the caller
+   * rolls back and writes them one by one.
    */
   List<CommitResult> saveAll(List<WriteBatch> batches, Instant commitTime, List<List<StoreEvent>> eventsOut)
       throws SQLException {
+    int n = batches.size();
     boolean newUid = !((WriteOp.PutMessage) batches.getFirst().ops().getFirst()).keepUid();
-    PreparedStatement ps = c.prepare(saveWrites(newUid, Tail.NONE));
     long guard = ids.takeGuard();
-    List<CommitResult> results = new ArrayList<>(batches.size());
-    for (int b = 0; b < batches.size(); b++) {
+    Object[][] col = new Object[GROUP_COLUMNS][n];
+    Map<UUID, long[]> storeCns = new java.util.LinkedHashMap<>(); // the change numbers each store continues and ends at
+    Map<Long, long[]> folders = new java.util.LinkedHashMap<>(); // HIGHESTMODSEQ, new UIDs
+    List<CommitResult> results = new ArrayList<>(n);
+    for (int b = 0; b < n; b++) {
       begin(batches.get(b), commitTime, eventsOut.get(b));
       WriteOp.PutMessage o = (WriteOp.PutMessage) batches.get(b).ops().getFirst();
       long expected = ((WriteOp.Expect.AtVersion) o.expect()).cn();
@@ -237,38 +242,137 @@ final class PostgresWriteOps {
       }
       NewVersion v = versionAt(o, expected, allocated);
       long position = ids.nextPosition();
-      bindSaveWrites(ps, 1, b == 0 ? guard : -1, o, expected, allocated, v, position);
-      ps.addBatch();
+      long cn = allocated.cn();
+      storeCns.computeIfAbsent(allocated.store(), k -> new long[] {cn - 1, cn})[1] = cn;
+      long[] folder = folders.computeIfAbsent(o.folderId(), k -> new long[2]);
+      folder[0] = position;
+      NewVersion.Columns cols = v.columns();
+      Object[] row = {o.messageId(), expected, cn, o.folderId(), cols.subject(), cols.senderName(),
+          microsOrNull(cols.lastModificationTime()), cols.messageSize(), cols.importance(), cols.messageClass(),
+          cols.hasAttachments() ? 1 : 0, microsOrNull(cols.deliveryTime()), position, folder[1]++,
+          allocated.store().toString(), actor, kindOr(o.kind(), "SAVED"), o.basedOnCn(), v.content(),
+          JdbcRows.encodeBlobs(v.blobs()), JdbcRows.typeCode(eventType(o)), JdbcRows.encodeTags(tags(o.changedTags()))};
+      for (int k = 0; k < GROUP_COLUMNS; k++) {
+        col[k][b] = row[k];
+      }
       results.add(saved(o, expected, allocated, position));
     }
-    for (int count : ps.executeBatch()) {
-      if (count != 1) {
-        return null;
-      }
+    PreparedStatement ps = c.prepare((guard >= 0 ? GUARD_HEAD + "; " : "") + groupWrites(newUid) + "; COMMIT");
+    int i = 1;
+    if (guard >= 0) {
+      ps.setLong(i++, guard);
     }
+    for (int k = 0; k < GROUP_COLUMNS; k++) {
+      ps.setArray(i++, c.jdbc().createArrayOf(GROUP_COLUMN_TYPES[k], typed(GROUP_COLUMN_TYPES[k], col[k])));
+    }
+    ps.setLong(i++, nowMicros);
+    ps.setInt(i++, n);
+    ps.setArray(i++, c.jdbc().createArrayOf("text", storeCns.keySet().stream().map(UUID::toString).toArray()));
+    ps.setArray(i++, c.jdbc().createArrayOf("bigint", storeCns.values().stream().map(x -> x[0]).toArray()));
+    ps.setArray(i++, c.jdbc().createArrayOf("bigint", storeCns.values().stream().map(x -> x[1]).toArray()));
+    ps.setArray(i++, c.jdbc().createArrayOf("bigint", folders.keySet().toArray()));
+    ps.setArray(i++, c.jdbc().createArrayOf("bigint", folders.values().stream().map(x -> x[0]).toArray()));
+    ps.setArray(i++, c.jdbc().createArrayOf("bigint", folders.values().stream().map(x -> x[1]).toArray()));
+    ps.setLong(i++, ids.mark());
+    ps.setString(i, sender);
+    ids.committing();
+    ps.execute();
+    if (guard >= 0) {
+      ps.getMoreResults(); // past the guard's update count
+    }
+    long matched;
+    try (ResultSet rs = ps.getResultSet()) {
+      matched = rs.next() ? rs.getLong(1) : -1;
+    }
+    ps.getMoreResults(); // the COMMIT's
+    if (matched != n) { // the statement fails before that
+      throw new IllegalStateException("a group of " + n + " saves committed " + matched + " of them");
+    }
+    ids.headWritten();
     return results;
+  }
+
+  /** The columns of a group of saves ({@link #groupWrites}), one array each, in this order. */
+  private static final String[] GROUP_COLUMN_TYPES = {"bigint", "bigint", "bigint", "bigint", "text", "text",
+      "bigint", "bigint", "integer", "text", "integer", "bigint", "bigint", "bigint", "text", "text", "text",
+      "bigint", "bytea", "text", "integer", "text"};
+  private static final int GROUP_COLUMNS = GROUP_COLUMN_TYPES.length;
+
+  private static Object[] typed(String type, Object[] values) {
+    return switch (type) {
+      case "bigint" -> java.util.Arrays.copyOf(values, values.length, Long[].class);
+      case "integer" -> java.util.Arrays.copyOf(values, values.length, Integer[].class);
+      case "text" -> java.util.Arrays.copyOf(values, values.length, String[].class);
+      case "bytea" -> java.util.Arrays.copyOf(values, values.length, byte[][].class);
+      default -> throw new IllegalArgumentException(type);
+    };
+  }
+
+  private static Long microsOrNull(Instant t) {
+    return t == null ? null : JdbcRows.micros(t);
+  }
+
+  /**
+   * {@link #saveAll}'s statement: the saves of a group as sets, each row written once (ADR 0033
+   * addendum). The messages' compare-and-set is one UPDATE over the group ({@code upd}); each
+   * store's change number is written once, from the one the group continues to its last, and only
+   * when every save matched ({@code st}: else NULL, the statement fails and writes nothing, {@link
+   * PostgresErrors#guardFailed}); each folder once (its HIGHESTMODSEQ and, with {@code newUid}, its
+   * UIDNEXT past the new versions, which take the UIDs from the old UIDNEXT on, in group order);
+   * the versions, their blob references and journal entries in one INSERT each; journal_head with
+   * its NOTIFY. A data-modifying CTE runs whether or not it is referenced.
+   */
+  private static String groupWrites(boolean newUid) {
+    return "WITH s AS (SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::text[], ?::text[],"
+        + " ?::bigint[], ?::bigint[], ?::integer[], ?::text[], ?::integer[], ?::bigint[], ?::bigint[], ?::bigint[],"
+        + " ?::text[], ?::text[], ?::text[], ?::bigint[], ?::bytea[], ?::text[], ?::integer[], ?::text[])"
+        + " AS s(id, expected, cn, folder_id, subject, sender_name, last_mod_time, size, importance, message_class,"
+        + " has_attach, delivery_time, position, uid_offset, store_guid, actor, kind, based_on_cn, content, blobs,"
+        + " type, changed_tags)),"
+        + " now AS (SELECT ?::bigint AS at),"
+        + " upd AS (UPDATE message m SET cn = s.cn, local_commit_time = now.at, subject = s.subject,"
+        + " sender_name = s.sender_name, last_mod_time = s.last_mod_time, size = s.size, importance = s.importance,"
+        + " message_class = s.message_class, has_attach = s.has_attach, delivery_time = s.delivery_time,"
+        + " modseq = s.position"
+        + (newUid ? ", uid = (SELECT f.uid_next FROM folder f WHERE f.id = m.folder_id) + s.uid_offset" : "")
+        + " FROM s, now WHERE m.id = s.id AND m.cn = s.expected AND m.deleted = 0 AND m.folder_id = s.folder_id"
+        + " RETURNING m.id),"
+        + " st AS (UPDATE store SET last_cn = CASE WHEN last_cn = x.continues AND (SELECT count(*) FROM upd) = ?"
+        + " THEN x.last END FROM unnest(?::text[], ?::bigint[], ?::bigint[]) AS x(guid, continues, last)"
+        + " WHERE store.guid = x.guid),"
+        + " ver AS (INSERT INTO message_version (message_id, cn, committed_at, committed_by, kind, based_on_cn, size,"
+        + " content, blobs) SELECT s.id, s.cn, now.at, s.actor, s.kind, s.based_on_cn, s.size, s.content, s.blobs"
+        + " FROM s, now),"
+        + " vb AS (INSERT INTO version_blob (message_id, cn, sha) SELECT s.id, s.cn, b.sha FROM s,"
+        + " unnest(string_to_array(s.blobs, ' ')) AS b(sha) WHERE NOT EXISTS (SELECT 1 FROM version_blob x"
+        + " WHERE x.message_id = s.id AND x.sha = b.sha) ON CONFLICT DO NOTHING),"
+        + " fo AS (UPDATE folder SET highest_modseq = x.highest_modseq"
+        + (newUid ? ", uid_next = uid_next + x.uids" : "")
+        + " FROM unnest(?::bigint[], ?::bigint[], ?::bigint[]) AS x(id, highest_modseq, uids) WHERE folder.id = x.id),"
+        + " jr AS (INSERT INTO journal (position, store_guid, type, kind, object_id, parent_id, old_id, old_parent_id,"
+        + " cn, changed_tags, at) SELECT s.position, s.store_guid, s.type, " + JdbcRows.KIND_MESSAGE
+        + ", s.id, s.folder_id, NULL, NULL, s.cn, s.changed_tags, now.at FROM s, now),"
+        + " hd AS (UPDATE journal_head SET position = ? WHERE id = 1 RETURNING pg_notify('"
+        + PostgresJournalFeed.CHANNEL + "', ?))"
+        + " SELECT (SELECT count(*) FROM upd), (SELECT count(*) FROM hd)";
   }
 
   /**
    * Binds {@link #saveWrites}' parameters, from index {@code first}, up to its journal entry;
-   * returns the next index. {@code guard}: the journal head this statement must lock and find
-   * first ({@link PostgresTx.Ids#assume}), or -1.
+   * returns the next index.
    */
-  private int bindSaveWrites(PreparedStatement ps, int first, long guard, WriteOp.PutMessage o, long expected,
+  private int bindSaveWrites(PreparedStatement ps, int first, WriteOp.PutMessage o, long expected,
       PostgresTx.Allocated allocated, NewVersion v, long position) throws SQLException {
     UUID store = allocated.store();
     long cn = allocated.cn();
     NewVersion.Columns col = v.columns();
     int i = first;
-    ps.setLong(i++, guard); // g
-    ps.setLong(i++, guard);
     i = bindSave(ps, i, cn, col); // upd
     JdbcRows.setMicrosOrNull(ps, i++, col.deliveryTime());
     ps.setLong(i++, position); // its MODSEQ
     ps.setLong(i++, o.messageId());
     ps.setLong(i++, expected);
     ps.setLong(i++, o.folderId());
-    ps.setLong(i++, guard);
     ps.setLong(i++, cn - 1); // st: the change number it continues
     ps.setLong(i++, cn);
     ps.setString(i++, store.toString());
@@ -310,8 +414,6 @@ final class PostgresWriteOps {
 
   /** What follows a save's writes in its statement. */
   private enum Tail {
-    /** Nothing: the statement is the journal entry's INSERT, its update count says whether it matched (a batch). */
-    NONE,
     /** A SELECT of whether it matched. */
     COUNT,
     /** journal_head written with its NOTIFY, the SELECT, then COMMIT. */
@@ -322,9 +424,7 @@ final class PostgresWriteOps {
    * {@link #saveAtVersion}'s writes; with {@code newUid} the new version takes the next UID of its
    * folder (ADR 0028); with {@link Tail#HEAD_AND_COMMIT} journal_head is written (to this save's
    * position, or to the one before when it matched nothing and earlier batches of the group used
-   * positions), then COMMIT. Its first CTE is {@link #GUARD_HEAD} when given a head (the first
-   * save of a group that assumed its numbers; the UPDATE waits for it, so the lock comes first);
-   * the store's change number is set only from the one the save continues (else NULL: {@link
+   * positions), then COMMIT. The store's change number is set only from the one the save continues (else NULL: {@link
    * PostgresErrors#guardFailed}). The message row gets its MODSEQ (the journal position) in the same
    * UPDATE, and its folder its HIGHESTMODSEQ and, with {@code newUid}, its next UIDNEXT in one row
    * write ({@code fo}; migration V4).
@@ -332,9 +432,8 @@ final class PostgresWriteOps {
   private static String saveWrites(boolean newUid, Tail tail) {
     String journal = "INSERT INTO journal (position, store_guid, type, kind, object_id, parent_id, old_id,"
         + " old_parent_id, cn, changed_tags, at) SELECT ?, ?, ?, ?, id, ?, NULL, NULL, ?, ?, ? FROM upd";
-    String writes = "WITH g AS (" + GUARD_HEAD + " AND ? >= 0 RETURNING 1),"
-        + " upd AS (" + UPDATE_SAVE + ", delivery_time = ?, modseq = ?" + (newUid ? NEW_UID : "")
-        + " WHERE id = ? AND cn = ? AND deleted = 0 AND folder_id = ? AND (? < 0 OR EXISTS (SELECT 1 FROM g))"
+    String writes = "WITH upd AS (" + UPDATE_SAVE + ", delivery_time = ?, modseq = ?" + (newUid ? NEW_UID : "")
+        + " WHERE id = ? AND cn = ? AND deleted = 0 AND folder_id = ?"
         + " RETURNING id),"
         + " st AS (UPDATE store SET last_cn = CASE WHEN last_cn = ? THEN ? END WHERE guid = ?"
         + " AND EXISTS (SELECT 1 FROM upd)),"
@@ -346,7 +445,6 @@ final class PostgresWriteOps {
         + " fo AS (UPDATE folder SET highest_modseq = ?" + (newUid ? ", uid_next = uid_next + 1" : "")
         + " WHERE id = ? AND EXISTS (SELECT 1 FROM upd))";
     return switch (tail) {
-      case NONE -> writes + " " + journal;
       case COUNT -> writes + ", jr AS (" + journal + ") SELECT (SELECT count(*) FROM upd)";
       case HEAD_AND_COMMIT -> writes + ", jr AS (" + journal + "),"
           + " hd AS (UPDATE journal_head SET position = CASE WHEN EXISTS (SELECT 1 FROM upd) THEN ? ELSE ? END"

@@ -34,8 +34,9 @@ import msgstore.storage.jdbc.JdbcRows;
  * alone without a savepoint (PostgreSQL gives every savepoint that writes a subtransaction, and
  * more than 64 in a transaction slow every snapshot of the server). The change numbers of the
  * group's stores are read with the lock and counted on in memory, and the last save of the group
- * carries the journal head, its NOTIFY and the COMMIT: a group of n saves is n + 1 round trips,
- * a lone save 2. Any other batch runs in its own SAVEPOINT, rolled back when a precondition (or
+ * carries the journal head, its NOTIFY and the COMMIT: a group of n saves written one by one is
+ * n + 1 round trips, a lone save 2. A group of saves is first tried as one statement with its
+ * COMMIT ({@link #writeSpeculatively}): two round trips, or one with assumed numbers. Any other batch runs in its own SAVEPOINT, rolled back when a precondition (or
  * another per-batch error) fails it: it fails alone and gives back its journal positions.
  *
  * <p>Failures. A statement error inside a save (not a failed compare-and-set) aborts the
@@ -260,12 +261,12 @@ final class PostgresWriter implements AutoCloseable {
   }
 
   /**
-   * One attempt at a group of saves in three round trips, whatever their number: the lock with
-   * the stores' change numbers, every save's statement in one JDBC batch ({@link
-   * PostgresWriteOps#saveAll}), the journal head with COMMIT. When one of them fails (its
-   * compare-and-set, its version factory, a statement), the transaction is rolled back and the
-   * group is written one by one ({@link #writeTransaction}), where each failure is its batch's
-   * alone.
+   * One attempt at a group of saves in two round trips, whatever their number, or one when the
+   * transaction assumed its numbers: the lock with the stores' change numbers, then one statement
+   * that writes them all with the journal head, and the COMMIT ({@link PostgresWriteOps#saveAll}).
+   * When one of them fails (its compare-and-set, its version factory, a statement), the
+   * transaction is rolled back and the group is written one by one ({@link #writeTransaction}),
+   * where each failure is its batch's alone.
    */
   private Outcome[] writeSpeculatively(PostgresTx c, List<Pending<WriteBatch, CommitResult>> live)
       throws SQLException {
@@ -293,7 +294,6 @@ final class PostgresWriter implements AutoCloseable {
     if (results == null) {
       throw new SpeculationFailed();
     }
-    ids.flush(feed.node(), true);
     Outcome[] outcomes = new Outcome[live.size()];
     for (int i = 0; i < outcomes.length; i++) {
       outcomes[i] = new Committed(results.get(i), events.get(i));

@@ -234,6 +234,103 @@ class PostgresGroupCommitTest {
   }
 
   @Test
+  void commitsShouldWaitForTheirWalFlushEvenWhereTheServerTurnsSynchronousCommitOff() throws Exception {
+    try (Connection c = DriverManager.getConnection(TestPostgres.jdbcUrl(database), "postgres", null);
+        Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SHOW synchronous_commit")) {
+      rs.next();
+      assertThat(rs.getString(1)).as("the test server's own setting (zonky's default)").isEqualTo("off");
+    }
+    try (Connection c = storage.dataSource().getConnection();
+        Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SHOW synchronous_commit")) {
+      rs.next();
+      assertThat(rs.getString(1)).as("on msgstore's own connections").isEqualTo("on");
+    }
+  }
+
+  /**
+   * A group of saves is one statement that writes each store and folder row once (ADR 0033
+   * addendum): the numbers must still be those of saves committed one after the other.
+   */
+  @Test
+  void aGroupOfSavesAcrossStoresAndFoldersShouldTakeTheNumbersOfSavesCommittedOneByOne() throws Exception {
+    UUID bobStore = UUID.randomUUID();
+    long bobRoot = storage.commit(WriteBatch.of("bob", new WriteOp.CreateStore(bobStore, "Bob", "bob",
+        List.of("Inbox")))).get(0).id();
+    long bobInbox = storage.childFolders(bobRoot).get(0).id();
+    long work = commit(new WriteOp.CreateFolder(storage.findFolder(inbox).orElseThrow().parentId(), "Work")).id();
+    String sha = storage.putBlob(new java.io.ByteArrayInputStream("an attachment".getBytes(UTF_8)), 1 << 20).sha256();
+    long[] folders = {inbox, work, bobInbox, inbox, work, bobInbox, inbox};
+    List<CommitResult.OpResult> created = new ArrayList<>();
+    for (long f : folders) {
+      created.add(commit(create(f, "m in " + f)));
+    }
+    List<StoreEvent> events = new CopyOnWriteArrayList<>();
+    storage.onCommitted(events::addAll);
+    long[] before = storage.groupCommitStats();
+    List<CompletableFuture<CommitResult.OpResult>> saves = new ArrayList<>();
+    try (JournalHeld held = new JournalHeld()) {
+      saves.add(commitAsync(save(created.get(0).id(), inbox, created.get(0).cn(), "holder")));
+      held.awaitWaiter();
+      for (int i = 1; i < folders.length; i++) {
+        CommitResult.OpResult m = created.get(i);
+        VersionFactory withBlob = ctx -> new NewVersion("with a blob".getBytes(UTF_8),
+            new NewVersion.Columns("with a blob", null, null, ctx.commitTime(), 11, 1, "IPM.Note", true), List.of(sha), 0);
+        saves.add(commitAsync(i % 2 == 0 ? save(m.id(), folders[i], m.cn(), "save " + i)
+            : new WriteOp.PutMessage(m.id(), folders[i], new Expect.AtVersion(m.cn()), withBlob, "SAVED", m.cn(),
+                EventType.OBJECT_MODIFIED, List.of())));
+      }
+      held.releaseWhenQueued(folders.length - 1);
+    }
+    List<CommitResult.OpResult> saved = new ArrayList<>();
+    for (CompletableFuture<CommitResult.OpResult> f : saves) {
+      saved.add(f.get(30, TimeUnit.SECONDS));
+    }
+    long[] after = storage.groupCommitStats();
+    assertThat(after[0] - before[0]).as("the holder alone, then the others in one transaction").isEqualTo(2);
+    assertThat(events).hasSize(folders.length);
+    List<Long> positions = storage.readJournal(0, 100_000).stream().map(StoreEvent::position).toList();
+    assertThat(positions).as("journal positions gapless").isEqualTo(
+        LongStream.rangeClosed(1, positions.size()).boxed().toList());
+    for (UUID s : List.of(store, bobStore)) {
+      List<Long> cns = new ArrayList<>();
+      for (int i = 0; i < folders.length; i++) {
+        if ((folders[i] == bobInbox) == (s == bobStore)) {
+          cns.add(saved.get(i).cn());
+        }
+      }
+      cns.sort(null);
+      long first = cns.getFirst();
+      assertThat(cns).as("store " + s + ": consecutive change numbers")
+          .isEqualTo(LongStream.range(first, first + cns.size()).boxed().toList());
+      assertThat(sqlLong("SELECT last_cn FROM store WHERE guid = '" + s + "'")).isEqualTo(cns.getLast());
+    }
+    for (int i = 0; i < folders.length; i++) {
+      StoredMessage m = storage.findMessage(created.get(i).id()).orElseThrow();
+      assertThat(m.cn()).isEqualTo(saved.get(i).cn());
+      assertThat(sqlLong("SELECT count(*) FROM version_blob WHERE message_id = " + m.id() + " AND sha = '" + sha + "'"))
+          .as("blob references of message " + i).isEqualTo(i % 2 == 0 ? 0 : 1);
+    }
+    try (Connection c = DriverManager.getConnection(TestPostgres.jdbcUrl(database), "postgres", null);
+        Statement st = c.createStatement()) {
+      for (long f : new long[] {inbox, work, bobInbox}) {
+        try (ResultSet rs = st.executeQuery("SELECT f.uid_next, f.highest_modseq, max(m.uid), max(m.modseq),"
+            + " count(DISTINCT m.uid), count(*) FROM folder f JOIN message m ON m.folder_id = f.id WHERE f.id = " + f
+            + " GROUP BY f.uid_next, f.highest_modseq")) {
+          rs.next();
+          assertThat(rs.getLong(1)).as("UIDNEXT of folder " + f + " follows its last UID").isEqualTo(rs.getLong(3) + 1);
+          assertThat(rs.getLong(2)).as("HIGHESTMODSEQ of folder " + f).isEqualTo(rs.getLong(4));
+          assertThat(rs.getLong(5)).as("distinct UIDs in folder " + f).isEqualTo(rs.getLong(6));
+        }
+      }
+      try (ResultSet rs = st.executeQuery("SELECT count(*) FROM message m JOIN journal j ON j.position = m.modseq"
+          + " AND j.object_id = m.id AND j.cn = m.cn")) {
+        rs.next();
+        assertThat(rs.getLong(1)).as("every message's MODSEQ is its last journal entry").isEqualTo(folders.length);
+      }
+    }
+  }
+
+  @Test
   void aQueuedBatchWhoseDeadlinePassedShouldFailAloneWithBusy() throws Exception {
     CommitResult.OpResult a = commit(create(inbox, "a"));
     CommitResult.OpResult b = commit(create(inbox, "b"));
@@ -266,6 +363,14 @@ class PostgresGroupCommitTest {
     try (Connection c = DriverManager.getConnection(TestPostgres.jdbcUrl(database), "postgres", null);
         Statement s = c.createStatement()) {
       s.execute(statement);
+    }
+  }
+
+  private long sqlLong(String query) throws SQLException {
+    try (Connection c = DriverManager.getConnection(TestPostgres.jdbcUrl(database), "postgres", null);
+        Statement s = c.createStatement(); ResultSet rs = s.executeQuery(query)) {
+      rs.next();
+      return rs.getLong(1);
     }
   }
 
