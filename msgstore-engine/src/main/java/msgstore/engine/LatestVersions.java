@@ -1,8 +1,10 @@
 package msgstore.engine;
 
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import msgstore.api.EventType;
 import msgstore.api.StoreEvent;
 
@@ -20,11 +22,19 @@ import msgstore.api.StoreEvent;
  * version is built and no write is queued that would lose behind the one on its way: where many
  * clients race on one message, the losers cost little and the winner's write is not queued
  * behind theirs.
+ *
+ * <p>The losers of those races take turns ({@link #awaitTurn}, ADR 0039): the first to report its
+ * conflict goes at once, the next ones wait until a save of the message settles, one for each
+ * settled save, so that the clients that try again meet one winner at a time instead of all
+ * racing every new version and taking the processor from the save that will win.
  */
 final class LatestVersions {
   private static final int MAX_ENTRIES = 200_000;
+  /** The longest a loser waits for its turn before it reports its conflict anyway. */
+  static final long MAX_TURN_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
   private final ConcurrentHashMap<Long, Long> cn = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Long, Claim> saving = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Long, Turns> turns = new ConcurrentHashMap<>();
 
   void observe(List<StoreEvent> entries) {
     if (cn.size() > MAX_ENTRIES) {
@@ -80,6 +90,84 @@ final class LatestVersions {
     return c.baseCn > baseCn ? c.baseCn : c.committed.join();
   }
 
+  /**
+   * A conditional save of the message lost a race (R28) and is about to report its conflict: it
+   * goes at once when no other loser is trying again or waiting, else waits until a save of the
+   * message settles and hands it the turn, at most {@code maxNanos}. The error it then reports is
+   * the same; only its moment moves.
+   */
+  void awaitTurn(long messageId, long maxNanos) {
+    if (turns.size() > MAX_ENTRIES) {
+      turns.clear();
+    }
+    turns.computeIfAbsent(messageId, k -> new Turns()).await(maxNanos);
+  }
+
+  /** Losers waiting for their turn on the message (tests). */
+  int waitingTurns(long messageId) {
+    Turns t = turns.get(messageId);
+    return t == null ? 0 : t.waiting();
+  }
+
+  /** The losers of races on one message that wait for their turn to try again. */
+  private static final class Turns {
+    private static final class Waiter {
+      boolean go;
+    }
+
+    private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
+    /** When the last loser went (at once or on its turn); a turn older than the longest wait is over. */
+    private long outSince;
+    private boolean wentOut;
+
+    synchronized void await(long maxNanos) {
+      long now = System.nanoTime();
+      if (waiting.isEmpty() && (!wentOut || now - outSince > MAX_TURN_WAIT_NANOS)) {
+        wentOut = true; // nobody is trying again: this loser does
+        outSince = now;
+        return;
+      }
+      Waiter me = new Waiter();
+      waiting.add(me);
+      long end = now + maxNanos;
+      boolean interrupted = false;
+      try {
+        for (long left = maxNanos; !me.go && left > 0; left = end - System.nanoTime()) {
+          try {
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+          } catch (InterruptedException e) {
+            interrupted = true;
+            break;
+          }
+        }
+      } finally {
+        if (!me.go) {
+          waiting.remove(me);
+        }
+        wentOut = true;
+        outSince = System.nanoTime();
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+
+    synchronized int waiting() {
+      return waiting.size();
+    }
+
+    /** A save of the message settled: the longest waiting loser's turn. False when none waits. */
+    synchronized boolean next() {
+      Waiter w = waiting.pollFirst();
+      if (w == null) {
+        return false;
+      }
+      w.go = true;
+      notifyAll();
+      return true;
+    }
+  }
+
   /** A save's claim on writing a message's next version from its base. */
   final class Claim {
     private final long messageId;
@@ -98,6 +186,10 @@ final class LatestVersions {
       }
       saving.remove(messageId, this);
       committed.complete(cn);
+      Turns t = turns.get(messageId);
+      if (t != null && !t.next()) {
+        turns.remove(messageId, t);
+      }
     }
   }
 }

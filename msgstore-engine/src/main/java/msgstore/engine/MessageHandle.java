@@ -41,6 +41,7 @@ import msgstore.api.StoreId;
 import msgstore.api.VersionInfo.VersionKind;
 import msgstore.engine.spi.CommitResult;
 import msgstore.engine.spi.PreconditionFailedException;
+import msgstore.engine.spi.StorageDeadline;
 import msgstore.engine.spi.StoredMessage;
 import msgstore.engine.spi.WriteOp;
 
@@ -315,14 +316,14 @@ final class MessageHandle extends MessageCore<Content.Attach> {
       // Known stale: decide between R27 and R28 with a read instead of a write that would lose.
       StoredMessage cur = current();
       if (cur.cn() != baseCn) {
-        return onConflict(cur.cn());
+        return onConflict(cur.cn(), true);
       }
     }
     LatestVersions.Claim claim = session.store.latest.claim(id.value(), baseCn);
     if (claim == null) {
       long won = session.store.latest.newerThanBase(id.value(), baseCn);
       if (won > baseCn) {
-        return onConflict(won); // R28: a newer version committed, or a save from the same base committed first
+        return onConflict(won, true); // R28: a newer version committed, or a save from the same base committed first
       }
     }
     SaveResult r = null;
@@ -341,7 +342,7 @@ final class MessageHandle extends MessageCore<Content.Attach> {
       return r;
     }
     if (failed.reason() == PreconditionFailedException.Reason.CHANGED) {
-      return onConflict(failed.currentCn()); // R28
+      return onConflict(failed.currentCn(), true); // R28
     }
     throw gone(failed); // R27
   }
@@ -368,11 +369,23 @@ final class MessageHandle extends MessageCore<Content.Attach> {
     };
   }
 
-  /** R28 with the EXT choices of sections 12 and 13 (R81-R86). */
   private SaveResult onConflict(long currentCn) {
+    return onConflict(currentCn, false);
+  }
+
+  /**
+   * R28 with the EXT choices of sections 12 and 13 (R81-R86). {@code raced}: a dirty save lost to
+   * another save of the message; when it reports OBJECT_CHANGED, it first waits for its turn
+   * among the other losers ({@link LatestVersions#awaitTurn}).
+   */
+  private SaveResult onConflict(long currentCn, boolean raced) {
     Optional<ConflictChoice> byFolder = session.resolveMethod(folderId);
     ConflictResolver resolver = session.resolver();
     if (byFolder.isEmpty() && resolver == null) {
+      if (raced) {
+        session.store.latest.awaitTurn(id.value(),
+            Math.min(LatestVersions.MAX_TURN_WAIT_NANOS, StorageDeadline.remainingNanos() / 2));
+      }
       throw changed(currentCn, null);
     }
     ConflictChoice choice;

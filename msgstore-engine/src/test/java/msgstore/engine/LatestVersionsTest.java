@@ -3,7 +3,10 @@ package msgstore.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -55,6 +58,72 @@ class LatestVersionsTest {
     assertThat(waitsMoreThan100Ms(waiter)).isTrue();
     fresh.settle(8);
     assertThat(waiter.get(10, TimeUnit.SECONDS)).isEqualTo(8);
+  }
+
+  // ---- losers take turns (ADR 0039)
+
+  private static final long LONG = TimeUnit.SECONDS.toNanos(30);
+
+  /** Real threads of their own: the common pool may have one thread on a small machine. */
+  private final ExecutorService threads = Executors.newCachedThreadPool();
+
+  @AfterEach
+  void stopThreads() {
+    threads.shutdownNow();
+  }
+
+  private CompletableFuture<Void> loser() {
+    return CompletableFuture.runAsync(() -> latest.awaitTurn(MSG, LONG), threads);
+  }
+
+  private void awaitWaiting(int n) {
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (latest.waitingTurns(MSG) != n) {
+      assertThat(System.nanoTime()).as(n + " losers wait within 30 s").isLessThan(until);
+      Thread.onSpinWait();
+    }
+  }
+
+  @Test
+  void losersOfARaceShouldTakeTurnsOneForEachSettledSave() throws Exception {
+    LatestVersions.Claim winner = latest.claim(MSG, 5);
+    winner.settle(6);
+    latest.awaitTurn(MSG, LONG); // the first loser to report goes at once, and tries again
+    CompletableFuture<Void> second = loser();
+    awaitWaiting(1);
+    CompletableFuture<Void> third = loser();
+    awaitWaiting(2);
+    assertThat(second).isNotDone();
+
+    latest.claim(MSG, 6).settle(7); // the first loser's new try settles: the second's turn
+    second.get(10, TimeUnit.SECONDS);
+    awaitWaiting(1);
+    assertThat(third).as("one turn for each settled save").isNotDone();
+
+    latest.claim(MSG, 7).settle(0); // a save that did not commit passes the turn on as well
+    third.get(10, TimeUnit.SECONDS);
+    assertThat(latest.waitingTurns(MSG)).isZero();
+  }
+
+  @Test
+  void aLoserShouldReportItsConflictAfterItsLongestWaitWhenNoSaveSettles() {
+    latest.awaitTurn(MSG, LONG); // goes at once
+    long t0 = System.nanoTime();
+    latest.awaitTurn(MSG, TimeUnit.MILLISECONDS.toNanos(50));
+    assertThat(System.nanoTime() - t0).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(50));
+    assertThat(latest.waitingTurns(MSG)).isZero();
+  }
+
+  @Test
+  void aConflictOnAMessageNobodyElseIsSavingShouldBeReportedAtOnce() {
+    long t0 = System.nanoTime();
+    latest.awaitTurn(MSG, LONG);
+    latest.awaitTurn(MSG + 1, LONG);
+    assertThat(System.nanoTime() - t0).as("no turn to wait for").isLessThan(TimeUnit.SECONDS.toNanos(5));
+    latest.claim(MSG, 5).settle(6); // the loser's try settled, nobody waits: the turn is over
+    t0 = System.nanoTime();
+    latest.awaitTurn(MSG, LONG);
+    assertThat(System.nanoTime() - t0).isLessThan(TimeUnit.SECONDS.toNanos(5));
   }
 
   @Test
