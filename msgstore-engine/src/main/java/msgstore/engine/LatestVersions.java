@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import msgstore.api.EventType;
 import msgstore.api.StoreEvent;
+import msgstore.engine.spi.StorageDeadline;
 
 /**
  * The newest change number this process has seen committed per message, fed from the durable
@@ -93,9 +94,15 @@ final class LatestVersions {
   /**
    * A conditional save of the message lost a race (R28) and is about to report its conflict: it
    * goes at once when no other loser is trying again or waiting, else waits until a save of the
-   * message settles and hands it the turn, at most {@code maxNanos}. The error it then reports is
-   * the same; only its moment moves.
+   * message settles and hands it the turn, at most {@link #MAX_TURN_WAIT_NANOS} or half of what is
+   * left of its {@link StorageDeadline}. The error it then reports is the same; only its moment
+   * moves.
    */
+  void awaitTurn(long messageId) {
+    awaitTurn(messageId, Math.min(MAX_TURN_WAIT_NANOS, StorageDeadline.remainingNanos() / 2));
+  }
+
+  /** {@link #awaitTurn(long)}, waiting at most {@code maxNanos}. */
   void awaitTurn(long messageId, long maxNanos) {
     if (turns.size() > MAX_ENTRIES) {
       turns.clear();

@@ -41,7 +41,6 @@ import msgstore.api.StoreId;
 import msgstore.api.VersionInfo.VersionKind;
 import msgstore.engine.spi.CommitResult;
 import msgstore.engine.spi.PreconditionFailedException;
-import msgstore.engine.spi.StorageDeadline;
 import msgstore.engine.spi.StoredMessage;
 import msgstore.engine.spi.WriteOp;
 
@@ -383,8 +382,7 @@ final class MessageHandle extends MessageCore<Content.Attach> {
     ConflictResolver resolver = session.resolver();
     if (byFolder.isEmpty() && resolver == null) {
       if (raced) {
-        session.store.latest.awaitTurn(id.value(),
-            Math.min(LatestVersions.MAX_TURN_WAIT_NANOS, StorageDeadline.remainingNanos() / 2));
+        session.store.latest.awaitTurn(id.value());
       }
       throw changed(currentCn, null);
     }

@@ -312,8 +312,10 @@ public final class ServerSupport {
    * nothing here), then confirmed on the message row: present when
    * the message is live, in {@code store}, the caller may modify it, its current version is not
    * {@code base} (R28) and its folder sets no PR_RESOLVE_METHOD (R86: the folder then chooses,
-   * on the ordinary path). Empty in every other case, where the caller opens the message as usual
-   * and the open or the save reports what applies (NOT_FOUND, OBJECT_DELETED, NO_ACCESS, or success).
+   * on the ordinary path); before it answers, it waits for its turn among the losers of a race on
+   * the message ({@link LatestVersions#awaitTurn}, ADR 0039). Empty in every other case, where the
+   * caller opens the message as usual and the open or the save reports what applies (NOT_FOUND,
+   * OBJECT_DELETED, NO_ACCESS, or success).
    */
   public static Optional<ObjectChangedException> staleBase(Session s, StoreId store, MessageId id, ChangeKey base) {
     EmbeddedSession es = embedded(s);
@@ -333,6 +335,8 @@ public final class ServerSupport {
     if (es.resolveMethod(FolderId.of(m.get().folderId())).isPresent()) {
       return Optional.empty(); // R86: the folder chooses without asking, on the ordinary path
     }
+    // A loser of the race like those of the save path: it waits for its turn (ADR 0039).
+    es.store.latest.awaitTurn(id.value());
     return Optional.of(new ObjectChangedException("message " + id + " changed since the version the save is based on:"
         + " expected change key " + base + ", current is " + current, base, current, null));
   }
