@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import msgstore.api.EventType;
 import msgstore.api.StoreEvent;
 import msgstore.engine.spi.StorageDeadline;
@@ -116,62 +118,81 @@ final class LatestVersions {
     return t == null ? 0 : t.waiting();
   }
 
-  /** The losers of races on one message that wait for their turn to try again. */
+  /**
+   * The losers of races on one message that wait for their turn to try again. A lock and a
+   * condition, not a monitor: a virtual thread (IMAP, LMTP) waiting here does not pin its carrier.
+   */
   private static final class Turns {
     private static final class Waiter {
       boolean go;
     }
 
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition handed = lock.newCondition();
     private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
     /** When the last loser went (at once or on its turn); a turn older than the longest wait is over. */
     private long outSince;
     private boolean wentOut;
 
-    synchronized void await(long maxNanos) {
-      long now = System.nanoTime();
-      if (waiting.isEmpty() && (!wentOut || now - outSince > MAX_TURN_WAIT_NANOS)) {
-        wentOut = true; // nobody is trying again: this loser does
-        outSince = now;
-        return;
-      }
-      Waiter me = new Waiter();
-      waiting.add(me);
-      long end = now + maxNanos;
-      boolean interrupted = false;
+    void await(long maxNanos) {
+      lock.lock();
       try {
-        for (long left = maxNanos; !me.go && left > 0; left = end - System.nanoTime()) {
-          try {
-            TimeUnit.NANOSECONDS.timedWait(this, left);
-          } catch (InterruptedException e) {
-            interrupted = true;
-            break;
+        long now = System.nanoTime();
+        if (waiting.isEmpty() && (!wentOut || now - outSince > MAX_TURN_WAIT_NANOS)) {
+          wentOut = true; // nobody is trying again: this loser does
+          outSince = now;
+          return;
+        }
+        Waiter me = new Waiter();
+        waiting.add(me);
+        boolean interrupted = false;
+        try {
+          for (long left = maxNanos; !me.go && left > 0; ) {
+            try {
+              left = handed.awaitNanos(left);
+            } catch (InterruptedException e) {
+              interrupted = true;
+              break;
+            }
+          }
+        } finally {
+          if (!me.go) {
+            waiting.remove(me);
+          }
+          wentOut = true;
+          outSince = System.nanoTime();
+          if (interrupted) {
+            Thread.currentThread().interrupt();
           }
         }
       } finally {
-        if (!me.go) {
-          waiting.remove(me);
-        }
-        wentOut = true;
-        outSince = System.nanoTime();
-        if (interrupted) {
-          Thread.currentThread().interrupt();
-        }
+        lock.unlock();
       }
     }
 
-    synchronized int waiting() {
-      return waiting.size();
+    int waiting() {
+      lock.lock();
+      try {
+        return waiting.size();
+      } finally {
+        lock.unlock();
+      }
     }
 
     /** A save of the message settled: the longest waiting loser's turn. False when none waits. */
-    synchronized boolean next() {
-      Waiter w = waiting.pollFirst();
-      if (w == null) {
-        return false;
+    boolean next() {
+      lock.lock();
+      try {
+        Waiter w = waiting.pollFirst();
+        if (w == null) {
+          return false;
+        }
+        w.go = true;
+        handed.signalAll();
+        return true;
+      } finally {
+        lock.unlock();
       }
-      w.go = true;
-      notifyAll();
-      return true;
     }
   }
 

@@ -221,7 +221,9 @@ final class PostgresWriteOps {
    * eventsOut}) once committed. Null when one of them cannot be built (its folder is gone); when
    * one of them does not match, or another transaction wrote one of their stores, the statement
    * fails and writes nothing (its stores' guard, {@link PostgresErrors#guardFailed}): the caller
-   * rolls back and writes them one by one.
+   * rolls back and writes them one by one. Null too when their contents pass {@link
+   * #MAX_GROUP_STATEMENT_BYTES} (one array value of PostgreSQL is at most 1 GB; large versions
+   * are written one statement each).
    */
   List<CommitResult> saveAll(List<WriteBatch> batches, Instant commitTime, List<List<StoreEvent>> eventsOut)
       throws SQLException {
@@ -232,6 +234,7 @@ final class PostgresWriteOps {
     Map<UUID, long[]> storeCns = new java.util.LinkedHashMap<>(); // the change numbers each store continues and ends at
     Map<Long, long[]> folders = new java.util.LinkedHashMap<>(); // HIGHESTMODSEQ, new UIDs
     List<CommitResult> results = new ArrayList<>(n);
+    long bytes = 0;
     for (int b = 0; b < n; b++) {
       begin(batches.get(b), commitTime, eventsOut.get(b));
       WriteOp.PutMessage o = (WriteOp.PutMessage) batches.get(b).ops().getFirst();
@@ -241,6 +244,10 @@ final class PostgresWriteOps {
         return null;
       }
       NewVersion v = versionAt(o, expected, allocated);
+      bytes += v.content().length;
+      if (bytes > MAX_GROUP_STATEMENT_BYTES) {
+        return null;
+      }
       long position = ids.nextPosition();
       long cn = allocated.cn();
       storeCns.computeIfAbsent(allocated.store(), k -> new long[] {cn - 1, cn})[1] = cn;
@@ -291,6 +298,9 @@ final class PostgresWriteOps {
     ids.headWritten();
     return results;
   }
+
+  /** The most version content one group statement carries ({@link #saveAll}). */
+  static final long MAX_GROUP_STATEMENT_BYTES = 64L << 20;
 
   /** The columns of a group of saves ({@link #groupWrites}), one array each, in this order. */
   private static final String[] GROUP_COLUMN_TYPES = {"bigint", "bigint", "bigint", "bigint", "text", "text",
