@@ -33,6 +33,8 @@ import msgstore.engine.spi.StorageDeadline;
  */
 final class LatestVersions {
   private static final int MAX_ENTRIES = 200_000;
+  /** Messages with losers' turns kept (a message's entry goes when a save settles with nobody waiting). */
+  private static final int MAX_TURN_ENTRIES = 10_000;
   /** The longest a loser waits for its turn before it reports its conflict anyway. */
   static final long MAX_TURN_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
   private final ConcurrentHashMap<Long, Long> cn = new ConcurrentHashMap<>();
@@ -106,8 +108,8 @@ final class LatestVersions {
 
   /** {@link #awaitTurn(long)}, waiting at most {@code maxNanos}. */
   void awaitTurn(long messageId, long maxNanos) {
-    if (turns.size() > MAX_ENTRIES) {
-      turns.clear();
+    if (turns.size() > MAX_TURN_ENTRIES) {
+      turns.clear(); // a waiter keeps its entry; only its hand-off on the next settle is lost
     }
     turns.computeIfAbsent(messageId, k -> new Turns()).await(maxNanos);
   }
