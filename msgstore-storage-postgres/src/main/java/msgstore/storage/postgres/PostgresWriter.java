@@ -289,6 +289,9 @@ final class PostgresWriter implements AutoCloseable {
       }
       throw new SpeculationFailed(); // a store's guard too: after a save that did not match, the numbers are wrong
     } catch (RuntimeException e) {
+      if (ids.committed()) {
+        throw e; // the COMMIT was sent: its outcome is not known, the group must not be written again
+      }
       throw new SpeculationFailed();
     }
     if (results == null) {
