@@ -36,8 +36,9 @@ import msgstore.storage.jdbc.JdbcRows;
  * group's stores are read with the lock and counted on in memory, and the last save of the group
  * carries the journal head, its NOTIFY and the COMMIT: a group of n saves written one by one is
  * n + 1 round trips, a lone save 2. A group of saves is first tried as one statement with its
- * COMMIT ({@link #writeSpeculatively}): two round trips, or one with assumed numbers. Any other batch runs in its own SAVEPOINT, rolled back when a precondition (or
- * another per-batch error) fails it: it fails alone and gives back its journal positions.
+ * COMMIT ({@link #writeSpeculatively}): two round trips, or one with assumed numbers. Any other
+ * batch runs in its own SAVEPOINT, rolled back when a precondition (or another per-batch error)
+ * fails it: it fails alone and gives back its journal positions.
  *
  * <p>Failures. A statement error inside a save (not a failed compare-and-set) aborts the
  * transaction: it is rolled back and the group runs again without that batch, which fails alone.
