@@ -1,14 +1,12 @@
 package msgstore.engine;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
-
 /**
  * The decoded content of recently opened versions, by message id and change number. A version never
  * changes once committed (R33: a save makes a new one), so an entry is never stale; it only spares
  * the decoding when the same version is opened again, which is what many clients racing one message
  * do (each loser reopens the winner's version) and what a client reading a message it just read does.
- * Bounded by the encoded bytes it stands for; the least recently used entries go first.
+ * Bounded by the encoded bytes it stands for; the least recently used entries go first, and a
+ * server drops the ones unused for a while ({@link EmbeddedMessageStore#expireUnusedCaches}).
  */
 final class DecodedVersions {
   /**
@@ -20,14 +18,12 @@ final class DecodedVersions {
 
   private record Key(long messageId, long cn) {}
 
-  private record Entry(Content content, int encodedBytes) {}
-
   private final long budgetBytes;
-  private final LinkedHashMap<Key, Entry> entries = new LinkedHashMap<>(64, 0.75f, true);
-  private long bytes;
+  private final LruBytes<Key, Content> entries;
 
   DecodedVersions(long budgetBytes) {
     this.budgetBytes = budgetBytes;
+    this.entries = new LruBytes<>(budgetBytes);
   }
 
   /** The content of version {@code cn} of a message, decoded from {@code encoded} unless it is cached. */
@@ -42,9 +38,8 @@ final class DecodedVersions {
   }
 
   /** The content of version {@code cn} of a message when it is cached, else null. */
-  synchronized Content cached(long messageId, long cn) {
-    Entry e = entries.get(new Key(messageId, cn));
-    return e == null ? null : e.content();
+  Content cached(long messageId, long cn) {
+    return entries.get(new Key(messageId, cn));
   }
 
   /**
@@ -54,22 +49,16 @@ final class DecodedVersions {
    */
   void remember(long messageId, long cn, Content content, int encodedBytes) {
     if (encodedBytes <= budgetBytes / 8) {
-      put(new Key(messageId, cn), new Entry(content, encodedBytes));
+      entries.put(new Key(messageId, cn), content, encodedBytes);
     }
   }
 
-  private synchronized void put(Key key, Entry e) {
-    Entry old = entries.put(key, e);
-    bytes += e.encodedBytes() - (old == null ? 0 : old.encodedBytes());
-    var it = entries.entrySet().iterator();
-    while (bytes > budgetBytes && it.hasNext()) {
-      Map.Entry<Key, Entry> eldest = it.next();
-      bytes -= eldest.getValue().encodedBytes();
-      it.remove();
-    }
+  /** Drops the versions not opened or saved for {@code nanos} nanoseconds or more. */
+  void expireUnusedFor(long nanos) {
+    entries.expireUnusedFor(nanos);
   }
 
-  synchronized int size() {
+  int size() {
     return entries.size();
   }
 }

@@ -1,6 +1,7 @@
 package msgstore.engine;
 
 import java.lang.System.Logger.Level;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -50,6 +51,20 @@ public final class EmbeddedMessageStore implements MessageStore {
       });
       long every = options.maintenanceInterval().toMillis();
       maintenance.scheduleWithFixedDelay(this::maintenanceQuietly, every, every, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /**
+   * Drops what is kept for speed only and was not used for {@code unusedFor} or longer: decoded
+   * versions kept for the next open ({@code DecodedVersions}) and the storage's page caches of
+   * idle connections ({@link Storage#releaseUnusedMemory}). A server calls it now and then, so that
+   * memory a burst filled goes back when it is quiet; what was dropped is read or decoded again
+   * when needed.
+   */
+  public void expireUnusedCaches(Duration unusedFor) {
+    decoded.expireUnusedFor(unusedFor.toNanos());
+    if (!closed) {
+      storage.releaseUnusedMemory(unusedFor.toNanos());
     }
   }
 

@@ -53,4 +53,14 @@ class DecodedVersionsTest {
     assertThat(cache.get(1, 1, big)).isNotSameAs(cache.get(1, 1, big));
     assertThat(cache.size()).isZero();
   }
+
+  @Test
+  void versionsUnusedForTheGivenTimeShouldBeDropped() {
+    DecodedVersions cache = new DecodedVersions(1 << 20);
+    cache.get(7, 3, encoded("three"));
+    cache.expireUnusedFor(Long.MAX_VALUE);
+    assertThat(cache.size()).isEqualTo(1);
+    cache.expireUnusedFor(0);
+    assertThat(cache.size()).isZero();
+  }
 }

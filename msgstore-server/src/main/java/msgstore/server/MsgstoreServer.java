@@ -13,7 +13,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import msgstore.api.MapiError;
 import msgstore.api.ObjectChangedException;
@@ -76,6 +79,14 @@ public final class MsgstoreServer implements AutoCloseable {
    * msgstore.rendered.bodies.mib} (docs/operations.md). Filled by reads only; empty when idle.
    */
   static final long RENDERED_BODIES_BYTES = Long.getLong("msgstore.rendered.bodies.mib", 64) << 20;
+  /**
+   * How long a kept GET body or decoded version stays unused before it is dropped: 30 s, or the
+   * system property {@code msgstore.caches.unused.seconds} (0 keeps them until their budget pushes
+   * them out). So a server that has gone quiet gives back what a burst left in its caches, and the
+   * JVM's periodic collection returns that heap to the system (issue 11: under 150 MB resident when
+   * idle; docs/operations.md "Memory and JVM options").
+   */
+  static final Duration CACHES_UNUSED_FOR = Duration.ofSeconds(Long.getLong("msgstore.caches.unused.seconds", 30));
   private static final String PROBLEM = Problem.MEDIA_TYPE;
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
@@ -90,6 +101,8 @@ public final class MsgstoreServer implements AutoCloseable {
   private final LoginThrottle loginThrottle;
   private final WebSessions webSessions;
   private final WebUi webUi;
+  /** Drops the cache entries unused for {@link #CACHES_UNUSED_FOR}; null when they are kept. */
+  private final ScheduledExecutorService cacheExpiry;
   /** The time a request body gets before {@code request.min.data.rate} applies (at most the idle timeout). */
   static final Duration BODY_HEAD_START = Duration.ofSeconds(5);
   private final Set<String> mailboxChecked = ConcurrentHashMap.newKeySet();
@@ -126,8 +139,30 @@ public final class MsgstoreServer implements AutoCloseable {
     RenderedBodies bodies = new RenderedBodies(RENDERED_BODIES_BYTES); // GET and 412 bodies by view (ADR 0031)
     this.api = new Api(store, accounts, bodies);
     this.saves = new Saves(metrics, bodies);
+    this.cacheExpiry = CACHES_UNUSED_FOR.isZero() ? null : expireUnusedCaches(bodies, store, CACHES_UNUSED_FOR);
     this.webSessions = new WebSessions(clock, accounts::credentialStamp);
     this.webUi = new WebUi(webSessions, config.tls());
+  }
+
+  /** Every sixth of {@code unusedFor}, drops what the caches kept and nobody used for that long. */
+  static ScheduledExecutorService expireUnusedCaches(RenderedBodies bodies, EmbeddedMessageStore store,
+      Duration unusedFor) {
+    ScheduledExecutorService ex = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "msgstore-cache-expiry");
+      t.setDaemon(true);
+      return t;
+    });
+    long every = Math.max(1, unusedFor.toMillis() / 6);
+    long nanos = unusedFor.toNanos();
+    ex.scheduleWithFixedDelay(() -> {
+      try {
+        bodies.expireUnusedFor(nanos);
+        store.expireUnusedCaches(unusedFor);
+      } catch (RuntimeException e) { // a failed sweep must not end the next ones
+        LOG.warn("dropping unused cache entries failed", e);
+      }
+    }, every, every, TimeUnit.MILLISECONDS);
+    return ex;
   }
 
   /** Starts a server with the default (production) password hashing cost. */
@@ -196,6 +231,7 @@ public final class MsgstoreServer implements AutoCloseable {
         s.lmtp.close();
       }
       s.stopJetty();
+      s.stopCacheExpiry();
       accounts.close();
       store.close();
       throw e;
@@ -961,6 +997,20 @@ public final class MsgstoreServer implements AutoCloseable {
     return inFlight.get();
   }
 
+  /** Stops the cache expiry and waits briefly for a sweep under way, which may be using the store. */
+  private void stopCacheExpiry() {
+    if (cacheExpiry != null) {
+      cacheExpiry.shutdown();
+      try {
+        if (!cacheExpiry.awaitTermination(5, TimeUnit.SECONDS)) {
+          LOG.warn("a cache sweep still runs while the store closes");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
   private void stopJetty() {
     Server j = jetty;
     if (j != null) {
@@ -1033,6 +1083,7 @@ public final class MsgstoreServer implements AutoCloseable {
       stopJetty();
     } finally {
       closed = true;
+      stopCacheExpiry();
       try {
         accounts.close();
       } finally {

@@ -2,9 +2,17 @@ package msgstore.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.ScheduledExecutorService;
+import msgstore.engine.EmbeddedMessageStore;
+import msgstore.engine.EngineOptions;
 import msgstore.engine.ServerSupport.ViewKey;
+import msgstore.storage.sqlite.SqliteMessageStore;
+import msgstore.storage.sqlite.SqliteStorage;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The budget of {@link RenderedBodies} (ADR 0031 addendum): bounded, least recently used out, no huge bodies. */
 class RenderedBodiesTest {
@@ -50,5 +58,24 @@ class RenderedBodiesTest {
       bodies.put(key(m), body(9_500)); // a typical message's JSON (msgstore-bench/mail/gen-mbox.py)
     }
     assertThat(bodies.get(key(1))).as("the first of 2,000 still kept").isNotNull();
+  }
+
+  @Test
+  void aServerShouldDropTheBodiesNobodyAskedForInAWhile(@TempDir Path dir) throws InterruptedException {
+    RenderedBodies bodies = new RenderedBodies(MsgstoreServer.RENDERED_BODIES_BYTES);
+    try (EmbeddedMessageStore store = SqliteMessageStore.open(SqliteStorage.Options.defaults(dir.resolve("s.db")),
+        EngineOptions.defaults().withMaintenanceInterval(Duration.ZERO))) {
+      bodies.put(key(1), body(9_500));
+      ScheduledExecutorService sweeper = MsgstoreServer.expireUnusedCaches(bodies, store, Duration.ofMillis(60));
+      try {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (bodies.size() > 0 && System.nanoTime() < deadline) {
+          Thread.sleep(5); // polls the condition; size() does not count as a use
+        }
+        assertThat(bodies.size()).as("bodies kept 10 s after their last use, with 60 ms to live").isZero();
+      } finally {
+        sweeper.shutdownNow();
+      }
+    }
   }
 }

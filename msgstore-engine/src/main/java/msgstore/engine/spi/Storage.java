@@ -204,6 +204,13 @@ public interface Storage extends AutoCloseable {
   /** Checks the database and the storage invariants; returns the problems found (empty when sound). */
   List<String> checkIntegrity();
 
+  /**
+   * Gives back memory the backend keeps for speed only (page caches of connections unused for
+   * {@code unusedForNanos} nanoseconds or more); a server calls it now and then so that a quiet
+   * process shrinks. Changes nothing stored. The default keeps everything.
+   */
+  default void releaseUnusedMemory(long unusedForNanos) {}
+
   @Override
   void close();
 }

@@ -21,6 +21,8 @@ final class SqliteConnection implements AutoCloseable {
    * -1 without one ({@link SqliteReader}).
    */
   long snapshot = -1;
+  /** For a reader connection: {@link System#nanoTime} when it was last given back to the pool. */
+  long releasedAt = System.nanoTime();
 
   private SqliteConnection(Connection connection) {
     this.connection = connection;

@@ -159,7 +159,33 @@ final class SqliteReader implements AutoCloseable {
         }
       }
       if (c != null) {
-        release(c);
+        putBack(c);
+      }
+    }
+  }
+
+  /**
+   * Empties the page cache of every idle connection unused for {@code unusedForNanos} or more
+   * ({@code PRAGMA shrink_memory}): a pool that served a burst keeps 16 MiB of pages per
+   * connection otherwise (issue 11: a quiet server gives its memory back). The next read on such
+   * a connection reads its pages from the file again.
+   */
+  void releaseUnusedMemory(long unusedForNanos) {
+    long now = System.nanoTime();
+    for (int i = 0, n = idle.size(); i < n; i++) {
+      SqliteConnection c = idle.poll();
+      if (c == null) {
+        return;
+      }
+      if (now - c.releasedAt >= unusedForNanos) {
+        try {
+          SqlitePragmas.execute(c.jdbc(), "PRAGMA shrink_memory");
+        } catch (SQLException e) {
+          c = recover(c);
+        }
+      }
+      if (c != null) {
+        putBack(c); // not release(): shrinking is no use of the connection
       }
     }
   }
@@ -230,6 +256,12 @@ final class SqliteReader implements AutoCloseable {
   }
 
   private void release(SqliteConnection c) {
+    c.releasedAt = System.nanoTime();
+    putBack(c);
+  }
+
+  /** Returns {@code c} to the pool, or closes it when the pool is closed. */
+  private void putBack(SqliteConnection c) {
     if (closed) {
       c.close();
     } else {

@@ -468,6 +468,11 @@ public final class SqliteStorage implements Storage {
   }
 
   @Override
+  public void releaseUnusedMemory(long unusedForNanos) {
+    reader.releaseUnusedMemory(unusedForNanos);
+  }
+
+  @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;

@@ -893,6 +893,21 @@ class SqliteStorageTest {
   }
 
   @Test
+  void readsAfterTheIdleReadersGaveBackTheirPageCachesShouldSeeEveryCommit() throws Exception {
+    long id = create(inbox, "first");
+    long cn = storage.findMessageRow(id).orElseThrow().cn();
+    for (int round = 0; round < 3; round++) {
+      storage.releaseUnusedMemory(0); // every idle reader, with or without an open snapshot
+      assertThat(content(message(id))).isEqualTo(round == 0 ? "first" : "round " + (round - 1));
+      cn = save(id, inbox, cn, "round " + round).cn();
+      storage.releaseUnusedMemory(0);
+      assertThat(storage.findMessageRow(id).orElseThrow().cn()).isEqualTo(cn);
+    }
+    storage.releaseUnusedMemory(Long.MAX_VALUE); // none unused that long: nothing to do
+    assertThat(content(message(id))).isEqualTo("round 2");
+  }
+
+  @Test
   void integrityCheckShouldReportRowsThatBreakTheInvariants() throws Exception {
     long broken = create(inbox, "one");
     long other = create(inbox, "two");
