@@ -155,6 +155,8 @@ public final class Accounts implements AutoCloseable {
   private volatile String dummyPhc;
   private volatile boolean closed;
   private volatile AutoCloseable alsoClose;
+  /** Whether {@code accounts.db} changed since a cached login was checked (ADR 0041); null when shared. */
+  private final WalIndexStamp stamps;
 
   private Accounts(Path file, DataSource shared, String name, PasswordHasher hasher, Clock clock, Connection connection,
       HashingLimit hashing) {
@@ -164,6 +166,7 @@ public final class Accounts implements AutoCloseable {
     this.hasher = hasher;
     this.clock = clock;
     this.connection = connection;
+    this.stamps = file == null ? null : WalIndexStamp.of(file);
     this.argon2Permits = new Semaphore(hashing.concurrency(), true);
     this.argon2Wait = hashing.maxWait();
     AtomicInteger threadNumber = new AtomicInteger();
@@ -331,6 +334,9 @@ public final class Accounts implements AutoCloseable {
     }
     synchronized (basicCache) {
       basicCache.clear();
+    }
+    if (stamps != null) {
+      stamps.close();
     }
     argon2Threads.shutdown();
     AutoCloseable owner = alsoClose;
@@ -683,6 +689,18 @@ public final class Accounts implements AutoCloseable {
   }
 
   private boolean verifyPassword(String user, char[] password) {
+    String key = cacheKey(user, password);
+    // Taken before the row is read: a commit after this moment changes the stamp, so a login
+    // cached with it is never trusted past a change it did not see.
+    byte[] stamp = stamps == null ? null : stamps.read();
+    if (stamp != null) {
+      synchronized (basicCache) {
+        CachedLogin hit = basicCache.get(key);
+        if (hit != null && Arrays.equals(hit.stamp, stamp) && clock.instant().isBefore(hit.expires)) {
+          return true; // checked against this very state of accounts.db: nothing to read (ADR 0041)
+        }
+      }
+    }
     Optional<String> stored = withConnection("authenticate user " + user, c -> {
       // Every request with Basic credentials runs this: prepared once per connection, as bearerLookup.
       if (phcLookup == null && shared == null) {
@@ -707,12 +725,12 @@ public final class Accounts implements AutoCloseable {
       return false;
     }
     String phc = stored.get();
-    String key = cacheKey(user, password);
     Instant now = clock.instant();
     synchronized (basicCache) {
       CachedLogin hit = basicCache.get(key);
       if (hit != null) {
         if (hit.phc.equals(phc) && now.isBefore(hit.expires)) {
+          basicCache.put(key, new CachedLogin(hit.phc, hit.expires, stamp)); // checked again, at this state
           return true;
         }
         basicCache.remove(key);
@@ -726,7 +744,8 @@ public final class Accounts implements AutoCloseable {
     }
     String current = hasher.needsRehash(phc) ? rehash(user, password, phc) : phc;
     synchronized (basicCache) {
-      basicCache.put(key, new CachedLogin(current, now.plus(BASIC_CACHE_TTL)));
+      // A rehash wrote the row: its own commit changed the stamp, so the next login reads it once more.
+      basicCache.put(key, new CachedLogin(current, now.plus(BASIC_CACHE_TTL), stamp));
       evict(now);
     }
     return true;
@@ -1010,7 +1029,11 @@ public final class Accounts implements AutoCloseable {
     }
   }
 
-  private record CachedLogin(String phc, Instant expires) {}
+  /**
+   * A Basic login checked with Argon2id: the stored hash it matched, until when it is trusted, and
+   * the WAL-index stamp of accounts.db when the hash was last read (null: read it every time).
+   */
+  private record CachedLogin(String phc, Instant expires, byte[] stamp) {}
 
   /**
    * The bound on concurrent password hashing: {@code concurrency} hashes at once, a caller waiting

@@ -345,6 +345,30 @@ class AccountsTest {
   }
 
   @Test
+  void aHashChangedBehindTheServersBackShouldEndItsCachedLoginAtOnceThroughCheckpoints() throws Exception {
+    accounts.addUser("bob", "pw-0".toCharArray(), false);
+    try (java.sql.Connection raw = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
+        java.sql.PreparedStatement change = raw.prepareStatement("UPDATE users SET phc = ? WHERE name = 'bob'");
+        java.sql.Statement st = raw.createStatement()) {
+      for (int i = 1; i <= 12; i++) {
+        String old = "pw-" + (i - 1);
+        assertThat(accounts.authenticate(basic("bob", old))).contains("bob");
+        assertThat(accounts.authenticate(basic("bob", old))).as("cached, round " + i).contains("bob");
+        change.setString(1, CHEAP.hash(("pw-" + i).toCharArray())); // another writer: no cache of ours is told
+        change.executeUpdate();
+        assertThat(accounts.authenticate(basic("bob", old))).as("old password after change " + i).isEmpty();
+        assertThat(accounts.authenticate(basic("bob", "pw-" + i))).contains("bob");
+        if (i % 3 == 0) { // the WAL starts over: new salts, a frame count from zero
+          try (java.sql.ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getInt(1)).as("the checkpoint was not blocked").isZero();
+          }
+        }
+      }
+    }
+  }
+
+  @Test
   void addUserShouldLetExactlyOneOfTwoConcurrentCreatorsWin() throws Exception {
     Accounts other = open(CHEAP);
     CountDownLatch start = new CountDownLatch(1);
