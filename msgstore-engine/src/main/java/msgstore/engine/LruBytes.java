@@ -8,8 +8,9 @@ import java.util.function.LongSupplier;
 /**
  * A cache of immutable values bounded by the bytes they stand for: least recently used out first,
  * and {@link #expireUnusedFor entries unused for a while} out on request, so that a server which
- * has gone quiet gives the memory back (issue 11: under 150 MB resident when idle). Thread-safe;
- * every operation holds the cache's lock for a map operation or two.
+ * has gone quiet gives the memory back (issue 11: under 150 MB resident when idle). Thread-safe:
+ * a get or put holds the cache's lock for a map operation or two, an expiry for the entries it
+ * drops (and one more).
  *
  * <p>The engine's decoded versions and the server's rendered GET bodies are both kept in one.
  *
