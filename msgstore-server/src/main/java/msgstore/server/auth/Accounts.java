@@ -148,6 +148,12 @@ public final class Accounts implements AutoCloseable {
   private final Duration argon2Wait;
   private final ThreadPoolExecutor argon2Threads;
   private final Map<String, CachedLogin> basicCache = new LinkedHashMap<>();
+  /**
+   * Bearer tokens found lately, by the hex of their SHA-256, each with the WAL-index stamp taken
+   * before its row was read (ADR 0041): trusted only while the stamp holds, so a revocation in any
+   * process ends it at once. At most {@link #BASIC_CACHE_SIZE} entries, oldest out.
+   */
+  private final Map<String, CachedBearer> bearerCache = new LinkedHashMap<>();
   private final SecretKeySpec cacheKey;
   private Connection connection; // guarded by lock; null once closed
   private PreparedStatement bearerLookup; // guarded by lock; prepared on first use, closed with the connection
@@ -334,6 +340,9 @@ public final class Accounts implements AutoCloseable {
     }
     synchronized (basicCache) {
       basicCache.clear();
+    }
+    synchronized (bearerCache) {
+      bearerCache.clear();
     }
     if (stamps != null) {
       stamps.close();
@@ -780,7 +789,17 @@ public final class Accounts implements AutoCloseable {
     }
     byte[] digest = sha256(token.getBytes(StandardCharsets.US_ASCII));
     long now = clock.millis();
-    return withConnection("authenticate a bearer token", c -> {
+    String key = HexFormat.of().formatHex(digest);
+    byte[] stamp = stamps == null ? null : stamps.read(); // before the row: see verifyPassword
+    if (stamp != null) {
+      synchronized (bearerCache) {
+        CachedBearer hit = bearerCache.get(key);
+        if (hit != null && Arrays.equals(hit.stamp, stamp) && now - hit.lastUsed < LAST_USED_GRANULARITY.toMillis()) {
+          return Optional.of(hit.user); // this very state of accounts.db had it live; its use is recent
+        }
+      }
+    }
+    Optional<String> found = withConnection("authenticate a bearer token", c -> {
       String id;
       String user;
       long lastUsed;
@@ -807,13 +826,33 @@ public final class Accounts implements AutoCloseable {
           s.setLong(1, now);
           s.setString(2, id);
           s.executeUpdate();
+          lastUsed = now; // the write changed the stamp too: the next use reads the row once more
         } catch (SQLException e) {
           LOG.debug("could not record the use of token {} of user {}: {}", id, user, e.getMessage());
         }
       }
+      if (stamp != null) {
+        synchronized (bearerCache) {
+          bearerCache.put(key, new CachedBearer(user, lastUsed, stamp));
+          Iterator<?> oldest = bearerCache.keySet().iterator();
+          while (bearerCache.size() > BASIC_CACHE_SIZE && oldest.hasNext()) {
+            oldest.next();
+            oldest.remove();
+          }
+        }
+      }
       return Optional.of(user);
     });
+    if (found.isEmpty() && stamp != null) {
+      synchronized (bearerCache) {
+        bearerCache.remove(key);
+      }
+    }
+    return found;
   }
+
+  /** A live bearer token's user and last recorded use, as read at WAL-index {@code stamp}. */
+  private record CachedBearer(String user, long lastUsed, byte[] stamp) {}
 
   // ---------------------------------------------------------------- tokens
 

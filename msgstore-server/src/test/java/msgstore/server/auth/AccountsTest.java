@@ -369,6 +369,54 @@ class AccountsTest {
   }
 
   @Test
+  void aTokenRevokedBehindTheServersBackShouldBeRefusedAtOnceThoughItWasJustUsed() throws Exception {
+    accounts.addUser("bob", "pw".toCharArray(), false);
+    TokenInfo keep = accounts.createToken("bob", "keep");
+    String bearer = "Bearer " + accounts.createToken("bob", "revoked").token().orElseThrow();
+    for (int i = 0; i < 3; i++) {
+      assertThat(accounts.authenticate(bearer)).as("use " + i).contains("bob");
+    }
+    try (java.sql.Connection raw = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
+        java.sql.Statement st = raw.createStatement()) {
+      // another writer, not this Accounts: nothing tells its cache
+      st.executeUpdate("UPDATE tokens SET revoked_at = 1 WHERE label = 'revoked'");
+    }
+    assertThat(accounts.authenticate(bearer)).isEmpty();
+    assertThat(accounts.authenticate("Bearer " + keep.token().orElseThrow())).contains("bob");
+    assertThat(accounts.authenticate(bearer)).isEmpty();
+  }
+
+  @Test
+  void aTokenUsedAgainAndAgainShouldRecordItsUseOncePerMinute() {
+    accounts.addUser("bob", "pw".toCharArray(), false);
+    TokenInfo t = accounts.createToken("bob", "t");
+    String bearer = "Bearer " + t.token().orElseThrow();
+    assertThat(accounts.authenticate(bearer)).contains("bob");
+    Instant first = Instant.ofEpochMilli(clock.millis());
+    clock.advance(Duration.ofSeconds(30));
+    assertThat(accounts.authenticate(bearer)).contains("bob"); // within the minute: nothing written
+    assertThat(lastUsed("bob", t.id())).isEqualTo(first);
+    clock.advance(Duration.ofSeconds(31));
+    assertThat(accounts.authenticate(bearer)).contains("bob");
+    assertThat(lastUsed("bob", t.id())).isEqualTo(Instant.ofEpochMilli(clock.millis()));
+  }
+
+  private Instant lastUsed(String user, String tokenId) {
+    try (java.sql.Connection raw = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
+        java.sql.PreparedStatement ps = raw.prepareStatement(
+            "SELECT last_used_at FROM tokens WHERE \"user\" = ? AND id = ?")) {
+      ps.setString(1, user);
+      ps.setString(2, tokenId);
+      try (java.sql.ResultSet rs = ps.executeQuery()) {
+        assertThat(rs.next()).isTrue();
+        return Instant.ofEpochMilli(rs.getLong(1));
+      }
+    } catch (java.sql.SQLException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
   void addUserShouldLetExactlyOneOfTwoConcurrentCreatorsWin() throws Exception {
     Accounts other = open(CHEAP);
     CountDownLatch start = new CountDownLatch(1);
