@@ -50,6 +50,7 @@ import javax.sql.DataSource;
 import javax.crypto.spec.SecretKeySpec;
 import msgstore.api.MapiError;
 import msgstore.api.StoreException;
+import msgstore.engine.LruBytes;
 import msgstore.server.OnSelector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -151,9 +152,10 @@ public final class Accounts implements AutoCloseable {
   /**
    * Bearer tokens found lately, by the hex of their SHA-256, each with the WAL-index stamp taken
    * before its row was read (ADR 0041): trusted only while the stamp holds, so a revocation in any
-   * process ends it at once. At most {@link #BASIC_CACHE_SIZE} entries, oldest out.
+   * process ends it at once, and an entry whose stamp has passed is never trusted again (it ages
+   * out). At most {@link #BASIC_CACHE_SIZE} tokens (one "byte" each), least recently used out.
    */
-  private final Map<String, CachedBearer> bearerCache = new LinkedHashMap<>();
+  private final LruBytes<String, CachedBearer> bearerCache = new LruBytes<>(BASIC_CACHE_SIZE);
   private final SecretKeySpec cacheKey;
   private Connection connection; // guarded by lock; null once closed
   private PreparedStatement bearerLookup; // guarded by lock; prepared on first use, closed with the connection
@@ -340,9 +342,6 @@ public final class Accounts implements AutoCloseable {
     }
     synchronized (basicCache) {
       basicCache.clear();
-    }
-    synchronized (bearerCache) {
-      bearerCache.clear();
     }
     if (stamps != null) {
       stamps.close();
@@ -791,15 +790,11 @@ public final class Accounts implements AutoCloseable {
     long now = clock.millis();
     String key = HexFormat.of().formatHex(digest);
     byte[] stamp = stamps == null ? null : stamps.read(); // before the row: see verifyPassword
-    if (stamp != null) {
-      synchronized (bearerCache) {
-        CachedBearer hit = bearerCache.get(key);
-        if (hit != null && Arrays.equals(hit.stamp, stamp) && now - hit.lastUsed < LAST_USED_GRANULARITY.toMillis()) {
-          return Optional.of(hit.user); // this very state of accounts.db had it live; its use is recent
-        }
-      }
+    CachedBearer hit = stamp == null ? null : bearerCache.get(key);
+    if (hit != null && Arrays.equals(hit.stamp, stamp) && now - hit.lastUsed < LAST_USED_GRANULARITY.toMillis()) {
+      return Optional.of(hit.user); // this very state of accounts.db had it live; its use is recent
     }
-    Optional<String> found = withConnection("authenticate a bearer token", c -> {
+    return withConnection("authenticate a bearer token", c -> {
       String id;
       String user;
       long lastUsed;
@@ -832,23 +827,10 @@ public final class Accounts implements AutoCloseable {
         }
       }
       if (stamp != null) {
-        synchronized (bearerCache) {
-          bearerCache.put(key, new CachedBearer(user, lastUsed, stamp));
-          Iterator<?> oldest = bearerCache.keySet().iterator();
-          while (bearerCache.size() > BASIC_CACHE_SIZE && oldest.hasNext()) {
-            oldest.next();
-            oldest.remove();
-          }
-        }
+        bearerCache.put(key, new CachedBearer(user, lastUsed, stamp), 1);
       }
       return Optional.of(user);
     });
-    if (found.isEmpty() && stamp != null) {
-      synchronized (bearerCache) {
-        bearerCache.remove(key);
-      }
-    }
-    return found;
   }
 
   /** A live bearer token's user and last recorded use, as read at WAL-index {@code stamp}. */
