@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Closed-loop clients for the peer comparison (msgstore-bench/http-vs-dovecot, docs/BENCHMARKS.md).
 
-  clients.py msgstore URL USER PASSWORD MODE CLIENTS SECONDS
-  clients.py imap     PORT USER PASSWORD MODE CLIENTS SECONDS
+  clients.py msgstore URL USER PASSWORD MODE CLIENTS SECONDS [SERVER_PID]
+  clients.py imap     PORT USER PASSWORD MODE CLIENTS SECONDS [SERVER_PID]
 
 Each client is its own process with one keep-alive connection, started together behind a barrier,
 running back to back for SECONDS. MODE:
@@ -17,8 +17,49 @@ a version another success had already replaced (a lost update; must be 0). An IM
 wrote nothing (its MODSEQ did not move: the flags already were as asked) replaced no one's update
 and is not counted.
 msgstore sends HTTP Basic credentials on every request, as the issue's clients did.
+
+The line also gives the CPU (user + system) the clients spent per successful operation, each client
+from the barrier to its end ("client_cpu_us_per_ok"), and with SERVER_PID (a process on this
+machine) the CPU of that process and of every process under it over the same span
+("server_cpu_us_per_ok"): for msgstore the JVM, for Dovecot its master process, whose imap
+processes (one per connection, ended with it) and login, auth and index processes are counted
+whether they are running, ended or reaped (a reaped child's CPU is in its parent's cutime/cstime).
+On a machine whose cores run both sides, the two figures say which side bounds a rate.
 """
-import base64, http.client, imaplib, json, multiprocessing as mp, os, random, re, sys, time, urllib.parse
+import base64, http.client, imaplib, json, multiprocessing as mp, os, random, re, resource, sys, time, urllib.parse
+
+
+def cpu_seconds():
+    """The CPU (user + system) this process has used."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def tree_cpu_seconds(root):
+    """The CPU of process ROOT and of its descendants, ended ones included (see the module comment)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parent, cpu = {}, {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()  # from field 3 (state) on: comm may hold spaces
+        except OSError:
+            continue  # ended meanwhile: its CPU is in its parent's cutime/cstime now
+        parent[int(name)] = int(fields[1])
+        cpu[int(name)] = sum(int(x) for x in fields[11:15])  # utime, stime, cutime, cstime
+    if root not in cpu:
+        raise SystemExit(f"no process {root} to measure")
+    children = {}
+    for pid, ppid in parent.items():
+        children.setdefault(ppid, []).append(pid)
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += cpu[pid]
+        todo += children.get(pid, [])
+    return total / tick
 
 
 def msgstore_ids(url, auth):
@@ -58,7 +99,9 @@ def msgstore_client(url, auth, store, ids, mode, seconds, barrier, out):
             raise RuntimeError(f"GET {m}: {r.status}")
         etags[m] = r.getheader("ETag")
 
-    barrier.wait()
+    barrier.wait()  # every client set up; main reads the server's CPU
+    barrier.wait()  # go
+    cpu0 = cpu_seconds()
     end = time.monotonic() + seconds
     n = 0
     while time.monotonic() < end:
@@ -93,7 +136,7 @@ def msgstore_client(url, auth, store, ids, mode, seconds, barrier, out):
             c.close()
             c = http.client.HTTPConnection(u.hostname, u.port)
             etags.pop(m, None)
-    out.put((ok, conflicts, errors, pairs))
+    out.put((ok, conflicts, errors, pairs, cpu_seconds() - cpu0))
 
 
 FLAGS = re.compile(rb"FLAGS \(([^)]*)\)")
@@ -124,7 +167,9 @@ def imap_client(port, user, password, uids, mode, seconds, barrier, out):
         line = b" ".join(d if isinstance(d, bytes) else d[0] for d in data if d)
         state[uid] = (int(re.search(rb"MODSEQ \((\d+)\)", line).group(1)), b"\\Flagged" in FLAGS.search(line).group(1))
 
-    barrier.wait()
+    barrier.wait()  # every client set up; main reads the server's CPU
+    barrier.wait()  # go
+    cpu0 = cpu_seconds()
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         uid = uids[0] if mode == "hot" else rnd.choice(uids)
@@ -161,7 +206,7 @@ def imap_client(port, user, password, uids, mode, seconds, barrier, out):
             errors += 1
             m = imap_login(port, user, password)
             state.pop(uid, None)
-    out.put((ok, conflicts, errors, pairs))
+    out.put((ok, conflicts, errors, pairs, cpu_seconds() - cpu0))
 
 
 def guarded(target, args):
@@ -178,6 +223,7 @@ def guarded(target, args):
 def main():
     kind, where, user, password, mode, clients, seconds = sys.argv[1:8]
     clients, seconds = int(clients), float(seconds)
+    server = int(sys.argv[8]) if len(sys.argv) > 8 else None
     barrier, out = mp.Barrier(clients + 1), mp.Queue()
     if kind == "msgstore":
         auth = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
@@ -191,6 +237,8 @@ def main():
         p.start()
     try:
         barrier.wait(timeout=60)
+        server_cpu0 = tree_cpu_seconds(server) if server else None
+        barrier.wait(timeout=60)
     except Exception:
         for p in procs:
             p.kill()
@@ -200,6 +248,7 @@ def main():
         raise SystemExit(f"{kind} {mode}: a client failed (its error is above)")
     for p in procs:
         p.join()
+    server_cpu = tree_cpu_seconds(server) - server_cpu0 if server else None
     ok = sum(r[0] for r in results)
     conflicts = sum(r[1] for r in results)
     errors = sum(r[2] for r in results)
@@ -208,8 +257,11 @@ def main():
         for base, _ in r[3]:
             bases[base] = bases.get(base, 0) + 1
     stale = sum(n - 1 for n in bases.values())
+    per_ok = lambda cpu: round(cpu / ok * 1e6) if ok and cpu is not None else None
     print(json.dumps({"kind": kind, "mode": mode, "clients": clients, "ok_per_s": ok / seconds,
-                      "conflicts_per_s": conflicts / seconds, "errors": errors, "stale": stale}))
+                      "conflicts_per_s": conflicts / seconds, "errors": errors, "stale": stale,
+                      "client_cpu_us_per_ok": per_ok(sum(r[4] for r in results)),
+                      "server_cpu_us_per_ok": per_ok(server_cpu)}))
 
 
 if __name__ == "__main__":
