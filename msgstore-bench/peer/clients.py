@@ -224,6 +224,8 @@ def main():
     kind, where, user, password, mode, clients, seconds = sys.argv[1:8]
     clients, seconds = int(clients), float(seconds)
     server = int(sys.argv[8]) if len(sys.argv) > 8 else None
+    if server is not None and not os.path.exists(f"/proc/{server}"):
+        raise SystemExit(f"no process {server} to measure")  # before any client waits at the barrier
     barrier, out = mp.Barrier(clients + 1), mp.Queue()
     if kind == "msgstore":
         auth = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()

@@ -19,7 +19,9 @@ The server must run on this machine: its CPU (user + system) is read from /proc/
               client's own CPU per request.
 Prints one line: per point, requests per second and the server's CPU per request.
 """
-import base64, http.client, json, os, random, sys, time, urllib.parse
+import base64, http.client, json, random, sys, time, urllib.parse
+
+from clients import cpu_seconds, tree_cpu_seconds
 
 
 class Client:
@@ -27,7 +29,7 @@ class Client:
         u = urllib.parse.urlsplit(url)
         self.c = http.client.HTTPConnection(u.hostname, u.port)
         self.hdr = {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
-        self.pid, self.tick = pid, os.sysconf("SC_CLK_TCK")
+        self.pid = int(pid)
 
     def get(self, path):
         self.c.request("GET", "/api/v1" + path, headers=self.hdr)
@@ -47,10 +49,6 @@ class Client:
             raise SystemExit(f"PATCH {m}: {r.status}")
         return r.getheader("ETag")
 
-    def cpu_seconds(self):
-        fields = open(f"/proc/{self.pid}/stat").read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / self.tick
-
     def inbox(self):
         store = json.loads(self.get("/stores")[1])[0]["id"]
         inbox = next(f["id"] for f in json.loads(self.get(f"/stores/{store}/folders")[1])
@@ -66,10 +64,9 @@ class Client:
 
     def point(self, run, client_cpu=False):
         """Runs one measured point; returns 'N/s CPU us/request' (and the client's CPU if asked)."""
-        cpu0, t0, own0 = self.cpu_seconds(), time.monotonic(), os.times()
+        cpu0, t0, own0 = tree_cpu_seconds(self.pid), time.monotonic(), cpu_seconds()
         n = run()
-        elapsed, cpu, own1 = time.monotonic() - t0, self.cpu_seconds() - cpu0, os.times()
-        own = (own1.user - own0.user) + (own1.system - own0.system)
+        elapsed, cpu, own = time.monotonic() - t0, tree_cpu_seconds(self.pid) - cpu0, cpu_seconds() - own0
         return f"{n / elapsed:.0f}/s {cpu * 1e6 / n:.0f} us/request" + (
             f" (client {own * 1e6 / n:.0f} us)" if client_cpu else "")
 
